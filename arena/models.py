@@ -1,0 +1,321 @@
+"""The arena's data: catalogue (labs, models), prompt sets and outputs, battles and votes.
+
+Votes are the source of truth. Each vote carries the denormalised columns a rating fit groups
+by (modality, model A, model B, outcome, category, language, time), so a fit is one
+``GROUP BY`` over one table. Integrity rules live in the database as constraints.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from arena.countries import COUNTRIES, country_flag, country_name
+
+
+class Modality(models.TextChoices):
+    TEXT = "text", "Text"
+    IMAGE = "image", "Image"
+    VIDEO = "video", "Video"
+
+
+def validate_modalities(value: object) -> None:
+    allowed = set(Modality.values)
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError("Modalities must be a list such as ['text', 'image'].")
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        raise ValidationError(f"Unknown modalities {unknown}; allowed: {sorted(allowed)}.")
+    if len(set(value)) != len(value):
+        raise ValidationError("Modalities must not repeat.")
+
+
+def validate_country(value: str) -> None:
+    if value and value not in COUNTRIES:
+        raise ValidationError(f"{value!r} is not an ISO 3166-1 alpha-2 country code.")
+
+
+model_key_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$",
+    "A model key is letters, digits and . _ : / @ + - without spaces.",
+)
+
+
+class Lab(models.Model):
+    """An organisation that makes models. ``country`` is ISO 3166-1 alpha-2, or blank when
+    the organisation is multinational or its country is unknown (it then counts for no
+    country in per-country views)."""
+
+    name = models.CharField(max_length=120, unique=True)
+    country = models.CharField(
+        max_length=2, blank=True, validators=[validate_country], help_text="ISO 3166-1 alpha-2"
+    )
+    website = models.URLField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(country="") | Q(country__in=sorted(COUNTRIES)),
+                name="lab_country_is_iso_alpha2",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def country_name(self) -> str:
+        return country_name(self.country)
+
+    @property
+    def flag(self) -> str:
+        return country_flag(self.country)
+
+
+class AIModel(models.Model):
+    """A model that produces outputs. ``key`` is the stable identifier used in imports,
+    exports and APIs (for example ``gpt-4o-2024-05-13``)."""
+
+    key = models.CharField(max_length=128, unique=True, validators=[model_key_validator])
+    display_name = models.CharField(max_length=160)
+    lab = models.ForeignKey(Lab, on_delete=models.PROTECT, related_name="models")
+    release_date = models.DateField(null=True, blank=True)
+    licence = models.CharField(max_length=80, blank=True)
+    open_weights = models.BooleanField(default=False)
+    modalities = models.JSONField(default=list, blank=True, validators=[validate_modalities])
+    is_active = models.BooleanField(
+        default=True, help_text="Inactive models are no longer served but stay in the ratings."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = "AI model"
+        constraints = [
+            models.CheckConstraint(condition=~Q(key=""), name="aimodel_key_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class PromptSet(models.Model):
+    class Source(models.TextChoices):
+        UPLOAD = "upload", "Upload"
+        DEMO = "demo", "Demo"
+
+    name = models.CharField(max_length=160, unique=True)
+    modality = models.CharField(max_length=8, choices=Modality.choices)
+    description = models.TextField(blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.UPLOAD)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Prompt(models.Model):
+    prompt_set = models.ForeignKey(PromptSet, on_delete=models.PROTECT, related_name="prompts")
+    external_id = models.CharField(
+        max_length=128, help_text="The prompt's id in its manifest (prompt_id)."
+    )
+    text = models.TextField()
+    category = models.CharField(max_length=64, blank=True)
+    language = models.CharField(max_length=16, blank=True, help_text="BCP 47 tag, e.g. en, zh")
+    input_media = models.FileField(
+        upload_to="inputs/", blank=True, help_text="Input image for image-to-video prompts."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["prompt_set", "external_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prompt_set", "external_id"], name="prompt_unique_in_set"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prompt_set}: {self.external_id}"
+
+
+class Output(models.Model):
+    """One model's answer to one prompt: text, or a media file stored under its content hash."""
+
+    prompt = models.ForeignKey(Prompt, on_delete=models.PROTECT, related_name="outputs")
+    model = models.ForeignKey(AIModel, on_delete=models.PROTECT, related_name="outputs")
+    modality = models.CharField(max_length=8, choices=Modality.choices)
+    text = models.TextField(blank=True)
+    media = models.FileField(upload_to="outputs/", blank=True)
+    checksum = models.CharField(max_length=64, help_text="SHA-256 of the text or media bytes.")
+    media_meta = models.JSONField(
+        default=dict, blank=True, help_text="MIME type, bytes, width, height, duration."
+    )
+    style = models.JSONField(
+        default=dict, blank=True, help_text="Style features of a text output (length, markdown)."
+    )
+    identity_leak = models.BooleanField(
+        default=False, help_text="The output names its own model or lab: never served blind."
+    )
+    identity_leak_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["prompt", "model"]
+        constraints = [
+            models.UniqueConstraint(fields=["prompt", "model"], name="output_one_per_model"),
+            models.CheckConstraint(
+                condition=(Q(modality=Modality.TEXT) & ~Q(text="") & Q(media=""))
+                | (~Q(modality=Modality.TEXT) & ~Q(media="")),
+                name="output_text_or_media_by_modality",
+            ),
+            models.CheckConstraint(
+                condition=Q(identity_leak=True) | Q(identity_leak_reason=""),
+                name="output_leak_reason_only_when_leaking",
+            ),
+        ]
+        indexes = [models.Index(fields=["modality", "identity_leak"])]
+
+    def __str__(self) -> str:
+        return f"{self.model} on {self.prompt}"
+
+
+def new_battle_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Battle(models.Model):
+    """A pair of outputs served to one voter session. Models are denormalised from the
+    outputs so the database itself refuses a battle of a model against itself."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        VOTED = "voted", "Voted"
+
+    token = models.CharField(max_length=64, unique=True, default=new_battle_token)
+    session_key = models.CharField(max_length=64, db_index=True)
+    modality = models.CharField(max_length=8, choices=Modality.choices)
+    prompt = models.ForeignKey(Prompt, on_delete=models.PROTECT, related_name="battles")
+    output_a = models.ForeignKey(Output, on_delete=models.PROTECT, related_name="+")
+    output_b = models.ForeignKey(Output, on_delete=models.PROTECT, related_name="+")
+    model_a = models.ForeignKey(AIModel, on_delete=models.PROTECT, related_name="+")
+    model_b = models.ForeignKey(AIModel, on_delete=models.PROTECT, related_name="+")
+    served_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
+
+    class Meta:
+        ordering = ["-served_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(output_a=F("output_b")), name="battle_two_outputs"
+            ),
+            models.CheckConstraint(condition=~Q(model_a=F("model_b")), name="battle_two_models"),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("served_at")), name="battle_expires_after_served"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"battle {self.pk} ({self.modality})"
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+
+class Vote(models.Model):
+    """A judgement of A against B: cast here on a served battle, or imported from an
+    external log (``source`` names it, ``external_id`` makes re-imports idempotent).
+
+    ``count`` is 1 for a cast vote; an imported aggregate (pair counts without times) is
+    stored as one row per cell with its count, so a fit still uses it exactly.
+    Excluded votes are kept, with their reason, and left out of fits.
+    """
+
+    class Outcome(models.TextChoices):
+        A = "a", "A is better"
+        B = "b", "B is better"
+        TIE = "tie", "Tie"
+        BOTH_BAD = "both_bad", "Both are bad"
+
+    class ExclusionReason(models.TextChoices):
+        NONE = "", "Not excluded"
+        RATE_LIMIT = "rate_limit", "Over the rate limit"
+        TOO_FAST = "too_fast", "Faster than the minimum reading time"
+        DAILY_CAP = "daily_cap", "Over the voter's daily cap"
+        FLAGGED_VOTER = "flagged_voter", "Voter flagged by an admin"
+        IDENTITY_LEAK = "identity_leak", "An output revealed its model"
+        ADMIN = "admin", "Excluded by an admin"
+
+    SOURCE_ARENA = "arena"
+    SOURCE_DEMO = "demo"
+
+    battle = models.OneToOneField(
+        Battle, on_delete=models.PROTECT, null=True, blank=True, related_name="vote"
+    )
+    source = models.CharField(max_length=64, default=SOURCE_ARENA, db_index=True)
+    external_id = models.CharField(max_length=128, blank=True)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    count = models.PositiveIntegerField(default=1)
+    voter_key = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    excluded = models.BooleanField(default=False)
+    exclusion_reason = models.CharField(
+        max_length=16, choices=ExclusionReason.choices, blank=True, default=""
+    )
+    modality = models.CharField(max_length=8, choices=Modality.choices)
+    model_a = models.ForeignKey(AIModel, on_delete=models.PROTECT, related_name="+")
+    model_b = models.ForeignKey(AIModel, on_delete=models.PROTECT, related_name="+")
+    category = models.CharField(max_length=64, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(model_a=F("model_b")), name="vote_two_models"),
+            models.CheckConstraint(condition=Q(count__gte=1), name="vote_count_positive"),
+            models.CheckConstraint(
+                condition=Q(excluded=True, exclusion_reason__gt="")
+                | Q(excluded=False, exclusion_reason=""),
+                name="vote_excluded_iff_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(battle__isnull=True) | Q(source="arena"),
+                name="vote_battle_only_for_arena_votes",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="vote_unique_external_id_per_source",
+            ),
+        ]
+        indexes = [
+            # The fit's GROUP BY filters on these and cuts at a time.
+            models.Index(fields=["modality", "excluded", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_a} vs {self.model_b}: {self.outcome}"
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time each Celery worker ran the beat-scheduled heartbeat task: proof that
+    beat, the broker and a worker all work, shown by ``/healthz``."""
+
+    hostname = models.CharField(max_length=200, unique=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.hostname} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,1 @@
+"""Pure numerical rating code (numpy, scipy, stdlib). Never imports Django."""
