@@ -218,9 +218,7 @@ class Battle(models.Model):
     class Meta:
         ordering = ["-served_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(output_a=F("output_b")), name="battle_two_outputs"
-            ),
+            models.CheckConstraint(condition=~Q(output_a=F("output_b")), name="battle_two_outputs"),
             models.CheckConstraint(condition=~Q(model_a=F("model_b")), name="battle_two_models"),
             models.CheckConstraint(
                 condition=Q(expires_at__gt=F("served_at")), name="battle_expires_after_served"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(ignore_result=True, time_limit=30)
+@shared_task(ignore_result=True, soft_time_limit=20, time_limit=30)
 def worker_heartbeat_task() -> None:
     """Scheduled by beat: records that this worker is alive (see ``/healthz``)."""
     from celery import current_task

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+from tests.services import IN_CI, reachable
+
+
+def _database_is_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _database_is_postgres():
+        db = settings.DATABASES["default"]
+        url = f"postgres://{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}"
+        if not reachable(url, 5432):
+            if IN_CI:
+                pytest.exit(f"PostgreSQL at {url} is not reachable; CI must run this pass.", 3)
+            pytest.exit(f"PostgreSQL at {url} is not reachable: PostgreSQL pass skipped.", 0)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if _database_is_postgres():
+        return
+    skip = pytest.mark.skip(reason="PostgreSQL only: runs in the PostgreSQL pass of `make test`")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def carol(django_user_model):  # noqa: ANN001, ANN201 - the admin persona
+    return django_user_model.objects.create_superuser("carol", "carol@example.org", "pw-carol-1")
+
+
+@pytest.fixture
+def admin_client_carol(client, carol):  # noqa: ANN001, ANN201
+    client.force_login(carol)
+    return client

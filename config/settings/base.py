@@ -135,6 +135,8 @@ else:
         "socket_connect_timeout": 2,
         "socket_timeout": 5,
     }
+# Several installations may share one Redis: give each its own queue name.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "arena")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"

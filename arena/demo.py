@@ -1,0 +1,205 @@
+"""Demo data: real models and labs, a small text prompt set, and simulated historical votes.
+
+Everything made here is labelled as demo: the prompt set has ``source="demo"`` and the votes
+``source="demo"``. The outputs are short canned answers written for the demo (not the models'
+real answers), and the votes are simulated from the illustrative strengths below with a
+Bradley-Terry model, month by month from each model's release date, so that leaderboards and
+the frontier view have a history to show on first start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from django.db import transaction
+
+from arena.models import AIModel, Modality, Output, Prompt, PromptSet, Vote
+from arena.parsing import parse_catalogue_csv
+from arena.services import catalogue_upsert
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+CATALOGUE_PATH = DATA_DIR / "catalogue.csv"
+DEMO_SET_NAME = "Demo: text prompts"
+
+# Illustrative Elo-scale strengths, close to where the public text leaderboard placed these
+# models in 2024-2025. They drive the simulation only; nothing reads them as results.
+DEMO_STRENGTHS: dict[str, float] = {
+    # United States
+    "gpt-4-0314": 1186, "gpt-4-0613": 1163, "gpt-4-1106-preview": 1250,
+    "gpt-4-0125-preview": 1245, "claude-3-opus-20240229": 1248,
+    "claude-3-haiku-20240307": 1179, "gpt-4-turbo-2024-04-09": 1256,
+    "gpt-4o-2024-05-13": 1285, "claude-3-5-sonnet-20240620": 1268,
+    "gemini-1.5-pro-api-0514": 1263, "gemma-2-27b-it": 1219, "llama-3.1-405b-instruct": 1266,
+    "gemini-1.5-pro-exp-0801": 1298, "chatgpt-4o-latest": 1316, "grok-2-2024-08-13": 1288,
+    "o1-preview": 1335, "claude-3-5-sonnet-20241022": 1283, "gemini-2.0-flash-exp": 1355,
+    "o1-2024-12-17": 1350, "gemini-2.0-flash-thinking-exp-01-21": 1380,
+    "claude-3-7-sonnet-20250219": 1300, "gpt-4.5-preview-2025-02-27": 1398,
+    "grok-3-preview-02-24": 1402, "gemini-2.5-pro-exp-03-25": 1439, "gpt-4.1-2025-04-14": 1360,
+    "o3-2025-04-16": 1413,
+    # China
+    "qwen-14b-chat": 1035, "yi-34b-chat": 1111, "deepseek-llm-67b-chat": 1077,
+    "qwen1.5-72b-chat": 1147, "qwen-max-0428": 1184, "glm-4-0116": 1208,
+    "yi-large-preview": 1240, "qwen2-72b-instruct": 1187, "deepseek-v2-api-0628": 1219,
+    "glm-4-plus": 1274, "yi-lightning": 1287, "qwen2.5-72b-instruct": 1257,
+    "deepseek-v2.5": 1258, "qwen-max-0919": 1263, "deepseek-v3": 1318, "deepseek-r1": 1358,
+    "qwen2.5-max": 1340, "hunyuan-turbos-20250226": 1296, "deepseek-v3-0324": 1373,
+    "qwen3-235b-a22b": 1343,
+    # Elsewhere
+    "mixtral-8x7b-instruct-v0.1": 1114, "mistral-large-2402": 1157,
+    "mistral-large-2407": 1251, "mistral-large-2411": 1250, "command-r-plus": 1190,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DemoPrompt:
+    external_id: str
+    category: str
+    language: str
+    text: str
+    answers: tuple[str, ...]  # canned answers of rising quality; models get one by hash
+
+
+DEMO_PROMPTS: tuple[DemoPrompt, ...] = tuple(
+    DemoPrompt(
+        external_id=item["prompt_id"],
+        category=item["category"],
+        language=item["language"],
+        text=item["prompt"],
+        answers=tuple(item["answers"]),
+    )
+    for item in json.loads((DATA_DIR / "demo_prompts.json").read_text(encoding="utf-8"))
+)
+
+DEMO_START = date(2024, 1, 1)
+DEMO_END = date(2025, 5, 31)
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    models: int
+    prompts: int
+    outputs: int
+    votes: int
+    skipped: bool = False
+
+    def __str__(self) -> str:
+        if self.skipped:
+            return "the database already holds data: demo not loaded"
+        return (
+            f"demo loaded: {self.models} models, {self.prompts} prompts, "
+            f"{self.outputs} outputs, {self.votes} simulated votes"
+        )
+
+
+def _stable_index(*parts: str, modulo: int) -> int:
+    digest = hashlib.sha256("/".join(parts).encode()).digest()
+    return int.from_bytes(digest[:4], "big") % modulo
+
+
+def _months(start: date, end: date) -> list[date]:
+    months, current = [], start.replace(day=1)
+    while current <= end:
+        months.append(current)
+        current = (current + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _simulate_votes(models: dict[str, AIModel], *, votes_per_month: int, seed: int) -> list[Vote]:
+    """Month by month, pairs of released models, outcomes drawn from Bradley-Terry."""
+    rng = random.Random(seed)
+    prompts = list(Prompt.objects.filter(prompt_set__name=DEMO_SET_NAME))
+    votes: list[Vote] = []
+    for month in _months(DEMO_START, DEMO_END):
+        next_month = (month + timedelta(days=32)).replace(day=1)
+        released = [m for m in models.values() if m.release_date and m.release_date < next_month]
+        if len(released) < 2:
+            continue
+        # Newer models get more battles, as a live arena weights up new entrants.
+        weights = [3.0 if (next_month - m.release_date).days < 62 else 1.0 for m in released]
+        span = (next_month - month).total_seconds()
+        start = datetime(month.year, month.month, 1, tzinfo=UTC)
+        for number in range(votes_per_month):
+            model_a, model_b = rng.choices(released, weights=weights, k=2)
+            while model_b.pk == model_a.pk:
+                model_b = rng.choices(released, weights=weights, k=1)[0]
+            gap = DEMO_STRENGTHS[model_a.key] - DEMO_STRENGTHS[model_b.key]
+            p_a = 1.0 / (1.0 + 10 ** (-gap / 400.0))
+            draw = rng.random()
+            # About one vote in five is a tie (a quarter of those "both bad").
+            if draw < 0.2:
+                outcome = Vote.Outcome.BOTH_BAD if draw < 0.05 else Vote.Outcome.TIE
+            else:
+                outcome = Vote.Outcome.A if rng.random() < p_a else Vote.Outcome.B
+            prompt = rng.choice(prompts)
+            when = start + timedelta(seconds=rng.random() * span)
+            votes.append(
+                Vote(
+                    source=Vote.SOURCE_DEMO,
+                    external_id=f"{month:%Y-%m}-{number}",
+                    outcome=outcome,
+                    voter_key=f"demo-voter-{rng.randrange(500)}",
+                    created_at=when,
+                    modality=Modality.TEXT,
+                    model_a=model_a,
+                    model_b=model_b,
+                    category=prompt.category,
+                    language=prompt.language,
+                )
+            )
+    return votes
+
+
+def demo_seed(
+    *, votes_per_month: int = 1500, seed: int = 2024, if_empty: bool = False
+) -> DemoReport:
+    """Load the catalogue, the demo text set and simulated votes, in one transaction."""
+    with transaction.atomic():
+        if if_empty and (Vote.objects.exists() or PromptSet.objects.exists()):
+            return DemoReport(0, 0, 0, 0, skipped=True)
+        parsed = parse_catalogue_csv(CATALOGUE_PATH.read_bytes())
+        if parsed.errors:
+            raise ValueError(f"the shipped catalogue is invalid: {parsed.errors[0]}")
+        catalogue_upsert(rows=parsed.rows)
+        models = {m.key: m for m in AIModel.objects.filter(key__in=DEMO_STRENGTHS)}
+        missing = sorted(set(DEMO_STRENGTHS) - set(models))
+        if missing:
+            raise ValueError(f"demo models missing from the catalogue: {missing}")
+        prompt_set, _ = PromptSet.objects.update_or_create(
+            name=DEMO_SET_NAME,
+            defaults={
+                "modality": Modality.TEXT,
+                "source": PromptSet.Source.DEMO,
+                "description": "Demo data: canned answers written for the demo, not the "
+                "models' real outputs.",
+            },
+        )
+        outputs = 0
+        for item in DEMO_PROMPTS:
+            prompt, _ = Prompt.objects.update_or_create(
+                prompt_set=prompt_set,
+                external_id=item.external_id,
+                defaults={"text": item.text, "category": item.category, "language": item.language},
+            )
+            for model in models.values():
+                answer = item.answers[
+                    _stable_index(model.key, item.external_id, modulo=len(item.answers))
+                ]
+                Output.objects.update_or_create(
+                    prompt=prompt,
+                    model=model,
+                    defaults={
+                        "modality": Modality.TEXT,
+                        "text": answer,
+                        "checksum": hashlib.sha256(answer.encode()).hexdigest(),
+                    },
+                )
+                outputs += 1
+        Vote.objects.filter(source=Vote.SOURCE_DEMO).delete()
+        votes = _simulate_votes(models, votes_per_month=votes_per_month, seed=seed)
+        Vote.objects.bulk_create(votes, batch_size=2000)
+    return DemoReport(len(models), len(DEMO_PROMPTS), outputs, len(votes))

@@ -1,0 +1,60 @@
+"""Where the real PostgreSQL and Redis are, and what to do when one is missing.
+
+Outside CI a missing server skips the tests that need it, saying why. With ``CI`` set it
+fails them: CI must never pass by skipping the integration tests.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def reachable(url: str, default_port: int) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or default_port), timeout=1
+        ):
+            return True
+    except OSError:
+        return False
+
+
+def missing(what: str) -> None:
+    """Fail in CI, skip elsewhere."""
+    message = f"{what} is not reachable"
+    if IN_CI:
+        pytest.fail(f"{message}, and CI must run every integration test", pytrace=False)
+    pytest.skip(f"{message} (start it to run this test; in CI this fails)")
+
+
+def require_postgres() -> str:
+    if not reachable(POSTGRES_ADMIN_URL, 5432):
+        missing(f"PostgreSQL at {POSTGRES_ADMIN_URL}")
+    return POSTGRES_ADMIN_URL
+
+
+def require_redis() -> str:
+    if not reachable(REDIS_TEST_URL, 6379):
+        missing(f"Redis at {REDIS_TEST_URL}")
+    return REDIS_TEST_URL
+
+
+def shared_data(relative: str):  # noqa: ANN201 - returns a Path
+    """A file of ../shared/data, or skip (fail in CI) when it is absent."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / relative
+    if not path.exists():
+        missing(f"the shared data file {path}")
+    return path
