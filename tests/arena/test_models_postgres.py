@@ -21,8 +21,13 @@ def test_two_simultaneous_votes_on_one_battle_leave_exactly_one():
     def cast(choice: str) -> None:
         try:
             barrier.wait(timeout=10)
-            Vote.objects.create(battle_id=battle.pk, outcome=choice, modality="text",
-                                model_a_id=battle.model_a_id, model_b_id=battle.model_b_id)
+            Vote.objects.create(
+                battle_id=battle.pk,
+                outcome=choice,
+                modality="text",
+                model_a_id=battle.model_a_id,
+                model_b_id=battle.model_b_id,
+            )
             outcomes.append("saved")
         except IntegrityError:
             outcomes.append("refused")

@@ -36,8 +36,9 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str,
         return error.code, dict(error.headers), error.read()
 
 
-def wait_for(condition: Callable[[], object], *, seconds: float, what: str,
-             logs: list[Path] = ()) -> object:
+def wait_for(
+    condition: Callable[[], object], *, seconds: float, what: str, logs: list[Path] = ()
+) -> object:
     deadline = time.monotonic() + seconds
     last_error: Exception | None = None
     while time.monotonic() < deadline:

@@ -22,8 +22,12 @@ pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
 def clean_copy(target: Path) -> Path:
     """The files git would check out (tracked, plus new files not ignored): no .venv, no var/."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                            cwd=ROOT, capture_output=True, check=True).stdout
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout
     for name in filter(None, listed.decode().split("\0")):
         source = ROOT / name
         if source.is_file():
@@ -49,20 +53,45 @@ def test_make_run_starts_the_product_and_ctrl_c_stops_it(tmp_path):
         pytest.fail("make is not installed")
     checkout = clean_copy(tmp_path / "arena")
     port = free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE",
-                        "VIRTUAL_ENV", "ARENA_VAR_DIR", "MEDIA_ROOT", "STATIC_ROOT"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "CELERY_BROKER_URL",
+            "DJANGO_SETTINGS_MODULE",
+            "VIRTUAL_ENV",
+            "ARENA_VAR_DIR",
+            "MEDIA_ROOT",
+            "STATIC_ROOT",
+        }
+    }
     env |= {"ARENA_HEARTBEAT_SECONDS": "1"}
     log = tmp_path / "make-run.log"
-    process = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=checkout, env=env,
-                               stdout=log.open("w"), stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        ["make", "run", f"PORT={port}"],
+        cwd=checkout,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: "Arena is running at" in log.read_text(), seconds=600,
-                 what="make run to announce its URL", logs=[log])
-        report = wait_for(lambda: (r := healthz(base_url)) and r["workers"] and r, seconds=60,
-                          what="a worker heartbeat", logs=[log])
+        wait_for(
+            lambda: "Arena is running at" in log.read_text(),
+            seconds=600,
+            what="make run to announce its URL",
+            logs=[log],
+        )
+        report = wait_for(
+            lambda: (r := healthz(base_url)) and r["workers"] and r,
+            seconds=60,
+            what="a worker heartbeat",
+            logs=[log],
+        )
         assert report["http_status"] == 200
         assert report["checks"]["broker"]["detail"] == "filesystem"
         status, _, body = get(f"{base_url}/")

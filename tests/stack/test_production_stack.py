@@ -28,10 +28,14 @@ pytestmark = [pytest.mark.stack, pytest.mark.slow]
 def throwaway_database():
     admin_url = require_postgres()
     name = f"arena_stack_{secrets.token_hex(4)}"
-    with psycopg.connect(admin_url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+    with psycopg.connect(
+        admin_url.replace("postgres://", "postgresql://"), autocommit=True
+    ) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(admin_url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+    with psycopg.connect(
+        admin_url.replace("postgres://", "postgresql://"), autocommit=True
+    ) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -73,8 +77,9 @@ def test_gunicorn_worker_and_beat_serve_on_postgres_and_redis(
     }
 
     def run_once(argv: list[str]) -> None:
-        result = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True,
-                                timeout=300)
+        result = subprocess.run(
+            argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        )
         assert result.returncode == 0, result.stdout + result.stderr
 
     run_once(compose_command("migrate"))
@@ -87,12 +92,19 @@ def test_gunicorn_worker_and_beat_serve_on_postgres_and_redis(
     for name, argv in (("web", web), ("worker", compose_command("worker")), ("beat", beat)):
         log = tmp_path / f"{name}.log"
         logs.append(log)
-        processes.append(subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log.open("w"),
-                                          stderr=subprocess.STDOUT))
+        processes.append(
+            subprocess.Popen(
+                argv, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+            )
+        )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        report = wait_for(lambda: (r := healthz(base_url)) and r["workers"] and r,
-                          seconds=90, what="a worker heartbeat in /healthz", logs=logs)
+        report = wait_for(
+            lambda: (r := healthz(base_url)) and r["workers"] and r,
+            seconds=90,
+            what="a worker heartbeat in /healthz",
+            logs=logs,
+        )
         assert report["http_status"] == 200 and report["status"] == "ok"
         assert report["checks"]["database"]["detail"] == "postgresql"
         assert report["checks"]["broker"]["detail"] == "redis"
