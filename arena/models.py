@@ -204,7 +204,9 @@ class Battle(models.Model):
         VOTED = "voted", "Voted"
 
     token = models.CharField(max_length=64, unique=True, default=new_battle_token)
-    session_key = models.CharField(max_length=64, db_index=True)
+    session_key = models.CharField(
+        max_length=64, help_text="The voter id kept in the session that was served this battle."
+    )
     modality = models.CharField(max_length=8, choices=Modality.choices)
     prompt = models.ForeignKey(Prompt, on_delete=models.PROTECT, related_name="battles")
     output_a = models.ForeignKey(Output, on_delete=models.PROTECT, related_name="+")
@@ -217,6 +219,7 @@ class Battle(models.Model):
 
     class Meta:
         ordering = ["-served_at"]
+        indexes = [models.Index(fields=["session_key", "served_at"])]
         constraints = [
             models.CheckConstraint(condition=~Q(output_a=F("output_b")), name="battle_two_outputs"),
             models.CheckConstraint(condition=~Q(model_a=F("model_b")), name="battle_two_models"),
@@ -267,7 +270,10 @@ class Vote(models.Model):
     external_id = models.CharField(max_length=128, blank=True)
     outcome = models.CharField(max_length=8, choices=Outcome.choices)
     count = models.PositiveIntegerField(default=1)
-    voter_key = models.CharField(max_length=64, blank=True, db_index=True)
+    voter_key = models.CharField(max_length=64, blank=True)
+    ip_hash = models.CharField(
+        max_length=32, blank=True, help_text="Keyed hash of the client IP (for rate limits)."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     excluded = models.BooleanField(default=False)
     exclusion_reason = models.CharField(
@@ -302,6 +308,9 @@ class Vote(models.Model):
         indexes = [
             # The fit's GROUP BY filters on these and cuts at a time.
             models.Index(fields=["modality", "excluded", "created_at"]),
+            # Rate limits and daily caps count a voter's (or an address's) recent votes.
+            models.Index(fields=["voter_key", "created_at"]),
+            models.Index(fields=["ip_hash", "created_at"]),
         ]
 
     def __str__(self) -> str:

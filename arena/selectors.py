@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, Sum
+import numpy as np
+from django.db.models import Count, Q, QuerySet, Sum
 
-from arena.models import AIModel, Lab, Modality, Output, Vote
+from arena.cache import cache_get_or_none, cache_set_quietly
+from arena.models import AIModel, Battle, Lab, Modality, Output, Vote
+from arena.sampling import PairCounts
 
 
 @dataclass(frozen=True)
@@ -54,3 +57,123 @@ def arena_overview() -> list[ModalityOverview]:
 
 def catalogue_counts() -> dict[str, int]:
     return {"labs": Lab.objects.count(), "models": AIModel.objects.count()}
+
+
+# --- Battles ----------------------------------------------------------------------------
+
+
+def servable_outputs(*, modality: str, category: str = "", language: str = "") -> QuerySet:
+    """Outputs that may be shown blind: no identity leak, active model and set, filters."""
+    outputs = Output.objects.filter(
+        modality=modality,
+        identity_leak=False,
+        model__is_active=True,
+        prompt__prompt_set__is_active=True,
+        prompt__prompt_set__modality=modality,
+    )
+    if category:
+        outputs = outputs.filter(prompt__category=category)
+    if language:
+        outputs = outputs.filter(prompt__language=language)
+    return outputs
+
+
+def battle_filter_options(*, modality: str) -> dict[str, list[str]]:
+    """The categories and languages a voter can filter on for a modality."""
+    prompts = (
+        servable_outputs(modality=modality)
+        .values_list("prompt__category", "prompt__language")
+        .distinct()
+    )
+    categories = sorted({category for category, _ in prompts if category})
+    languages = sorted({language for _, language in prompts if language})
+    return {"categories": categories, "languages": languages}
+
+
+def sampling_counts(*, modality: str, model_ids: list[int]) -> PairCounts:
+    """Counted votes among the candidate models, for the pair-sampling policy.
+
+    One GROUP BY over the modality's counted votes; cached for a minute, since a pair
+    weight does not need to move with every single vote. A cache outage only costs the
+    query (it never fails the request).
+    """
+    key = f"arena:sampling-counts:{modality}"
+    rows = cache_get_or_none(key)
+    if rows is None:
+        rows = list(
+            Vote.objects.filter(modality=modality, excluded=False)
+            .values_list("model_a_id", "model_b_id", "outcome")
+            .annotate(n=Sum("count"))
+            .order_by()
+        )
+        cache_set_quietly(key, rows, timeout=60)
+    index = {model_id: position for position, model_id in enumerate(model_ids)}
+    size = len(model_ids)
+    votes = np.zeros(size)
+    games = np.zeros((size, size))
+    wins = np.zeros((size, size))
+    credit = {Vote.Outcome.A: 1.0, Vote.Outcome.B: 0.0}
+    for model_a, model_b, outcome, n in rows:
+        i, j = index.get(model_a), index.get(model_b)
+        if i is not None:
+            votes[i] += n
+        if j is not None:
+            votes[j] += n
+        if i is None or j is None:
+            continue
+        share_a = credit.get(outcome, 0.5)
+        games[i, j] += n
+        games[j, i] += n
+        wins[i, j] += n * share_a
+        wins[j, i] += n * (1.0 - share_a)
+    return PairCounts(votes=votes, games=games, wins=wins)
+
+
+def voter_vote_count(*, voter_key: str) -> int:
+    return Vote.objects.filter(voter_key=voter_key, source=Vote.SOURCE_ARENA).count()
+
+
+@dataclass(frozen=True)
+class PersonalRow:
+    model: str
+    lab: str
+    votes: int
+    wins: float
+    win_rate: float
+
+
+def personal_leaderboard(*, voter_key: str, modality: str) -> list[PersonalRow]:
+    """The voter's own board: each model's win rate in the voter's votes (ties half)."""
+    rows = Vote.objects.filter(
+        voter_key=voter_key, source=Vote.SOURCE_ARENA, modality=modality
+    ).values_list(
+        "model_a__display_name",
+        "model_a__lab__name",
+        "model_b__display_name",
+        "model_b__lab__name",
+        "outcome",
+    )
+    tally: dict[tuple[str, str], list[float]] = {}
+    credit = {Vote.Outcome.A: 1.0, Vote.Outcome.B: 0.0}
+    for name_a, lab_a, name_b, lab_b, outcome in rows:
+        share_a = credit.get(outcome, 0.5)
+        for key, share in (((name_a, lab_a), share_a), ((name_b, lab_b), 1.0 - share_a)):
+            entry = tally.setdefault(key, [0, 0.0])
+            entry[0] += 1
+            entry[1] += share
+    board = [
+        PersonalRow(model=name, lab=lab, votes=int(n), wins=wins, win_rate=wins / n)
+        for (name, lab), (n, wins) in tally.items()
+    ]
+    return sorted(board, key=lambda row: (-row.win_rate, -row.votes, row.model))
+
+
+def battle_for_voter(*, token: str, voter_key: str) -> Battle | None:
+    """The battle with its prompt, outputs, models and labs, if it was served to this voter."""
+    return (
+        Battle.objects.select_related(
+            "prompt", "output_a", "output_b", "model_a__lab", "model_b__lab", "vote"
+        )
+        .filter(token=token, session_key=voter_key)
+        .first()
+    )

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from django.db import transaction
+import numpy as np
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from arena.models import AIModel, Lab, WorkerHeartbeat
+from arena.models import AIModel, Battle, Lab, Vote, WorkerHeartbeat
 from arena.parsing import CatalogueRow
+from arena.sampling import draw_pair, pair_weights
+from arena.selectors import sampling_counts, servable_outputs
 
 
 def worker_heartbeat_record(*, hostname: str) -> WorkerHeartbeat:
@@ -71,3 +80,225 @@ def catalogue_upsert(*, rows: list[CatalogueRow]) -> CatalogueReport:
         else:
             unchanged += 1
     return CatalogueReport(labs_created, labs_updated, created, updated, unchanged)
+
+
+# --- Battles and votes ------------------------------------------------------------------
+
+
+class Refused(Exception):
+    """A request the arena refuses, with the HTTP status and the message to show."""
+
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidChoice(Refused):
+    status = 400
+
+
+class NothingToServe(Refused):
+    status = 404
+
+
+class BattleNotFound(Refused):
+    status = 404
+
+
+class BattleExpired(Refused):
+    status = 410
+
+
+class AlreadyVoted(Refused):
+    status = 409
+
+
+class Throttled(Refused):
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _candidate_models(outputs: QuerySet) -> list[int]:
+    return sorted(set(outputs.values_list("model_id", flat=True)))
+
+
+def _prompts_with_both(outputs: QuerySet, model_a: int, model_b: int) -> list[int]:
+    def prompts_of(model_id: int) -> set[int]:
+        return set(outputs.filter(model_id=model_id).values_list("prompt_id", flat=True))
+
+    return sorted(prompts_of(model_a) & prompts_of(model_b))
+
+
+def battle_create(
+    *,
+    voter_key: str,
+    modality: str,
+    category: str = "",
+    language: str = "",
+    rng: np.random.Generator | None = None,
+) -> Battle:
+    """Serve a new battle: a pair chosen by the sampling policy, a prompt both models
+    answered, random left/right order, an unguessable token bound to the voter."""
+    rng = rng or np.random.default_rng(secrets.randbits(64))
+    now = timezone.now()
+    recent = Battle.objects.filter(
+        session_key=voter_key, served_at__gte=now - timedelta(minutes=1)
+    ).count()
+    if recent >= settings.ARENA_BATTLES_PER_MINUTE_PER_SESSION:
+        raise Throttled(
+            f"Too many battles requested: at most {settings.ARENA_BATTLES_PER_MINUTE_PER_SESSION}"
+            " per minute. Please wait a moment.",
+            retry_after=60,
+        )
+    outputs = servable_outputs(modality=modality, category=category, language=language)
+    model_ids = _candidate_models(outputs)
+    if len(model_ids) >= 2:
+        weights = pair_weights(
+            sampling_counts(modality=modality, model_ids=model_ids),
+            new_model_votes=settings.ARENA_NEW_MODEL_VOTES,
+            new_model_boost=settings.ARENA_NEW_MODEL_BOOST,
+        )
+        # A drawn pair may share no prompt; drop it and draw again.
+        while weights.sum() > 0:
+            i, j = draw_pair(weights, rng)
+            prompt_ids = _prompts_with_both(outputs, model_ids[i], model_ids[j])
+            if prompt_ids:
+                break
+            weights[i, j] = weights[j, i] = 0.0
+        else:
+            prompt_ids = []
+    else:
+        prompt_ids = []
+    if not prompt_ids:
+        filters = ", ".join(
+            f"{k} {v!r}" for k, v in (("category", category), ("language", language)) if v
+        )
+        raise NothingToServe(
+            f"Nothing to serve for {modality}{' with ' + filters if filters else ''}: no prompt "
+            "has outputs from two different models yet."
+        )
+    prompt_id = prompt_ids[int(rng.integers(len(prompt_ids)))]
+    pair = [model_ids[i], model_ids[j]]
+    if rng.random() < 0.5:
+        pair.reverse()
+    by_model = {o.model_id: o for o in outputs.filter(prompt_id=prompt_id, model_id__in=pair)}
+    output_a, output_b = by_model[pair[0]], by_model[pair[1]]
+    return Battle.objects.create(
+        session_key=voter_key,
+        modality=modality,
+        prompt_id=prompt_id,
+        output_a=output_a,
+        output_b=output_b,
+        model_a_id=pair[0],
+        model_b_id=pair[1],
+        served_at=now,
+        expires_at=now + timedelta(seconds=settings.ARENA_BATTLE_TTL_SECONDS),
+    )
+
+
+def client_ip_hash(ip: str) -> str:
+    """A keyed hash of the client address: enough to rate-limit, not to identify."""
+    if not ip:
+        return ""
+    return hmac.new(settings.SECRET_KEY.encode(), ip.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _exclusion(*, battle: Battle, voter_key: str, ip_hash: str, now: datetime) -> str:
+    """Why this vote must not count (checked in this order), or "" if it counts."""
+    minute_ago = now - timedelta(minutes=1)
+    arena_votes = Vote.objects.filter(source=Vote.SOURCE_ARENA)
+    if arena_votes.filter(voter_key=voter_key, created_at__gte=minute_ago).count() >= (
+        settings.ARENA_VOTES_PER_MINUTE_PER_SESSION
+    ) or (
+        ip_hash
+        and arena_votes.filter(ip_hash=ip_hash, created_at__gte=minute_ago).count()
+        >= settings.ARENA_VOTES_PER_MINUTE_PER_IP
+    ):
+        return Vote.ExclusionReason.RATE_LIMIT
+    if arena_votes.filter(voter_key=voter_key, created_at__gte=now - timedelta(days=1)).count() >= (
+        settings.ARENA_DAILY_VOTE_CAP
+    ):
+        return Vote.ExclusionReason.DAILY_CAP
+    if battle.output_a.identity_leak or battle.output_b.identity_leak:
+        return Vote.ExclusionReason.IDENTITY_LEAK
+    if (now - battle.served_at).total_seconds() < settings.ARENA_MIN_READ_SECONDS:
+        return Vote.ExclusionReason.TOO_FAST
+    return ""
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    vote: Vote
+    battle: Battle
+    replayed: bool  # an identical retry of an earlier vote: nothing new was written
+
+
+def vote_cast(*, token: str, choice: str, voter_key: str, ip: str = "") -> VoteResult:
+    """Record a vote on a served battle, in this request's transaction.
+
+    Refusals: unknown token or another voter's battle (404), expired (410), a different
+    second vote (409). An identical retry returns the original vote. A vote over the rate
+    limit is kept (excluded, reason ``rate_limit``) and then refused with 429; too-fast and
+    over-the-daily-cap votes are kept, excluded, and answered normally.
+    """
+    if choice not in Vote.Outcome.values:
+        raise InvalidChoice(f"{choice!r} is not a valid choice; use one of {Vote.Outcome.values}.")
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            battle = (
+                Battle.objects.select_for_update()
+                .select_related("output_a", "output_b", "model_a__lab", "model_b__lab", "prompt")
+                .filter(token=token, session_key=voter_key)
+                .first()
+            )
+            if battle is None:
+                raise BattleNotFound("No battle with this token was served to this session.")
+            earlier = Vote.objects.filter(battle=battle).first()
+            if earlier is not None:
+                return _replay(earlier, battle, choice)
+            if now >= battle.expires_at:
+                raise BattleExpired("This battle has expired; load a new one to vote.")
+            ip_hash = client_ip_hash(ip)
+            reason = _exclusion(battle=battle, voter_key=voter_key, ip_hash=ip_hash, now=now)
+            vote = Vote.objects.create(
+                battle=battle,
+                source=Vote.SOURCE_ARENA,
+                outcome=choice,
+                voter_key=voter_key,
+                ip_hash=ip_hash,
+                created_at=now,
+                excluded=bool(reason),
+                exclusion_reason=reason,
+                modality=battle.modality,
+                model_a=battle.model_a,
+                model_b=battle.model_b,
+                category=battle.prompt.category,
+                language=battle.prompt.language,
+            )
+            Battle.objects.filter(pk=battle.pk).update(state=Battle.State.VOTED)
+    except IntegrityError:
+        # A concurrent request voted on this battle between our read and our write.
+        earlier = Vote.objects.select_related("battle").get(battle__token=token)
+        return _replay(earlier, earlier.battle, choice)
+    if reason == Vote.ExclusionReason.RATE_LIMIT:
+        raise Throttled(
+            "Too many votes in the last minute: this one was kept but will not "
+            "count. Please slow down.",
+            retry_after=60,
+        )
+    return VoteResult(vote=vote, battle=battle, replayed=False)
+
+
+def _replay(earlier: Vote, battle: Battle, choice: str) -> VoteResult:
+    if earlier.outcome != choice:
+        raise AlreadyVoted(
+            f"This battle already has a vote ({earlier.get_outcome_display()}); "
+            "a battle takes one vote."
+        )
+    return VoteResult(vote=earlier, battle=battle, replayed=True)

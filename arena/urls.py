@@ -1,9 +1,15 @@
 from django.urls import path
 
-from arena import views
+from arena import api, views
 
 app_name = "arena"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("arena/<str:modality>/", views.battle, name="battle"),
+    path("arena/<str:modality>/vote/", views.vote, name="vote"),
+    path("arena/<str:modality>/result/<str:token>/", views.result, name="result"),
+    path("api/v1/battles/next/", api.BattleNextView.as_view(), name="api-battle-next"),
+    path("api/v1/votes/", api.VoteView.as_view(), name="api-vote"),
+    path("api/v1/me/", api.MeView.as_view(), name="api-me"),
 ]

@@ -38,3 +38,63 @@ def carol(django_user_model):  # noqa: ANN001, ANN201 - the admin persona
 def admin_client_carol(client, carol):  # noqa: ANN001, ANN201
     client.force_login(carol)
     return client
+
+
+@pytest.fixture
+def alice():
+    """A voter in her own browser session, with CSRF checks on as in a real browser."""
+    from rest_framework.test import APIClient
+
+    return APIClient(enforce_csrf_checks=True)
+
+
+@pytest.fixture
+def bob():
+    from rest_framework.test import APIClient
+
+    return APIClient(enforce_csrf_checks=True)
+
+
+@pytest.fixture
+def text_arena(db):
+    """Three labs' models answering three prompts of one text set."""
+    from tests.factories import (
+        AIModelFactory,
+        LabFactory,
+        OutputFactory,
+        PromptFactory,
+        PromptSetFactory,
+    )
+
+    prompt_set = PromptSetFactory(name="General", modality="text")
+    labs = [
+        LabFactory(name="Openly", country="US"),
+        LabFactory(name="Deepseat", country="CN"),
+        LabFactory(name="Mistrale", country="FR"),
+    ]
+    models = [
+        AIModelFactory(key=f"secret-model-{n}", display_name=f"Secret Model {n}", lab=lab)
+        for n, lab in enumerate(labs)
+    ]
+    prompts = [
+        PromptFactory(
+            prompt_set=prompt_set, external_id=f"q{n}", category=category, language=language
+        )
+        for n, (category, language) in enumerate(
+            [("coding", "en"), ("math", "en"), ("coding", "fr")]
+        )
+    ]
+    for prompt in prompts:
+        for model in models:
+            OutputFactory(
+                prompt=prompt, model=model, text=f"An **answer** to {prompt.external_id}."
+            )
+    return {"set": prompt_set, "models": models, "prompts": prompts, "labs": labs}
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache, as a fresh process would."""
+    from django.core.cache import cache
+
+    cache.clear()

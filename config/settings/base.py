@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "arena",
     "ranking",
 ]
@@ -157,6 +159,28 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Voting ------------------------------------------------------------------------------
+# A battle can be voted on for this long after it was served.
+ARENA_BATTLE_TTL_SECONDS = env_int("ARENA_BATTLE_TTL_SECONDS", 3600, minimum=30)
+# Votes cast faster than this after the battle was served are kept but excluded ("too_fast").
+ARENA_MIN_READ_SECONDS = env_int("ARENA_MIN_READ_SECONDS", 3, minimum=0)
+# Votes over these rates get 429 and are kept but excluded ("rate_limit").
+ARENA_VOTES_PER_MINUTE_PER_SESSION = env_int("ARENA_VOTES_PER_MINUTE_PER_SESSION", 12, minimum=1)
+ARENA_VOTES_PER_MINUTE_PER_IP = env_int("ARENA_VOTES_PER_MINUTE_PER_IP", 60, minimum=1)
+# Battles served to one session per minute before 429 (stops scraping of outputs).
+ARENA_BATTLES_PER_MINUTE_PER_SESSION = env_int(
+    "ARENA_BATTLES_PER_MINUTE_PER_SESSION", 30, minimum=1
+)
+# Votes beyond this many per voter in 24 hours are kept but excluded ("daily_cap").
+ARENA_DAILY_VOTE_CAP = env_int("ARENA_DAILY_VOTE_CAP", 500, minimum=1)
+# The request header holding the client address behind a trusted proxy (e.g. HTTP_X_REAL_IP).
+ARENA_CLIENT_IP_HEADER = env_str("ARENA_CLIENT_IP_HEADER", "REMOTE_ADDR")
+# A voter sees their own leaderboard after this many votes.
+ARENA_PERSONAL_BOARD_MIN_VOTES = env_int("ARENA_PERSONAL_BOARD_MIN_VOTES", 20, minimum=1)
+# Pair sampling: a model with fewer counted votes than this is "new" and served more often.
+ARENA_NEW_MODEL_VOTES = env_int("ARENA_NEW_MODEL_VOTES", 300, minimum=0)
+ARENA_NEW_MODEL_BOOST = env_int("ARENA_NEW_MODEL_BOOST", 4, minimum=0)
+
 # --- Auth, i18n, files ------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -184,10 +208,23 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
     ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Arena API",
+    "DESCRIPTION": "Blind battles, votes, leaderboards and rating snapshots.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

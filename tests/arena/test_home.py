@@ -18,7 +18,11 @@ def test_the_landing_page_counts_models_prompts_and_votes_per_modality(client):
     response = client.get(reverse("arena:home"))
     assert response.status_code == 200
     text = response.content.decode()
-    row = text[text.index('<th scope="row">Text</th>') : text.index('<th scope="row">Image</th>')]
+    row = text[
+        text.index('<th scope="row"><a href="/arena/text/">Text</a></th>') : text.index(
+            '<th scope="row"><a href="/arena/image/">Image</a></th>'
+        )
+    ]
     cells = [cell.split("</td>")[0] for cell in row.split("<td>")[1:]]
     # two servable outputs from two models on one prompt; the leaking output is not counted
     assert cells[:3] == ["2", "1", "2"]

@@ -1,0 +1,174 @@
+"""The voting API: `/api/v1/battles/next/`, `/api/v1/votes/`, `/api/v1/me/`.
+
+Session authentication with CSRF, also for anonymous voters (their session is what a battle
+is bound to). Refusals are ``{"detail": "..."}`` with the status of the refusal.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.middleware.csrf import get_token
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from arena.models import Modality, Vote
+from arena.presenting import output_payload, prompt_payload
+from arena.selectors import personal_leaderboard, voter_vote_count
+from arena.services import Refused, Throttled, battle_create, vote_cast
+from arena.voters import client_ip, voter_key
+
+
+class SessionCsrfAuthentication(SessionAuthentication):
+    """DRF checks CSRF only for logged-in users; an anonymous voter's session needs it too,
+    or another site could cast votes in a visitor's name."""
+
+    def authenticate(self, request: Request):  # noqa: ANN201
+        self.enforce_csrf(request)
+        return super().authenticate(request)
+
+
+def refusal(error: Refused) -> Response:
+    response = Response({"detail": error.message}, status=error.status)
+    if isinstance(error, Throttled):
+        response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+Detail = inline_serializer("Detail", {"detail": serializers.CharField()})
+
+
+class BattleQuery(serializers.Serializer):
+    modality = serializers.ChoiceField(choices=Modality.choices)
+    category = serializers.CharField(required=False, default="", max_length=64)
+    language = serializers.CharField(required=False, default="", max_length=16)
+
+
+class BattleOut(serializers.Serializer):
+    token = serializers.CharField(read_only=True)
+    modality = serializers.CharField(read_only=True)
+    expires_at = serializers.DateTimeField(read_only=True)
+    prompt = serializers.SerializerMethodField()
+    a = serializers.SerializerMethodField()
+    b = serializers.SerializerMethodField()
+
+    def get_prompt(self, battle) -> dict:  # noqa: ANN001
+        return prompt_payload(battle.prompt)
+
+    def get_a(self, battle) -> dict:  # noqa: ANN001
+        return output_payload(battle.output_a)
+
+    def get_b(self, battle) -> dict:  # noqa: ANN001
+        return output_payload(battle.output_b)
+
+
+class VoteIn(serializers.Serializer):
+    token = serializers.CharField(max_length=64)
+    choice = serializers.ChoiceField(choices=Vote.Outcome.choices)
+
+
+def revealed_side(model) -> dict:  # noqa: ANN001
+    return {
+        "model": model.key,
+        "display_name": model.display_name,
+        "lab": model.lab.name,
+        "country": model.lab.country,
+    }
+
+
+def vote_body(vote: Vote, *, votes_cast: int) -> dict:
+    return {
+        "a": revealed_side(vote.model_a),
+        "b": revealed_side(vote.model_b),
+        "choice": vote.outcome,
+        "votes_cast": votes_cast,
+    }
+
+
+class BattleNextView(APIView):
+    authentication_classes = [SessionCsrfAuthentication]
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Serve the next blind battle",
+        parameters=[BattleQuery],
+        responses={200: BattleOut, 400: Detail, 404: Detail, 429: Detail},
+    )
+    def get(self, request: Request) -> Response:
+        query = BattleQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        get_token(request._request)  # the CSRF cookie the vote will need
+        try:
+            battle = battle_create(
+                voter_key=voter_key(request, create=True), **query.validated_data
+            )
+        except Refused as error:
+            return refusal(error)
+        return Response(BattleOut(battle).data)
+
+
+class VoteView(APIView):
+    authentication_classes = [SessionCsrfAuthentication]
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Vote on a served battle; the models are revealed in the answer",
+        request=VoteIn,
+        responses={
+            201: OpenApiResponse(description="The vote and the revealed models."),
+            400: Detail,
+            403: Detail,
+            404: Detail,
+            409: Detail,
+            410: Detail,
+            429: Detail,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = VoteIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        voter = voter_key(request, create=False)
+        try:
+            result = vote_cast(voter_key=voter, ip=client_ip(request), **data.validated_data)
+        except Refused as error:
+            return refusal(error)
+        body = vote_body(result.vote, votes_cast=voter_vote_count(voter_key=voter))
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class MeView(APIView):
+    authentication_classes = [SessionCsrfAuthentication]
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="This voter's vote count and, after enough votes, their own leaderboard",
+        parameters=[
+            inline_serializer(
+                "MeQuery",
+                {"modality": serializers.ChoiceField(choices=Modality.choices, required=False)},
+            )
+        ],
+        responses={200: OpenApiResponse(description="votes, min_votes, leaderboard")},
+    )
+    def get(self, request: Request) -> Response:
+        voter = voter_key(request, create=False)
+        modality = request.query_params.get("modality", Modality.TEXT)
+        if modality not in Modality.values:
+            return Response({"modality": [f'"{modality}" is not a valid choice.']}, status=400)
+        votes = voter_vote_count(voter_key=voter) if voter else 0
+        board = None
+        if votes >= settings.ARENA_PERSONAL_BOARD_MIN_VOTES:
+            board = [
+                row.__dict__ for row in personal_leaderboard(voter_key=voter, modality=modality)
+            ]
+        return Response(
+            {
+                "votes": votes,
+                "min_votes": settings.ARENA_PERSONAL_BOARD_MIN_VOTES,
+                "leaderboard": board,
+            }
+        )

@@ -1,0 +1,50 @@
+"""How outputs are shown: sanitised Markdown for text, opaque URLs for media.
+
+Nothing returned here may identify a model: no ids, keys, original file names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.fields.files import FieldFile
+from markdown_it import MarkdownIt
+
+from arena.models import Modality, Output, Prompt
+
+# Raw HTML in an output is shown as text, never interpreted; markdown-it also refuses
+# javascript:, vbscript: and data: links (except images) by default.
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_markdown.enable(["table", "strikethrough"])
+
+
+def render_markdown(text: str) -> str:
+    return _markdown.render(text)
+
+
+def media_url(file: FieldFile) -> str:
+    return file.url if file else ""
+
+
+def output_payload(output: Output) -> dict[str, Any]:
+    if output.modality == Modality.TEXT:
+        return {"kind": "text", "text": output.text, "html": render_markdown(output.text)}
+    meta = output.media_meta or {}
+    payload = {
+        "kind": output.modality,
+        "url": media_url(output.media),
+        "mime": meta.get("mime", ""),
+    }
+    for name in ("width", "height", "duration"):
+        if name in meta:
+            payload[name] = meta[name]
+    return payload
+
+
+def prompt_payload(prompt: Prompt) -> dict[str, Any]:
+    return {
+        "text": prompt.text,
+        "category": prompt.category,
+        "language": prompt.language,
+        "input_media_url": media_url(prompt.input_media),
+    }

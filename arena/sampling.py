@@ -1,0 +1,95 @@
+"""Which pair of models to serve next: a policy that serves the leaderboard, not chance.
+
+Pure numpy over integer-indexed arrays; the selector gathers the counts and applies it.
+
+Each candidate pair (i, j) gets the weight
+
+    w_ij = (u_ij + floor) * (1 + boost_i + boost_j)
+
+- ``u_ij`` in (0, 1] is how uncertain the order of i and j still is: ``2 * Phi(-z)`` with
+  ``z = |d_ij| / se(d_ij)``. With ratings (scores and standard errors on the Elo scale) ``d``
+  is the score difference; without them it is the pair's own win share minus one half, with
+  a Laplace prior (``(wins + 1) / (n + 2)``). A pair never played has ``u = 1``.
+- ``boost_i = new_model_boost * max(0, 1 - votes_i / new_model_votes)``: a model with few
+  votes is served up to ``1 + 2 * boost`` times as often, fading out as it reaches
+  ``new_model_votes`` (Chatbot Arena weights new models up the same way).
+- ``floor`` keeps settled pairs in rotation (they still check for drift and give voters
+  variety).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import ndtr
+
+FLOOR = 0.05
+
+
+@dataclass(frozen=True)
+class PairCounts:
+    """Counted votes between the candidate models (indices 0..K-1).
+
+    votes: (K,) votes each model took part in.
+    games: (K, K) symmetric, votes between i and j.
+    wins: (K, K) wins of i over j, ties counted half (so wins + wins.T == games).
+    """
+
+    votes: np.ndarray
+    games: np.ndarray
+    wins: np.ndarray
+
+
+@dataclass(frozen=True)
+class Ratings:
+    """Current scores and standard errors (Elo points) of the candidate models; NaN if unknown."""
+
+    score: np.ndarray
+    se: np.ndarray
+
+
+def order_uncertainty(counts: PairCounts, ratings: Ratings | None = None) -> np.ndarray:
+    """(K, K) chance-like uncertainty of each pair's order, 1 on the diagonal's complement
+    when nothing is known; the diagonal is 0."""
+    share = (counts.wins + 1.0) / (counts.games + 2.0)
+    se = np.sqrt(share * (1.0 - share) / (counts.games + 2.0))
+    z = np.abs(share - 0.5) / se
+    if ratings is not None:
+        known = np.isfinite(ratings.score) & np.isfinite(ratings.se)
+        both = known[:, None] & known[None, :]
+        gap = np.abs(ratings.score[:, None] - ratings.score[None, :])
+        spread = np.sqrt(ratings.se[:, None] ** 2 + ratings.se[None, :] ** 2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = np.where(both & (spread > 0), gap / np.where(spread > 0, spread, 1.0), z)
+    uncertainty = 2.0 * ndtr(-z)
+    np.fill_diagonal(uncertainty, 0.0)
+    return uncertainty
+
+
+def pair_weights(
+    counts: PairCounts,
+    *,
+    new_model_votes: int,
+    new_model_boost: float,
+    ratings: Ratings | None = None,
+) -> np.ndarray:
+    """(K, K) symmetric sampling weights with a zero diagonal (see the module docstring)."""
+    if new_model_votes > 0:
+        boost = new_model_boost * np.clip(1.0 - counts.votes / new_model_votes, 0.0, 1.0)
+    else:
+        boost = np.zeros_like(counts.votes, dtype=float)
+    weights = (order_uncertainty(counts, ratings) + FLOOR) * (1.0 + boost[:, None] + boost[None, :])
+    np.fill_diagonal(weights, 0.0)
+    return weights
+
+
+def draw_pair(weights: np.ndarray, rng: np.random.Generator) -> tuple[int, int]:
+    """One unordered pair (i < j) drawn with probability proportional to its weight."""
+    upper = np.triu(weights, k=1)
+    flat = upper.ravel()
+    total = flat.sum()
+    if total <= 0:
+        raise ValueError("no pair has a positive weight")
+    index = int(rng.choice(flat.size, p=flat / total))
+    return divmod(index, weights.shape[0])

@@ -1,0 +1,158 @@
+"""The server-rendered arena pages, without JavaScript: forms, POST-redirect-GET."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from arena.models import AIModel, Battle, Lab, Vote
+from tests.factories import (
+    AIModelFactory,
+    LabFactory,
+    OutputFactory,
+    PromptFactory,
+    PromptSetFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_reading_time(settings):
+    settings.ARENA_MIN_READ_SECONDS = 0
+
+
+def png(colour: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def media_arena(db):
+    """Image and video sets with outputs of two models (files named neutrally)."""
+    labs = [LabFactory(name="Pixel Lab", country="US"), LabFactory(name="Frame Lab", country="CN")]
+    models = [
+        AIModelFactory(
+            key=f"painter-{n}", display_name=f"Painter {n}", lab=lab, modalities=["image", "video"]
+        )
+        for n, lab in enumerate(labs)
+    ]
+    for modality, content, mime in (
+        ("image", png, "image/png"),
+        ("video", lambda c: b"\x00" * 64, "video/mp4"),
+    ):
+        prompt = PromptFactory(
+            prompt_set=PromptSetFactory(modality=modality), text=f"A {modality} of a cat"
+        )
+        for n, (model, colour) in enumerate(zip(models, ["red", "blue"], strict=True)):
+            OutputFactory(
+                prompt=prompt,
+                model=model,
+                modality=modality,
+                text="",
+                media=SimpleUploadedFile(f"{n}{modality[0]}.bin", content(colour)),
+                media_meta={"mime": mime, "width": 8, "height": 8},
+            )
+    return models
+
+
+def identities() -> list[str]:
+    names = [m.key for m in AIModel.objects.all()] + [m.display_name for m in AIModel.objects.all()]
+    return names + [lab.name for lab in Lab.objects.all()]
+
+
+def vote_through_the_form(client, modality: str, choice: str):  # noqa: ANN001, ANN201
+    page = client.get(f"/arena/{modality}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    for secret in identities():
+        assert secret not in html, f"{secret!r} leaks into the battle page"
+    token = re.search(r'name="token" value="([^"]+)"', html)[1]
+    response = client.post(f"/arena/{modality}/vote/", {"token": token, "choice": choice})
+    return token, response
+
+
+@pytest.mark.parametrize("modality", ["text", "image", "video"])
+def test_a_voter_votes_without_javascript_and_sees_the_models_after(
+    client, text_arena, media_arena, modality
+):
+    token, response = vote_through_the_form(client, modality, "tie")
+    assert response.status_code == 302
+    assert response["Location"] == f"/arena/{modality}/result/{token}/"
+    result = client.get(response["Location"])
+    battle = Battle.objects.get(token=token)
+    html = result.content.decode()
+    assert result.status_code == 200
+    assert battle.model_a.display_name in html and battle.model_b.display_name in html
+    assert "You voted: <strong>Tie</strong>" in html
+    assert Vote.objects.get(battle=battle).outcome == "tie"
+
+
+def test_the_battle_page_offers_four_labelled_choices_with_shortcuts(client, text_arena):
+    html = client.get("/arena/text/").content.decode()
+    for value, label in [
+        ("a", "A is better"),
+        ("b", "B is better"),
+        ("tie", "Tie"),
+        ("both_bad", "Both are bad"),
+    ]:
+        assert f'name="choice" value="{value}"' in html and label in html
+    assert "<kbd>N</kbd>" in html and "csrfmiddlewaretoken" in html
+    assert 'name="viewport"' in html
+
+
+def test_the_page_shows_filters_and_keeps_them_for_the_next_battle(client, text_arena):
+    page = client.get("/arena/text/?category=coding&language=fr")
+    html = page.content.decode()
+    assert '<option value="coding" selected>' in html and '<option value="fr" selected>' in html
+    token = re.search(r'name="token" value="([^"]+)"', html)[1]
+    assert Battle.objects.get(token=token).prompt.language == "fr"
+    response = client.post(
+        "/arena/text/vote/", {"token": token, "choice": "a", "category": "coding", "language": "fr"}
+    )
+    assert response["Location"].endswith("?category=coding&language=fr")
+    result = client.get(response["Location"]).content.decode()
+    assert 'href="/arena/text/?category=coding&amp;language=fr"' in result
+
+
+def test_a_refused_form_vote_shows_the_reason_with_its_status(client, text_arena):
+    token, first = vote_through_the_form(client, "text", "a")
+    again = client.post("/arena/text/vote/", {"token": token, "choice": "b"})
+    assert again.status_code == 409 and "a battle takes one vote" in again.content.decode()
+    bad = client.post("/arena/text/vote/", {"token": token, "choice": "maybe"})
+    assert bad.status_code == 400 and "is not a valid choice" in bad.content.decode()
+    unknown = client.post("/arena/text/vote/", {"token": "nope", "choice": "a"})
+    assert unknown.status_code == 404
+
+
+def test_an_empty_arena_says_so(client, db):
+    response = client.get("/arena/video/")
+    assert response.status_code == 404
+    assert "Nothing to serve for video" in response.content.decode()
+
+
+def test_someone_elses_result_page_is_not_found(client, text_arena, django_user_model):
+    from django.test import Client
+
+    token, _ = vote_through_the_form(client, "text", "a")
+    assert Client().get(f"/arena/text/result/{token}/").status_code == 404
+
+
+def test_the_personal_board_appears_after_enough_votes(client, text_arena, settings):
+    settings.ARENA_PERSONAL_BOARD_MIN_VOTES = 2
+    vote_through_the_form(client, "text", "a")
+    html = client.get("/arena/text/").content.decode()
+    assert "After 2 votes you will see your own leaderboard" in html
+    token, response = vote_through_the_form(client, "text", "b")  # also checks the blind page
+    html = client.get(response["Location"]).content.decode()
+    assert (
+        "Your leaderboard" in html
+        and "You have cast <strong data-votes-cast>2</strong> votes" in html
+    )
+    blind = client.get("/arena/text/").content.decode()
+    assert "Your leaderboard" not in blind and "appears here after each vote" in blind

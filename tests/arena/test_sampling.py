@@ -1,0 +1,71 @@
+"""The pair-sampling policy, on hand-made counts (no database)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from arena.sampling import PairCounts, Ratings, draw_pair, order_uncertainty, pair_weights
+
+
+def counts(games: list[list[float]], wins: list[list[float]]) -> PairCounts:
+    games_array, wins_array = np.array(games, float), np.array(wins, float)
+    return PairCounts(votes=games_array.sum(axis=1), games=games_array, wins=wins_array)
+
+
+def test_a_pair_never_played_is_fully_uncertain():
+    uncertainty = order_uncertainty(counts([[0, 0], [0, 0]], [[0, 0], [0, 0]]))
+    assert uncertainty[0, 1] == pytest.approx(1.0) and uncertainty[0, 0] == 0.0
+
+
+def test_a_lopsided_pair_is_settled_and_an_even_one_is_not():
+    games = [[0, 400, 400], [400, 0, 0], [400, 0, 0]]
+    wins = [[0, 380, 200], [20, 0, 0], [200, 0, 0]]
+    uncertainty = order_uncertainty(counts(games, wins))
+    assert uncertainty[0, 1] < 1e-6  # 95% wins over 400 games
+    assert uncertainty[0, 2] > 0.9  # 50% over 400 games
+    assert uncertainty[1, 2] == pytest.approx(1.0)  # never played
+
+
+def test_ratings_decide_the_uncertainty_when_they_are_known():
+    data = counts([[0, 0, 0], [0, 0, 0], [0, 0, 0]], [[0, 0, 0], [0, 0, 0], [0, 0, 0]])
+    ratings = Ratings(score=np.array([1200.0, 1100.0, np.nan]), se=np.array([10.0, 10.0, np.nan]))
+    uncertainty = order_uncertainty(data, ratings)
+    # 100 points apart with a combined SE of 14.1: z = 7.07, settled
+    assert uncertainty[0, 1] < 1e-10
+    # the unrated model falls back to its (empty) pair counts
+    assert uncertainty[0, 2] == pytest.approx(1.0)
+
+
+def test_new_models_get_up_to_one_plus_twice_the_boost():
+    data = PairCounts(
+        votes=np.array([0.0, 1000.0, 1000.0]), games=np.zeros((3, 3)), wins=np.zeros((3, 3))
+    )
+    weights = pair_weights(data, new_model_votes=300, new_model_boost=4)
+    # pairs with the new model (0) carry 1 + 4 = 5 times the weight of the old pair
+    assert weights[0, 1] / weights[1, 2] == pytest.approx(5.0)
+    assert weights[0, 0] == 0 and np.allclose(weights, weights.T)
+
+
+def test_the_boost_fades_as_a_model_collects_votes():
+    data = PairCounts(
+        votes=np.array([150.0, 1000.0, 1000.0]), games=np.zeros((3, 3)), wins=np.zeros((3, 3))
+    )
+    weights = pair_weights(data, new_model_votes=300, new_model_boost=4)
+    assert weights[0, 1] / weights[1, 2] == pytest.approx(3.0)
+
+
+def test_draws_follow_the_weights_and_never_pair_a_model_with_itself():
+    weights = np.array([[0, 1, 2], [1, 0, 7], [2, 7, 0]], dtype=float)
+    rng = np.random.default_rng(7)
+    draws = [draw_pair(weights, rng) for _ in range(20_000)]
+    assert all(i < j for i, j in draws)
+    share = {pair: draws.count(pair) / len(draws) for pair in [(0, 1), (0, 2), (1, 2)]}
+    assert share[(0, 1)] == pytest.approx(0.1, abs=0.01)
+    assert share[(0, 2)] == pytest.approx(0.2, abs=0.01)
+    assert share[(1, 2)] == pytest.approx(0.7, abs=0.01)
+
+
+def test_drawing_from_all_zero_weights_is_refused():
+    with pytest.raises(ValueError, match="no pair has a positive weight"):
+        draw_pair(np.zeros((3, 3)), np.random.default_rng(0))
