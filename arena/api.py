@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import arena.schema  # noqa: F401 - registers the OpenAPI description of our authentication
 from arena.models import Modality, Vote
 from arena.presenting import output_payload, prompt_payload
 from arena.selectors import personal_leaderboard, voter_vote_count
