@@ -128,10 +128,13 @@ def _candidate_models(outputs: QuerySet) -> list[int]:
 
 
 def _prompts_with_both(outputs: QuerySet, model_a: int, model_b: int) -> list[int]:
-    def prompts_of(model_id: int) -> set[int]:
-        return set(outputs.filter(model_id=model_id).values_list("prompt_id", flat=True))
+    """Prompts both models answered, differently: two identical outputs make no battle."""
 
-    return sorted(prompts_of(model_a) & prompts_of(model_b))
+    def answers_of(model_id: int) -> dict[int, str]:
+        return dict(outputs.filter(model_id=model_id).values_list("prompt_id", "checksum"))
+
+    answers_a, answers_b = answers_of(model_a), answers_of(model_b)
+    return sorted(p for p in answers_a.keys() & answers_b.keys() if answers_a[p] != answers_b[p])
 
 
 def battle_create(
@@ -180,7 +183,7 @@ def battle_create(
         )
         raise NothingToServe(
             f"Nothing to serve for {modality}{' with ' + filters if filters else ''}: no prompt "
-            "has outputs from two different models yet."
+            "has different outputs from two different models yet."
         )
     prompt_id = prompt_ids[int(rng.integers(len(prompt_ids)))]
     pair = [model_ids[i], model_ids[j]]

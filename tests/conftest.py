@@ -85,9 +85,9 @@ def text_arena(db):
         )
     ]
     for prompt in prompts:
-        for model in models:
+        for number, model in enumerate(models):
             OutputFactory(
-                prompt=prompt, model=model, text=f"An **answer** to {prompt.external_id}."
+                prompt=prompt, model=model, text=f"Answer **{number}** to {prompt.external_id}."
             )
     return {"set": prompt_set, "models": models, "prompts": prompts, "labs": labs}
 

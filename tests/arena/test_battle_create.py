@@ -88,3 +88,13 @@ def test_an_even_pair_is_served_more_than_a_settled_one(db):
     pairs = Counter(frozenset((b.model_a_id, b.model_b_id)) for b in serve_many(300))
     even = frozenset((models[0].pk, models[2].pk))
     assert pairs[even] > 0.7 * 300
+
+
+def test_two_identical_outputs_are_never_served_as_a_battle(db):
+    models = [AIModelFactory(key=f"m{i}") for i in range(3)]
+    same = OutputFactory(model=models[0], text="Same words.")
+    OutputFactory(prompt=same.prompt, model=models[1], text="Same words.")
+    OutputFactory(prompt=same.prompt, model=models[2], text="Other words.")
+    for battle in serve_many(40):
+        assert battle.output_a.checksum != battle.output_b.checksum
+        assert {battle.model_a_id, battle.model_b_id} != {models[0].pk, models[1].pk}

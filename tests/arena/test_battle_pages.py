@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 
@@ -42,20 +43,24 @@ def media_arena(db):
         )
         for n, lab in enumerate(labs)
     ]
+
+    def fake_video(colour: str) -> bytes:
+        return colour.encode() * 16
+
     for modality, content, mime in (
         ("image", png, "image/png"),
-        ("video", lambda c: b"\x00" * 64, "video/mp4"),
+        ("video", fake_video, "video/mp4"),
     ):
-        prompt = PromptFactory(
-            prompt_set=PromptSetFactory(modality=modality), text=f"A {modality} of a cat"
-        )
+        prompt = PromptFactory(prompt_set=PromptSetFactory(modality=modality), text=f"A {modality}")
         for n, (model, colour) in enumerate(zip(models, ["red", "blue"], strict=True)):
+            data = content(colour)
             OutputFactory(
                 prompt=prompt,
                 model=model,
                 modality=modality,
                 text="",
-                media=SimpleUploadedFile(f"{n}{modality[0]}.bin", content(colour)),
+                checksum=hashlib.sha256(data).hexdigest(),
+                media=SimpleUploadedFile(f"{n}{modality[0]}.bin", data),
                 media_meta={"mime": mime, "width": 8, "height": 8},
             )
     return models
@@ -150,9 +155,6 @@ def test_the_personal_board_appears_after_enough_votes(client, text_arena, setti
     assert "After 2 votes you will see your own leaderboard" in html
     token, response = vote_through_the_form(client, "text", "b")  # also checks the blind page
     html = client.get(response["Location"]).content.decode()
-    assert (
-        "Your leaderboard" in html
-        and "You have cast <strong data-votes-cast>2</strong> votes" in html
-    )
+    assert "Your leaderboard" in html and "Votes cast: <strong data-votes-cast>2</strong>" in html
     blind = client.get("/arena/text/").content.decode()
     assert "Your leaderboard" not in blind and "appears here after each vote" in blind

@@ -151,7 +151,8 @@ def test_an_unknown_modality_is_a_400_and_an_empty_one_a_404(alice, text_arena):
     response = serve(alice, "video")
     assert response.status_code == 404
     assert response.json() == {
-        "detail": "Nothing to serve for video: no prompt has outputs from two different models yet."
+        "detail": "Nothing to serve for video: no prompt has different outputs "
+        "from two different models yet."
     }
 
 
