@@ -12,20 +12,39 @@ from ranking.stats.bootstrap import (
     percentile_intervals,
 )
 from ranking.stats.bradley_terry import BTFit, elo_factor, fit_bradley_terry, to_elo_scale
+from ranking.stats.elo import OnlineElo, elo_online
+from ranking.stats.ranks import (
+    average_win_rate,
+    observed_win_rates,
+    predicted_win_rates,
+    rank_by_intervals,
+    rank_by_score,
+)
+from ranking.stats.style import STYLE_FEATURES, style_difference, style_features
 from ranking.stats.types import ENGINE_VERSION, Outcome, PairCounts, StyleCounts
 
 __all__ = [
     "ENGINE_VERSION",
+    "STYLE_FEATURES",
     "BTFit",
     "BootstrapResult",
+    "OnlineElo",
     "Outcome",
     "PairCounts",
     "StyleCounts",
     "analytic_covariance",
     "analytic_intervals",
+    "average_win_rate",
     "bootstrap_intervals",
     "elo_factor",
+    "elo_online",
     "fit_bradley_terry",
+    "observed_win_rates",
     "percentile_intervals",
+    "predicted_win_rates",
+    "rank_by_intervals",
+    "rank_by_score",
+    "style_difference",
+    "style_features",
     "to_elo_scale",
 ]
