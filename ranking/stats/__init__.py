@@ -20,17 +20,19 @@ from ranking.stats.ranks import (
     rank_by_intervals,
     rank_by_score,
 )
+from ranking.stats.ratings import Ratings, rate
 from ranking.stats.style import STYLE_FEATURES, style_difference, style_features
 from ranking.stats.types import ENGINE_VERSION, Outcome, PairCounts, StyleCounts
 
 __all__ = [
     "ENGINE_VERSION",
-    "STYLE_FEATURES",
     "BTFit",
     "BootstrapResult",
     "OnlineElo",
     "Outcome",
     "PairCounts",
+    "Ratings",
+    "STYLE_FEATURES",
     "StyleCounts",
     "analytic_covariance",
     "analytic_intervals",
@@ -44,6 +46,7 @@ __all__ = [
     "predicted_win_rates",
     "rank_by_intervals",
     "rank_by_score",
+    "rate",
     "style_difference",
     "style_features",
     "to_elo_scale",
