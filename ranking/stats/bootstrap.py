@@ -47,7 +47,7 @@ from ranking.stats.resample import (
 )
 from ranking.stats.types import PairCounts, StyleCounts
 
-BOOTSTRAP_TOL = 1e-6
+BOOTSTRAP_TOL = 1e-5
 _BLOCK_ELEMENTS = 1 << 20
 
 
@@ -88,7 +88,9 @@ def percentile_intervals(
     return lower, upper
 
 
-def _cell_matrices(fit: BTFit) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]:
+def _cell_matrices(fit: BTFit) -> tuple[sp.csr_matrix, ...]:
+    """Sparse maps shared by every block: cells to row trials and successes, rows to model
+    presence, and the float32 design and its transpose."""
     design = fit.design
     assert design is not None
     cells = design.cell_row.size
@@ -96,26 +98,26 @@ def _cell_matrices(fit: BTFit) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_mat
     ones = sp.csr_matrix((np.ones(cells), (design.cell_row, np.arange(cells))), shape=shape)
     values = sp.csr_matrix((design.cell_value, (design.cell_row, np.arange(cells))), shape=shape)
     presence = abs(design.x[:, : design.n_models]).T.tocsr()
-    return ones, values, presence
+    x32 = design.x.astype(np.float32)
+    xt32 = design.x.T.tocsr().astype(np.float32)
+    return ones, values, presence, x32, xt32
 
 
 def _chord_block(
     fit: BTFit,
     cell_draws: np.ndarray,
-    matrices: tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix],
+    matrices: tuple[sp.csr_matrix, ...],
     tol: float,
     max_iter: int,
 ) -> tuple[np.ndarray, int]:
     """Refit every round of a block; cell_draws (r, c) -> strengths (r, K) and fallback count."""
     design = fit.design
     assert design is not None and fit.beta is not None and fit.hessian_factor is not None
-    ones, values, presence = matrices
+    ones, values, presence, x32, xt32 = matrices
     k = design.n_models
     n = np.asarray(ones @ cell_draws.T, dtype=np.float32)
     y = np.asarray(values @ cell_draws.T, dtype=np.float32)
     absent = np.asarray(presence @ n) == 0
-    x32 = design.x.astype(np.float32)
-    xt32 = design.x.T.tocsr().astype(np.float32)
     rounds = cell_draws.shape[0]
     beta = np.repeat(fit.beta[:, None], rounds, axis=1)
     prior = design.prior[:, None]

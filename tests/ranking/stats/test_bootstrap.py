@@ -10,7 +10,7 @@ from ranking.stats import (
     fit_bradley_terry,
     percentile_intervals,
 )
-from ranking.stats.bootstrap import _cell_matrices, _chord_block
+from ranking.stats.bootstrap import BOOTSTRAP_TOL, _cell_matrices, _chord_block
 from ranking.stats.bradley_terry import elo_factor, newton_solve
 from ranking.stats.resample import multinomial_counts, poisson_counts
 
@@ -52,12 +52,12 @@ def test_vectorised_refits_agree_with_exact_newton_per_round(arena, fit, resampl
     design = fit.design
     draw = multinomial_counts if resample == "multinomial" else poisson_counts
     cell_draws = draw(design.cell_count, 20, np.random.default_rng(9))
-    theta, _ = _chord_block(fit, cell_draws, _cell_matrices(fit), 1e-6, 25)
+    theta, _ = _chord_block(fit, cell_draws, _cell_matrices(fit), BOOTSTRAP_TOL, 25)
     for r in range(20):
         n, y = design.totals(cell_draws[r])
         exact, _, _ = newton_solve(design, n, y, fit.beta, tol=1e-12)
         difference = (theta[r] - theta[r].mean()) - (exact[:12] - exact[:12].mean())
-        assert np.max(np.abs(difference)) * elo_factor() < 0.001
+        assert np.max(np.abs(difference)) * elo_factor() < 0.005
 
 
 def test_multinomial_draws_keep_the_number_of_votes():
