@@ -15,9 +15,10 @@ For each size it fits and bootstraps (1,000 rounds) with
 
 References are timed on ``--reference-rounds`` rounds plus the full-data fit and extrapolated
 linearly to 1,000 rounds (stated in the output). Peak memory is the tracemalloc peak (numpy
-reports its buffers to tracemalloc) of the timed call, data excluded. The score difference is
-the largest absolute difference of the full-data scores, in Elo points, with the same level
-convention.
+reports its buffers to tracemalloc) of a separate traced call (one round for the references),
+data excluded; timings are never traced (tracing slows numpy code about twofold). The score
+difference is the largest absolute difference of the full-data scores, in Elo points, with the
+same level convention, against the arena-lbfgs reference.
 """
 
 from __future__ import annotations
@@ -56,11 +57,16 @@ class Measure:
     note: str = ""
 
 
-def measured(function: Callable[[], np.ndarray]) -> tuple[float, float, np.ndarray]:
-    tracemalloc.start()
+def measured(
+    function: Callable[[], np.ndarray], memory_function: Callable[[], object] | None = None
+) -> tuple[float, float, np.ndarray]:
+    """Wall time of an untraced call, then the tracemalloc peak (MB) of a second, traced call
+    (tracing slows numpy-heavy code about twofold, so it never overlaps the timing)."""
     start = time.perf_counter()
     scores = function()
     seconds = time.perf_counter() - start
+    tracemalloc.start()
+    (memory_function or function)()
     peak = tracemalloc.get_traced_memory()[1] / 1e6
     tracemalloc.stop()
     return seconds, peak, scores
@@ -157,7 +163,9 @@ def run_size(
     if "arena-lbfgs" in references:
         votes = votes_from_counts(counts)
         full_seconds, _, theta = measured(lambda: arena_lbfgs(votes, k, 0, 0))
-        seconds, peak, _ = measured(lambda: arena_lbfgs(votes, k, reference_rounds, 0))
+        seconds, peak, _ = measured(
+            lambda: arena_lbfgs(votes, k, reference_rounds, 0), lambda: arena_lbfgs(votes, k, 1, 0)
+        )
         per_round = (seconds - full_seconds) / reference_rounds
         total = full_seconds + per_round * ROUNDS
         note = "" if reference_rounds == ROUNDS else f"extrapolated from {reference_rounds} rounds"
@@ -167,7 +175,9 @@ def run_size(
         del votes
     if "choix" in references:
         full_seconds, _, theta = measured(lambda: choix_rounds(counts, 0, 0))
-        seconds, peak, _ = measured(lambda: choix_rounds(counts, reference_rounds, 0))
+        seconds, peak, _ = measured(
+            lambda: choix_rounds(counts, reference_rounds, 0), lambda: choix_rounds(counts, 1, 0)
+        )
         per_round = (seconds - full_seconds) / reference_rounds
         note = "" if reference_rounds == ROUNDS else f"extrapolated from {reference_rounds} rounds"
         results.append(
@@ -259,6 +269,11 @@ def main() -> None:
     parser.add_argument("--sizes", default="50,129,200,1000")
     parser.add_argument("--scaling", action="store_true", help="run the N sweep instead")
     parser.add_argument("--plot", type=Path, default=None)
+    parser.add_argument(
+        "--references",
+        default="arena-lbfgs,choix",
+        help="comma-separated references to run, or 'none'",
+    )
     args = parser.parse_args()
     print(
         f"# bench.ratings {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, "
@@ -270,7 +285,7 @@ def main() -> None:
         return
     reference_rounds = args.reference_rounds or (3 if args.quick else 20)
     for label, counts, anchor in sizes([int(s) for s in args.sizes.split(",")], args.quick):
-        references = ("arena-lbfgs", "choix")
+        references = tuple(args.references.split(","))
         rounds = min(reference_rounds, ROUNDS)
         results = run_size(label, counts, anchor, rounds, references)
         report(label, results)

@@ -121,36 +121,45 @@ def _chord_block(
     rounds = cell_draws.shape[0]
     beta = np.repeat(fit.beta[:, None], rounds, axis=1)
     prior = design.prior[:, None]
+    components = sp.csr_matrix(
+        (np.ones(k), (fit.components, np.arange(k))), shape=(int(fit.components.max()) + 1, k)
+    )
+    component_present = np.maximum(components @ (~absent).astype(np.float64), 1.0)
+    # The working arrays hold only the rounds still iterating; they are compacted when some
+    # converge, rather than fancy-indexed (copied) on every iteration.
     active = np.arange(rounds)
-    components = fit.components
-    n_components = int(components.max()) + 1
-    component_present = np.zeros((n_components, rounds))
-    np.add.at(component_present, components, (~absent).astype(np.float64))
-    component_present = np.maximum(component_present, 1.0)
+    n_active, y_active, absent_active = n, y, absent
+    present_active = component_present
+    b = beta.copy()
     for _ in range(max_iter):
-        b = beta[:, active]
         eta = x32 @ b.astype(np.float32)
         expit(eta, out=eta)
-        eta *= n[:, active]
-        np.subtract(y[:, active], eta, out=eta)
+        eta *= n_active
+        np.subtract(y_active, eta, out=eta)
         gradient = (xt32 @ eta).astype(np.float64)
         # Within each connected component the likelihood gradient of the strengths sums to
         # zero exactly; float32 rounding breaks that, and the prior (the only curvature along
         # a component's all-ones direction) would amplify the error by 1/prior. Restore the
         # identity before adding the prior.
         strengths = gradient[:k]
-        strengths[absent[:, active]] = 0.0
-        component_sum = np.zeros((n_components, strengths.shape[1]))
-        np.add.at(component_sum, components, strengths)
-        strengths -= (component_sum / component_present[:, active])[components]
-        strengths[absent[:, active]] = 0.0
+        strengths[absent_active] = 0.0
+        strengths -= components.T @ ((components @ strengths) / present_active)
         gradient -= prior * b
-        gradient[:k][absent[:, active]] = 0.0
+        strengths[absent_active] = 0.0
         step = scipy.linalg.cho_solve(fit.hessian_factor, gradient, check_finite=False)
-        beta[:, active] = b + step
-        active = active[np.max(np.abs(step), axis=0) >= tol]
-        if active.size == 0:
-            break
+        b += step
+        going = np.max(np.abs(step), axis=0) >= tol
+        if not going.all():
+            beta[:, active] = b
+            active = active[going]
+            if active.size == 0:
+                break
+            b = b[:, going]
+            n_active, y_active = n_active[:, going], y_active[:, going]
+            absent_active = absent_active[:, going]
+            present_active = present_active[:, going]
+    else:
+        beta[:, active] = b
     for r in active:
         beta[:, r], _, _ = newton_solve(
             design,
