@@ -1,1 +1,53 @@
-"""Pure numerical rating code (numpy, scipy, stdlib). Never imports Django."""
+"""Pure numerical rating code (numpy, scipy, stdlib). Never imports Django.
+
+Bradley-Terry on the Elo scale with bootstrap intervals, as on Chatbot Arena; see
+``docs/ratings.md`` for the methods and ``docs/performance.md`` for the measurements.
+"""
+
+from ranking.stats.bootstrap import (
+    BootstrapResult,
+    analytic_covariance,
+    analytic_intervals,
+    bootstrap_intervals,
+    percentile_intervals,
+)
+from ranking.stats.bradley_terry import BTFit, elo_factor, fit_bradley_terry, to_elo_scale
+from ranking.stats.elo import OnlineElo, elo_online
+from ranking.stats.ranks import (
+    average_win_rate,
+    observed_win_rates,
+    predicted_win_rates,
+    rank_by_intervals,
+    rank_by_score,
+)
+from ranking.stats.ratings import Ratings, rate
+from ranking.stats.style import STYLE_FEATURES, style_difference, style_features
+from ranking.stats.types import ENGINE_VERSION, Outcome, PairCounts, StyleCounts
+
+__all__ = [
+    "ENGINE_VERSION",
+    "BTFit",
+    "BootstrapResult",
+    "OnlineElo",
+    "Outcome",
+    "PairCounts",
+    "Ratings",
+    "STYLE_FEATURES",
+    "StyleCounts",
+    "analytic_covariance",
+    "analytic_intervals",
+    "average_win_rate",
+    "bootstrap_intervals",
+    "elo_factor",
+    "elo_online",
+    "fit_bradley_terry",
+    "observed_win_rates",
+    "percentile_intervals",
+    "predicted_win_rates",
+    "rank_by_intervals",
+    "rank_by_score",
+    "rate",
+    "style_difference",
+    "style_features",
+    "to_elo_scale",
+]

@@ -1,0 +1,295 @@
+"""Benchmark: our engine against reference implementations, in one process, on the same data.
+
+    python -m bench.ratings [--quick] [--reference-rounds 20] [--sizes 50,129,200,1000]
+    python -m bench.ratings --scaling [--plot docs/img/scaling.png]
+
+For each size it fits and bootstraps (1,000 rounds) with
+
+* ``engine``: :func:`ranking.stats.rate` (multinomial and Poisson resampling);
+* ``arena-lbfgs``: Chatbot Arena's published method, re-implemented here: every round resamples
+  the individual votes with replacement (``df.sample(frac=1, replace=True)``), tabulates them
+  and refits a logistic regression by L-BFGS from scratch (their notebook uses scikit-learn's
+  ``LogisticRegression(fit_intercept=False)``, which is L-BFGS; we call scipy's directly);
+* ``choix``: ``choix.ilsr_pairwise_dense`` (Maystre and Grossglauser 2015) per round on the
+  resampled win matrix.
+
+References are timed on ``--reference-rounds`` rounds plus the full-data fit and extrapolated
+linearly to 1,000 rounds (stated in the output). Peak memory is the tracemalloc peak (numpy
+reports its buffers to tracemalloc) of a separate traced call (one round for the references),
+data excluded; timings are never traced (tracing slows numpy code about twofold). The score
+difference is the largest absolute difference of the full-data scores, in Elo points, with the
+same level convention, against the arena-lbfgs reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import math
+import os
+import platform
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.optimize
+
+from bench.synthetic import synthetic_arena
+from ranking.stats import PairCounts, rate, to_elo_scale
+from ranking.stats.io import read_pair_counts_csv
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("ARENA_SHARED_DATA", ROOT.parent / "shared" / "data"))
+LMSYS = DATA / "lmsys_2024_08" / "pair_counts_20240814.csv"
+ELO = 400 / math.log(10)
+ROUNDS = 1000
+
+
+@dataclass(frozen=True)
+class Measure:
+    method: str
+    seconds: float
+    peak_mb: float
+    scores: np.ndarray
+    note: str = ""
+
+
+def measured(
+    function: Callable[[], np.ndarray], memory_function: Callable[[], object] | None = None
+) -> tuple[float, float, np.ndarray]:
+    """Wall time of an untraced call, then the tracemalloc peak (MB) of a second, traced call
+    (tracing slows numpy-heavy code about twofold, so it never overlaps the timing)."""
+    start = time.perf_counter()
+    scores = function()
+    seconds = time.perf_counter() - start
+    tracemalloc.start()
+    (memory_function or function)()
+    peak = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    return seconds, peak, scores
+
+
+def votes_from_counts(counts: PairCounts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Individual votes (n,) rebuilt from aggregated counts (for the per-vote reference)."""
+    repeat = counts.count.astype(np.int64)
+    return (
+        np.repeat(counts.model_a, repeat).astype(np.int32),
+        np.repeat(counts.model_b, repeat).astype(np.int32),
+        np.repeat(counts.outcome, repeat),
+    )
+
+
+def lbfgs_fit(a: np.ndarray, b: np.ndarray, credit: np.ndarray, k: int, gtol: float) -> np.ndarray:
+    """Logistic MLE by L-BFGS on the ordered (A, B) pairs of the votes; natural-log strengths."""
+    key = a.astype(np.int64) * k + b
+    n = np.bincount(key, minlength=k * k)
+    wins = np.bincount(key, weights=credit, minlength=k * k)
+    rows = np.flatnonzero(n)
+    first, second, n, wins = rows // k, rows % k, n[rows].astype(float), wins[rows]
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        d = theta[first] - theta[second]
+        value = np.sum(n * np.logaddexp(0.0, d) - wins * d) + 0.5e-8 * theta @ theta
+        r = n / (1.0 + np.exp(-d)) - wins
+        grad = np.bincount(first, r, k) - np.bincount(second, r, k) + 1e-8 * theta
+        return float(value), grad
+
+    result = scipy.optimize.minimize(
+        objective,
+        np.zeros(k),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": 10000, "gtol": gtol, "ftol": 0.0 if gtol < 1e-6 else 2.2e-9},
+    )
+    return result.x
+
+
+def arena_lbfgs(
+    votes: tuple[np.ndarray, np.ndarray, np.ndarray], k: int, rounds: int, seed: int
+) -> np.ndarray:
+    """Full-data fit plus ``rounds`` per-vote resampled refits; returns the full-data theta."""
+    a, b, outcome = votes
+    credit = np.where(outcome == 0, 1.0, np.where(outcome == 1, 0.0, 0.5))
+    full = lbfgs_fit(a, b, credit, k, gtol=1e-9)
+    rng = np.random.default_rng(seed)
+    for _ in range(rounds):
+        pick = rng.integers(0, a.size, a.size)
+        lbfgs_fit(a[pick], b[pick], credit[pick], k, gtol=1e-6)
+    return full
+
+
+def choix_rounds(counts: PairCounts, rounds: int, seed: int) -> np.ndarray:
+    import choix
+
+    k = counts.n_models
+    credit = np.where(counts.outcome == 0, 1.0, np.where(counts.outcome == 1, 0.0, 0.5))
+
+    def win_matrix(count: np.ndarray) -> np.ndarray:
+        wins = np.zeros((k, k))
+        np.add.at(wins, (counts.model_a, counts.model_b), credit * count)
+        np.add.at(wins, (counts.model_b, counts.model_a), (1 - credit) * count)
+        return wins
+
+    full = choix.ilsr_pairwise_dense(win_matrix(counts.count), alpha=0.0, max_iter=10000, tol=1e-12)
+    rng = np.random.default_rng(seed)
+    p = counts.count / counts.count.sum()
+    for _ in range(rounds):
+        drawn = rng.multinomial(int(counts.count.sum()), p).astype(float)
+        choix.ilsr_pairwise_dense(win_matrix(drawn), alpha=1e-6, max_iter=1000, tol=1e-8)
+    return full
+
+
+def run_size(
+    label: str,
+    counts: PairCounts,
+    anchor: tuple[int, float] | None,
+    reference_rounds: int,
+    references: tuple[str, ...],
+) -> list[Measure]:
+    k = counts.n_models
+    results = []
+    for resample in ("multinomial", "poisson"):
+        seconds, peak, scores = measured(
+            lambda resample=resample: (
+                rate(counts, rounds=ROUNDS, seed=0, anchor=anchor, resample=resample).score
+            )
+        )
+        results.append(Measure(f"engine ({resample})", seconds, peak, scores))
+    seconds, peak, scores = measured(lambda: rate(counts, anchor=anchor, interval="analytic").score)
+    results.append(Measure("engine (analytic)", seconds, peak, scores, "no bootstrap"))
+    if "arena-lbfgs" in references:
+        votes = votes_from_counts(counts)
+        full_seconds, _, theta = measured(lambda: arena_lbfgs(votes, k, 0, 0))
+        seconds, peak, _ = measured(
+            lambda: arena_lbfgs(votes, k, reference_rounds, 0), lambda: arena_lbfgs(votes, k, 1, 0)
+        )
+        per_round = (seconds - full_seconds) / reference_rounds
+        total = full_seconds + per_round * ROUNDS
+        note = "" if reference_rounds == ROUNDS else f"extrapolated from {reference_rounds} rounds"
+        results.append(
+            Measure("arena-lbfgs", total, peak, to_elo_scale(theta, anchor=anchor), note)
+        )
+        del votes
+    if "choix" in references:
+        full_seconds, _, theta = measured(lambda: choix_rounds(counts, 0, 0))
+        seconds, peak, _ = measured(
+            lambda: choix_rounds(counts, reference_rounds, 0), lambda: choix_rounds(counts, 1, 0)
+        )
+        per_round = (seconds - full_seconds) / reference_rounds
+        note = "" if reference_rounds == ROUNDS else f"extrapolated from {reference_rounds} rounds"
+        results.append(
+            Measure(
+                "choix",
+                full_seconds + per_round * ROUNDS,
+                peak,
+                to_elo_scale(theta, anchor=anchor),
+                note,
+            )
+        )
+    return results
+
+
+def report(label: str, results: list[Measure]) -> None:
+    reference = next((r for r in results if r.method == "arena-lbfgs"), results[-1])
+    print(f"\n## {label}")
+    print(
+        f"{'method':22s} {'time s':>9s} {'x ref':>8s} {'peak MB':>9s} {'x ref':>7s} "
+        f"{'max |Δ| pts':>12s}  note"
+    )
+    for r in results:
+        diff = float(np.max(np.abs(r.scores - reference.scores)))
+        print(
+            f"{r.method:22s} {r.seconds:9.2f} {r.seconds / reference.seconds:8.4f} "
+            f"{r.peak_mb:9.1f} {r.peak_mb / max(reference.peak_mb, 1e-9):7.3f} "
+            f"{diff:12.5f}  {r.note}"
+        )
+
+
+def sizes(selected: list[int], quick: bool) -> list[tuple[str, PairCounts, tuple | None]]:
+    out = []
+    for k in selected:
+        if k == 129:
+            if not LMSYS.exists():
+                print(f"(skipping K=129: {LMSYS} not found)")
+                continue
+            lmsys = read_pair_counts_csv(LMSYS)
+            anchor = (lmsys.index("mixtral-8x7b-instruct-v0.1"), 1114.0)
+            out.append(
+                ("K=129, N=1.67M (LMSYS 2024-08-14, anchor mixtral=1114)", lmsys.counts, anchor)
+            )
+            continue
+        votes = 100_000 if k == 50 else (500_000 if quick else 5_000_000)
+        arena = synthetic_arena(k, votes, seed=k, keep_votes=False)
+        out.append((f"K={k}, N={votes:,} (synthetic, all pairs)", arena.counts, None))
+        if k == 1000:
+            arena = synthetic_arena(k, votes, seed=k + 1, window=100, keep_votes=False)
+            out.append((f"K={k}, N={votes:,} (synthetic, window 100)", arena.counts, None))
+    return out
+
+
+def scaling(plot: Path | None, k: int = 100) -> None:
+    print(f"\n## cost against the number of votes, K={k}, fit + {ROUNDS} rounds (multinomial)")
+    ns = [10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000]
+    times = []
+    for n in ns:
+        counts = synthetic_arena(k, n, seed=7, keep_votes=False).counts
+        seconds, peak, _ = measured(lambda counts=counts: rate(counts, rounds=ROUNDS).score)
+        times.append(seconds)
+        print(f"N={n:>11,}  cells={counts.count.size:>7,}  {seconds:6.2f} s  peak {peak:6.1f} MB")
+    if plot is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        figure, axis = plt.subplots(figsize=(6, 3.6))
+        axis.plot(ns, times, "o-", label="engine: fit + 1,000 bootstrap rounds")
+        axis.set_xscale("log")
+        axis.set_ylim(0, max(times) * 1.3)
+        axis.set_xlabel("votes N (log scale)")
+        axis.set_ylabel("wall time, s")
+        axis.set_title(f"Cost does not grow with votes once counted (K={k}, 2 cores)")
+        axis.grid(alpha=0.3)
+        axis.legend(loc="lower right")
+        figure.tight_layout()
+        plot.parent.mkdir(parents=True, exist_ok=True)
+        figure.savefig(plot, dpi=120)
+        print(f"plot written to {plot}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="500k votes for the large sizes, 3 reference rounds"
+    )
+    parser.add_argument("--reference-rounds", type=int, default=None)
+    parser.add_argument("--sizes", default="50,129,200,1000")
+    parser.add_argument("--scaling", action="store_true", help="run the N sweep instead")
+    parser.add_argument("--plot", type=Path, default=None)
+    parser.add_argument(
+        "--references",
+        default="arena-lbfgs,choix",
+        help="comma-separated references to run, or 'none'",
+    )
+    args = parser.parse_args()
+    print(
+        f"# bench.ratings {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"numpy {np.__version__}"
+    )
+    if args.scaling:
+        scaling(args.plot)
+        return
+    reference_rounds = args.reference_rounds or (3 if args.quick else 20)
+    for label, counts, anchor in sizes([int(s) for s in args.sizes.split(",")], args.quick):
+        references = tuple(args.references.split(","))
+        rounds = min(reference_rounds, ROUNDS)
+        results = run_size(label, counts, anchor, rounds, references)
+        report(label, results)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,316 @@
+"""Bootstrap and analytic uncertainty for Bradley-Terry fits.
+
+Bootstrap (Efron 1979) over votes: every round draws new counts for the distinct vote cells
+(:mod:`ranking.stats.resample`) and refits. The refits are vectorised over rounds: all rounds of
+a block start from the full-data solution and iterate the chord (simplified Newton) method
+
+    beta <- beta + H^{-1} grad_r(beta)
+
+with ``H`` the Cholesky-factored full-data Hessian, shared by every round. Each iteration costs
+two sparse products over the non-empty comparison rows (no K^3 work), and since a replicate's
+Hessian differs from ``H`` by O(1/sqrt(votes)), the error contracts by that factor per
+iteration: 3 to 6 iterations reach 1e-7 natural-log units. Rounds that do not converge
+(sparse data, a model nearly lost in the replicate) fall back to a full damped Newton solve.
+
+A model absent from a replicate (no resampled votes) has no defined strength there: its value
+is NaN and percentiles ignore it.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+from scipy.special import expit
+from scipy.stats import norm
+
+from ranking.stats._blas import single_threaded_blas
+from ranking.stats.bradley_terry import (
+    BTFit,
+    _davidson_cells,
+    _davidson_totals,
+    davidson_solve,
+    hessian,
+    newton_solve,
+)
+from ranking.stats.resample import (
+    RESAMPLE,
+    PoissonTable,
+    Resample,
+    is_integral,
+    multinomial_counts,
+    poisson_counts,
+)
+from ranking.stats.types import PairCounts, StyleCounts
+
+BOOTSTRAP_TOL = 1e-5
+_BLOCK_ELEMENTS = 1 << 20
+
+
+@dataclass(frozen=True, eq=False)
+class BootstrapResult:
+    """Bootstrap replicates of a fit and their percentile intervals.
+
+    Attributes:
+        replicates: (R, K) float64 natural-log strengths per round, on the scale of
+            ``BTFit.theta`` (each replicate centred on zero over the models it contains);
+            NaN where a model got no votes in the round.
+        lower, upper: (K,) percentile bounds of ``replicates`` at ``level``.
+        rounds, resample, level, tol: the parameters used.
+        fallback_rounds: rounds that needed the full Newton fallback.
+    """
+
+    replicates: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    rounds: int
+    resample: str
+    level: float
+    tol: float
+    fallback_rounds: int
+
+
+def percentile_intervals(
+    replicates: np.ndarray, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """NaN-safe percentile interval of each column of (R, K) replicates; two (K,) arrays."""
+    alpha = (1.0 - level) / 2.0
+    lower = np.full(replicates.shape[1], np.nan)
+    upper = np.full(replicates.shape[1], np.nan)
+    present = ~np.all(np.isnan(replicates), axis=0)
+    if present.any():
+        bounds = np.nanquantile(replicates[:, present], [alpha, 1.0 - alpha], axis=0)
+        lower[present], upper[present] = bounds
+    return lower, upper
+
+
+def _cell_matrices(fit: BTFit) -> tuple[sp.csr_matrix, ...]:
+    """Sparse maps shared by every block: cells to row trials and successes, rows to model
+    presence, and the float32 design and its transpose."""
+    design = fit.design
+    assert design is not None
+    cells = design.cell_row.size
+    shape = (design.n_rows, cells)
+    ones = sp.csr_matrix((np.ones(cells), (design.cell_row, np.arange(cells))), shape=shape)
+    values = sp.csr_matrix((design.cell_value, (design.cell_row, np.arange(cells))), shape=shape)
+    presence = abs(design.x[:, : design.n_models]).T.tocsr()
+    x32 = design.x.astype(np.float32)
+    xt32 = design.x.T.tocsr().astype(np.float32)
+    return ones, values, presence, x32, xt32
+
+
+def _chord_block(
+    fit: BTFit,
+    cell_draws: np.ndarray,
+    matrices: tuple[sp.csr_matrix, ...],
+    tol: float,
+    max_iter: int,
+) -> tuple[np.ndarray, int]:
+    """Refit every round of a block; cell_draws (r, c) -> strengths (r, K) and fallback count."""
+    design = fit.design
+    assert design is not None and fit.beta is not None and fit.hessian_factor is not None
+    ones, values, presence, x32, xt32 = matrices
+    k = design.n_models
+    n = np.asarray(ones @ cell_draws.T, dtype=np.float32)
+    y = np.asarray(values @ cell_draws.T, dtype=np.float32)
+    absent = np.asarray(presence @ n) == 0
+    rounds = cell_draws.shape[0]
+    beta = np.repeat(fit.beta[:, None], rounds, axis=1)
+    prior = design.prior[:, None]
+    components = sp.csr_matrix(
+        (np.ones(k), (fit.components, np.arange(k))), shape=(int(fit.components.max()) + 1, k)
+    )
+    component_present = np.maximum(components @ (~absent).astype(np.float64), 1.0)
+    # The working arrays hold only the rounds still iterating; they are compacted when some
+    # converge, rather than fancy-indexed (copied) on every iteration.
+    active = np.arange(rounds)
+    n_active, y_active, absent_active = n, y, absent
+    present_active = component_present
+    b = beta.copy()
+    for _ in range(max_iter):
+        eta = x32 @ b.astype(np.float32)
+        expit(eta, out=eta)
+        eta *= n_active
+        np.subtract(y_active, eta, out=eta)
+        gradient = (xt32 @ eta).astype(np.float64)
+        # Within each connected component the likelihood gradient of the strengths sums to
+        # zero exactly; float32 rounding breaks that, and the prior (the only curvature along
+        # a component's all-ones direction) would amplify the error by 1/prior. Restore the
+        # identity before adding the prior.
+        strengths = gradient[:k]
+        strengths[absent_active] = 0.0
+        strengths -= components.T @ ((components @ strengths) / present_active)
+        gradient -= prior * b
+        strengths[absent_active] = 0.0
+        step = scipy.linalg.cho_solve(fit.hessian_factor, gradient, check_finite=False)
+        b += step
+        going = np.max(np.abs(step), axis=0) >= tol
+        if not going.all():
+            beta[:, active] = b
+            active = active[going]
+            if active.size == 0:
+                break
+            b = b[:, going]
+            n_active, y_active = n_active[:, going], y_active[:, going]
+            absent_active = absent_active[:, going]
+            present_active = present_active[:, going]
+    else:
+        beta[:, active] = b
+    for r in active:
+        beta[:, r], _, _ = newton_solve(
+            design,
+            n[:, r].astype(np.float64),
+            y[:, r].astype(np.float64),
+            fit.beta,
+            tol=tol,
+            max_iter=200,
+        )
+    theta = beta[:k].T.copy()
+    theta[absent.T] = np.nan
+    return theta, int(active.size)
+
+
+def _davidson_rounds(
+    fit: BTFit, counts: PairCounts, rounds: int, rng: np.random.Generator, resample: str
+) -> np.ndarray:
+    """Davidson replicates: one warm-started L-BFGS fit per round (not vectorised)."""
+    k = counts.n_models
+    pair_key, code, count = _davidson_cells(counts)
+    rows = np.unique(pair_key)
+    draw = multinomial_counts if resample == "multinomial" else poisson_counts
+    replicates = np.full((rounds, k), np.nan)
+    for r in range(rounds):
+        drawn = draw(count, 1, rng)[0]
+        totals = _davidson_totals(pair_key, code, drawn, k, rows)
+        params, _, _ = davidson_solve(totals, k, fit.prior, 1e-9, start=fit.beta)
+        games = totals.wins_first + totals.wins_second + totals.ties
+        played = np.bincount(totals.first, games, k) + np.bincount(totals.second, games, k)
+        theta = params[:k]
+        theta[played == 0] = np.nan
+        replicates[r] = theta - np.nanmean(theta)
+    return replicates
+
+
+def bootstrap_intervals(
+    counts: PairCounts | StyleCounts,
+    fit: BTFit,
+    *,
+    rounds: int = 1000,
+    rng: np.random.Generator,
+    resample: Resample = "multinomial",
+    level: float = 0.95,
+    tol: float = BOOTSTRAP_TOL,
+    max_iter: int = 25,
+    workers: int | None = None,
+) -> BootstrapResult:
+    """Bootstrap replicates of ``fit`` over the votes in ``counts``.
+
+    Args:
+        counts: the votes ``fit`` was fitted on.
+        fit: the full-data fit (point estimate and warm start).
+        rounds: R, number of bootstrap rounds.
+        rng: the source of randomness; the same seed gives the same replicates regardless of
+            ``workers`` (each fixed block of rounds gets its own spawned child generator).
+        resample: ``"multinomial"`` (N votes with replacement) or ``"poisson"`` (independent
+            Poisson(count) per cell).
+        level: coverage of the percentile intervals.
+        tol: convergence tolerance of each refit, natural-log units.
+        workers: threads (numpy releases the GIL in the heavy loops); default: CPU count.
+
+    Returns:
+        A :class:`BootstrapResult` with (R, K) replicates.
+    """
+    if resample not in RESAMPLE:
+        raise ValueError(f"resample must be one of {RESAMPLE}, got {resample!r}")
+    if rounds < 1:
+        raise ValueError("rounds must be at least 1")
+    if fit.ties == "davidson":
+        pair_counts = counts.pair_counts() if isinstance(counts, StyleCounts) else counts
+        replicates = _davidson_rounds(fit, pair_counts, rounds, rng, resample)
+        lower, upper = percentile_intervals(replicates, level)
+        return BootstrapResult(replicates, lower, upper, rounds, resample, level, tol, 0)
+    design = fit.design
+    assert design is not None
+    cell_count = design.cell_count
+    table = PoissonTable.for_counts(cell_count) if is_integral(cell_count) else None
+    matrices = _cell_matrices(fit)
+    width = max(design.cell_row.size, design.n_rows, 1)
+    block = int(np.clip(_BLOCK_ELEMENTS // width, 4, 64))
+    starts = list(range(0, rounds, block))
+    children = rng.spawn(len(starts))
+    draw = multinomial_counts if resample == "multinomial" else poisson_counts
+
+    def run(index: int) -> tuple[np.ndarray, int]:
+        size = min(block, rounds - starts[index])
+        with single_threaded_blas():
+            cell_draws = draw(cell_count, size, children[index], table)
+            return _chord_block(fit, cell_draws, matrices, tol, max_iter)
+
+    workers = workers or os.cpu_count() or 1
+    if workers == 1 or len(starts) == 1:
+        results = [run(i) for i in range(len(starts))]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(run, range(len(starts))))
+    replicates = np.concatenate([theta for theta, _ in results])
+    fallback = sum(count for _, count in results)
+    lower, upper = percentile_intervals(replicates, level)
+    return BootstrapResult(replicates, lower, upper, rounds, resample, level, tol, fallback)
+
+
+def analytic_covariance(fit: BTFit, *, kind: str = "sandwich") -> np.ndarray:
+    """(K, K) covariance of the natural-log strengths from the curvature of the likelihood.
+
+    ``kind="fisher"``: inverse observed information ``H^{-1}``. ``kind="sandwich"``
+    (Huber 1967; White 1980): ``H^{-1} M H^{-1}`` with ``M`` the sum over votes of the outer
+    products of their score vectors (computable per cell because identical votes share one
+    score), robust to a misspecified tie model. Either is the large-sample limit of the
+    bootstrap covariance; neither sees the skew of small samples.
+    """
+    design = fit.design
+    if design is None or fit.beta is None:
+        raise ValueError("analytic intervals need a 'half' or 'drop' fit")
+    n, _ = design.totals(design.cell_count)
+    h = hessian(design, fit.beta, n)
+    h_inv = scipy.linalg.inv(h)
+    if kind == "fisher":
+        cov = h_inv
+    elif kind == "sandwich":
+        s = expit(design.x @ fit.beta)
+        residual2 = (design.cell_value - s[design.cell_row]) ** 2
+        weight = np.bincount(design.cell_row, design.cell_count * residual2, design.n_rows)
+        meat = (design.x.T @ design.x.multiply(weight[:, None]).tocsr()).toarray()
+        cov = h_inv @ meat @ h_inv
+    else:
+        raise ValueError("kind must be 'sandwich' or 'fisher'")
+    k = design.n_models
+    return cov[:k, :k]
+
+
+def analytic_intervals(
+    fit: BTFit,
+    *,
+    level: float = 0.95,
+    anchor: int | None = None,
+    kind: str = "sandwich",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Normal-approximation half-widths and standard errors, natural-log units, two (K,) arrays.
+
+    The level of the scores is a choice (an anchor model, or the mean), and the uncertainty
+    is that of the contrast: ``theta_i - theta_anchor`` or ``theta_i - mean(theta)``.
+    Returns ``(half_width, standard_error)``; the interval is ``score ± half_width`` (scaled).
+    """
+    cov = analytic_covariance(fit, kind=kind)
+    k = cov.shape[0]
+    contrast = np.eye(k)
+    if anchor is None:
+        contrast -= 1.0 / k
+    else:
+        contrast[:, anchor] -= 1.0
+    variance = np.einsum("ij,jk,ik->i", contrast, cov, contrast)
+    se = np.sqrt(np.maximum(variance, 0.0))
+    return norm.ppf(0.5 + level / 2.0) * se, se

@@ -1,0 +1,463 @@
+"""Bradley-Terry maximum likelihood on aggregated comparisons.
+
+Model (Bradley and Terry 1952; Elo scale as in Chatbot Arena, Chiang et al. 2024):
+``P(i beats j) = 1 / (1 + base ** ((R_j - R_i) / scale))``, i.e. a logistic model on the
+natural-log strengths ``theta`` with ``R = theta * scale / ln(base) + offset``.
+
+Ties:
+  * ``"half"`` (default, the Chatbot Arena convention): a tie or a "both bad" vote is half a
+    win for each side. The sufficient statistics are then, per unordered pair {i, j}, the number
+    of votes ``n_ij`` and the (half-integer) wins of i ``w_ij``.
+  * ``"drop"``: ties and "both bad" votes are ignored.
+  * ``"davidson"``: Davidson (1970) tie model ``P(tie) ∝ nu * sqrt(pi_i * pi_j)``, nu fitted
+    (Rao-Kupper-like; one extra parameter). "Both bad" counts as a tie.
+
+A Gaussian prior ``theta ~ N(0, 1/prior)`` (an L2 penalty) keeps undefeated models and
+disconnected components finite, and fixes the level (the fitted theta sums to zero within
+each connected component).
+
+The half/drop fits and style control are binomial-logit problems on a sparse design matrix
+(one row per distinct comparison, one column per parameter), solved by damped Newton with a
+dense Cholesky factor of the Hessian (K ≤ a few thousand). The same design drives the
+vectorised bootstrap in :mod:`ranking.stats.bootstrap`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import scipy.linalg
+import scipy.optimize
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+from scipy.special import expit
+
+from ranking.stats.types import Outcome, PairCounts, StyleCounts
+
+Ties = Literal["half", "drop", "davidson"]
+TIES: tuple[str, ...] = ("half", "drop", "davidson")
+DEFAULT_PRIOR = 1e-5
+DEFAULT_TOL = 1e-9
+
+
+@dataclass(frozen=True, eq=False)
+class Design:
+    """A binomial-logit problem: row r has ``n_r`` trials, ``y_r`` successes, logit ``x_r @ beta``.
+
+    Attributes:
+        x: (rows, p) CSR design; the first K columns are the model strengths (+1 for the
+            row's first model, -1 for its second), further columns are covariates.
+        cell_row: (c,) int64, row of each resampling cell (a group of identical votes).
+        cell_value: (c,) float64, contribution of one vote of the cell to ``y`` (1, 0 or 0.5).
+        cell_count: (c,) float64, votes in the cell.
+        prior: (p,) float64, precision of the Gaussian prior on each parameter.
+        n_models: K.
+    """
+
+    x: sp.csr_matrix
+    cell_row: np.ndarray
+    cell_value: np.ndarray
+    cell_count: np.ndarray
+    prior: np.ndarray
+    n_models: int
+
+    @property
+    def n_rows(self) -> int:
+        return self.x.shape[0]
+
+    def totals(self, cell_count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Trials and successes per row, each (rows,), from counts per cell (c,)."""
+        n = np.bincount(self.cell_row, cell_count, self.n_rows)
+        y = np.bincount(self.cell_row, cell_count * self.cell_value, self.n_rows)
+        return n, y
+
+
+@dataclass(frozen=True, eq=False)
+class BTFit:
+    """A fitted Bradley-Terry model and the parameters that produced it.
+
+    Attributes:
+        theta: (K,) natural-log strengths (the prior centres each connected component on 0).
+        ties, prior, tol: the fitting options.
+        iterations, converged, log_likelihood: solver report (log-likelihood without prior).
+        tie_parameter: Davidson's nu (``ties="davidson"`` only).
+        style_coef: (F,) style coefficients in natural-log units per unit of the raw feature.
+        style_names: names of the style features.
+        components: (K,) int connected-component label of each model in the comparison graph.
+        warnings: human-readable notes (disconnected graph, undefeated or unplayed models).
+        design, hessian_factor: what the bootstrap and analytic intervals reuse.
+    """
+
+    n_models: int
+    theta: np.ndarray
+    ties: str
+    prior: float
+    tol: float
+    iterations: int
+    converged: bool
+    log_likelihood: float
+    components: np.ndarray
+    warnings: tuple[str, ...] = ()
+    tie_parameter: float | None = None
+    style_coef: np.ndarray | None = None
+    style_names: tuple[str, ...] = ()
+    feature_scale: np.ndarray | None = field(default=None, repr=False)
+    design: Design | None = field(default=None, repr=False)
+    beta: np.ndarray | None = field(default=None, repr=False)
+    hessian_factor: tuple[np.ndarray, bool] | None = field(default=None, repr=False)
+
+
+def elo_factor(scale: float = 400.0, base: float = 10.0) -> float:
+    """Elo points per natural-log unit of strength: ``scale / ln(base)`` (173.7 by default)."""
+    return scale / math.log(base)
+
+
+def to_elo_scale(
+    theta: np.ndarray,
+    *,
+    scale: float = 400.0,
+    base: float = 10.0,
+    anchor: tuple[int, float] | None = None,
+    mean: float = 1000.0,
+) -> np.ndarray:
+    """Natural strengths (K,) or replicates (R, K) to Elo-scale scores of the same shape.
+
+    With ``anchor=(index, score)`` the anchor model gets ``score`` (in every replicate);
+    otherwise the mean over models present (non-NaN) is ``mean``. NaN stays NaN.
+    """
+    points = np.asarray(theta, dtype=np.float64) * elo_factor(scale, base)
+    if anchor is not None:
+        index, score = anchor
+        level = points[..., index : index + 1]
+        return points - level + score
+    with np.errstate(all="ignore"):
+        level = np.nanmean(points, axis=-1, keepdims=True)
+    return points - level + mean
+
+
+def _pair_design(counts: PairCounts, ties: str, prior: float) -> Design:
+    """One row per unordered pair i < j; cells are (pair, value) with value 1, 0 or 0.5."""
+    k = counts.n_models
+    a, b, outcome, count = counts.model_a, counts.model_b, counts.outcome, counts.count
+    if ties == "drop":
+        keep = outcome <= Outcome.B_WINS
+        a, b, outcome, count = a[keep], b[keep], outcome[keep], count[keep]
+    first = np.minimum(a, b)
+    second = np.maximum(a, b)
+    first_won = (outcome == Outcome.A_WINS) == (a < b)
+    value_code = np.where(outcome >= Outcome.TIE, 2, np.where(first_won, 0, 1))
+    row_key, cell_row_of_vote = np.unique(first * k + second, return_inverse=True)
+    cell_key, inverse = np.unique(cell_row_of_vote * 3 + value_code, return_inverse=True)
+    cell_count = np.bincount(inverse, count, cell_key.size)
+    cell_row = cell_key // 3
+    cell_value = np.array([1.0, 0.0, 0.5])[cell_key % 3]
+    rows = row_key.size
+    x = _strength_columns(row_key // k, row_key % k, k)
+    del rows
+    return Design(x, cell_row, cell_value, cell_count, np.full(k, prior), k)
+
+
+def _strength_columns(first: np.ndarray, second: np.ndarray, k: int) -> sp.csr_matrix:
+    rows = first.size
+    index = np.arange(rows)
+    return sp.csr_matrix(
+        (
+            np.concatenate([np.ones(rows), -np.ones(rows)]),
+            (np.concatenate([index, index]), np.concatenate([first, second])),
+        ),
+        shape=(rows, k),
+    )
+
+
+def _style_design(counts: StyleCounts, ties: str, prior: float) -> tuple[Design, np.ndarray]:
+    """Rows are distinct (i < j, oriented feature diff); features scaled to unit RMS."""
+    k = counts.n_models
+    a, b, outcome, count = counts.model_a, counts.model_b, counts.outcome, counts.count
+    features = counts.features
+    if ties == "drop":
+        keep = outcome <= Outcome.B_WINS
+        a, b, outcome = a[keep], b[keep], outcome[keep]
+        count, features = count[keep], features[keep]
+    swap = a > b
+    first = np.where(swap, b, a)
+    second = np.where(swap, a, b)
+    oriented = np.where(swap[:, None], -features, features)
+    total = count.sum()
+    rms = np.sqrt((count[:, None] * oriented**2).sum(axis=0) / max(total, 1e-300))
+    rms[rms == 0] = 1.0
+    first_won = (outcome == Outcome.A_WINS) != swap
+    value_code = np.where(outcome >= Outcome.TIE, 2, np.where(first_won, 0, 1))
+    row_table = np.column_stack([first, second, oriented]).astype(np.float64)
+    unique_rows, row_of_vote = np.unique(row_table, axis=0, return_inverse=True)
+    row_of_vote = row_of_vote.ravel()
+    cell_key, inverse = np.unique(row_of_vote * 3 + value_code, return_inverse=True)
+    cell_count = np.bincount(inverse, count, cell_key.size)
+    strength = _strength_columns(
+        unique_rows[:, 0].astype(np.int64), unique_rows[:, 1].astype(np.int64), k
+    )
+    x = sp.hstack([strength, sp.csr_matrix(unique_rows[:, 2:] / rms)], format="csr")
+    n_features = features.shape[1]
+    design = Design(
+        x,
+        cell_key // 3,
+        np.array([1.0, 0.0, 0.5])[cell_key % 3],
+        cell_count,
+        np.full(k + n_features, prior),
+        k,
+    )
+    return design, rms
+
+
+def penalised_nll(design: Design, beta: np.ndarray, n: np.ndarray, y: np.ndarray) -> float:
+    """``sum_r n_r softplus(eta_r) - y_r eta_r + prior/2 |beta|^2``, with ``eta = X beta``."""
+    eta = design.x @ beta
+    return float(
+        np.sum(n * np.logaddexp(0.0, eta) - y * eta) + 0.5 * np.sum(design.prior * beta**2)
+    )
+
+
+def hessian(design: Design, beta: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """(p, p) dense Hessian ``X^T diag(n s (1 - s)) X + diag(prior)`` at ``beta``."""
+    s = expit(design.x @ beta)
+    weighted = design.x.multiply((n * s * (1.0 - s))[:, None]).tocsr()
+    h = (design.x.T @ weighted).toarray()
+    h[np.diag_indices_from(h)] += design.prior
+    return h
+
+
+def newton_solve(
+    design: Design,
+    n: np.ndarray,
+    y: np.ndarray,
+    beta: np.ndarray,
+    *,
+    tol: float,
+    max_iter: int = 100,
+) -> tuple[np.ndarray, int, bool]:
+    """Damped Newton (Armijo backtracking) until the largest step is below ``tol``."""
+    objective = penalised_nll(design, beta, n, y)
+    for iteration in range(1, max_iter + 1):
+        s = expit(design.x @ beta)
+        gradient = design.x.T @ (n * s - y) + design.prior * beta
+        factor = scipy.linalg.cho_factor(hessian(design, beta, n), check_finite=False)
+        step = -scipy.linalg.cho_solve(factor, gradient, check_finite=False)
+        t = 1.0
+        while True:
+            candidate = beta + t * step
+            value = penalised_nll(design, candidate, n, y)
+            if value <= objective + 1e-4 * t * float(gradient @ step) or t < 1e-10:
+                break
+            t *= 0.5
+        beta, objective = candidate, value
+        if np.max(np.abs(t * step)) < tol:
+            return beta, iteration, True
+    return beta, max_iter, False
+
+
+def _graph_warnings(counts: PairCounts) -> tuple[np.ndarray, tuple[str, ...]]:
+    k = counts.n_models
+    graph = sp.coo_matrix((counts.count, (counts.model_a, counts.model_b)), shape=(k, k)).tocsr()
+    n_components, labels = connected_components(graph, directed=False)
+    totals = counts.per_model_totals()
+    warnings: list[str] = []
+    unplayed = np.flatnonzero(totals["votes"] == 0)
+    if unplayed.size:
+        warnings.append(f"models without votes (score set by the prior alone): {unplayed.tolist()}")
+    played_components = np.unique(labels[totals["votes"] > 0])
+    if played_components.size > 1:
+        sizes = np.bincount(labels)[played_components]
+        warnings.append(
+            f"the comparison graph is disconnected: {played_components.size} components of "
+            f"sizes {sorted(sizes.tolist(), reverse=True)}; scores are comparable only within "
+            "a component (each is centred by the prior)"
+        )
+    played = totals["votes"] > 0
+    undefeated = np.flatnonzero(played & (totals["losses"] + totals["ties"] == 0))
+    winless = np.flatnonzero(played & (totals["wins"] + totals["ties"] == 0))
+    if undefeated.size:
+        warnings.append(
+            f"models never defeated (score held finite by the prior): {undefeated.tolist()}"
+        )
+    if winless.size:
+        warnings.append(
+            f"models that never won (score held finite by the prior): {winless.tolist()}"
+        )
+    return labels, tuple(warnings)
+
+
+def log_likelihood(design: Design, beta: np.ndarray, n: np.ndarray, y: np.ndarray) -> float:
+    eta = design.x @ beta
+    return float(np.sum(y * eta - n * np.logaddexp(0.0, eta)))
+
+
+def fit_bradley_terry(
+    counts: PairCounts | StyleCounts,
+    *,
+    ties: Ties = "half",
+    prior: float = DEFAULT_PRIOR,
+    tol: float = DEFAULT_TOL,
+    max_iter: int = 100,
+) -> BTFit:
+    """Fit Bradley-Terry strengths by penalised maximum likelihood.
+
+    Args:
+        counts: aggregated votes over K models; a :class:`StyleCounts` adds style covariates
+            (Chatbot Arena's "style control": the strengths are then controlled for style).
+        ties: ``"half"``, ``"drop"`` or ``"davidson"`` (see the module docstring).
+        prior: precision of the N(0, 1/prior) prior on each natural-log strength.
+        tol: convergence tolerance on the largest Newton step, natural-log units
+            (1e-9 nat is 2e-7 Elo points).
+        max_iter: Newton iteration cap.
+
+    Returns:
+        A :class:`BTFit`; ``theta`` has shape (K,).
+    """
+    if ties not in TIES:
+        raise ValueError(f"ties must be one of {TIES}, got {ties!r}")
+    if prior <= 0:
+        raise ValueError("prior must be positive (it keeps undefeated models finite)")
+    pair_counts = counts.pair_counts() if isinstance(counts, StyleCounts) else counts
+    components, warnings = _graph_warnings(pair_counts)
+    k = counts.n_models
+    if ties == "davidson":
+        if isinstance(counts, StyleCounts):
+            raise ValueError("style control is available with ties='half' or 'drop'")
+        return _fit_davidson(
+            pair_counts, prior=prior, tol=tol, components=components, warnings=warnings
+        )
+    feature_scale = None
+    if isinstance(counts, StyleCounts):
+        design, feature_scale = _style_design(counts, ties, prior)
+    else:
+        design = _pair_design(counts, ties, prior)
+    n, y = design.totals(design.cell_count)
+    beta0 = np.zeros(design.x.shape[1])
+    beta, iterations, converged = newton_solve(design, n, y, beta0, tol=tol, max_iter=max_iter)
+    factor = scipy.linalg.cho_factor(hessian(design, beta, n), check_finite=False)
+    style_coef = None
+    if feature_scale is not None:
+        style_coef = beta[k:] / feature_scale
+    return BTFit(
+        n_models=k,
+        theta=beta[:k].copy(),
+        ties=ties,
+        prior=prior,
+        tol=tol,
+        iterations=iterations,
+        converged=converged,
+        log_likelihood=log_likelihood(design, beta, n, y),
+        components=components,
+        warnings=warnings,
+        style_coef=style_coef,
+        style_names=counts.feature_names if isinstance(counts, StyleCounts) else (),
+        feature_scale=feature_scale,
+        design=design,
+        beta=beta,
+        hessian_factor=factor,
+    )
+
+
+# --- Davidson ties -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class _PairTotals:
+    first: np.ndarray
+    second: np.ndarray
+    wins_first: np.ndarray
+    wins_second: np.ndarray
+    ties: np.ndarray
+
+
+def _davidson_cells(counts: PairCounts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cells for resampling: (pair row, outcome code 0=first wins 1=second wins 2=tie, count)."""
+    k = counts.n_models
+    a, b, outcome = counts.model_a, counts.model_b, counts.outcome
+    first_won = (outcome == Outcome.A_WINS) == (a < b)
+    code = np.where(outcome >= Outcome.TIE, 2, np.where(first_won, 0, 1))
+    pair_key = np.minimum(a, b) * k + np.maximum(a, b)
+    return pair_key, code, counts.count
+
+
+def _davidson_totals(
+    pair_key: np.ndarray, code: np.ndarray, count: np.ndarray, k: int, rows: np.ndarray
+) -> _PairTotals:
+    index = np.searchsorted(rows, pair_key)
+    sums = np.zeros((rows.size, 3))
+    np.add.at(sums, (index, code), count)
+    return _PairTotals(rows // k, rows % k, sums[:, 0], sums[:, 1], sums[:, 2])
+
+
+def davidson_objective(
+    params: np.ndarray, totals: _PairTotals, prior: float
+) -> tuple[float, np.ndarray]:
+    """Penalised negative log-likelihood of Davidson's model and its gradient.
+
+    ``params = (theta_0..theta_{K-1}, log nu)``; with ``d = theta_i - theta_j``,
+    ``P(i wins) = e^{d/2} / Z``, ``P(j wins) = e^{-d/2} / Z``, ``P(tie) = nu / Z``,
+    ``Z = e^{d/2} + e^{-d/2} + nu`` (Davidson 1970).
+    """
+    k = params.size - 1
+    theta, log_nu = params[:k], params[k]
+    d = theta[totals.first] - theta[totals.second]
+    log_z = np.logaddexp(np.logaddexp(0.5 * d, -0.5 * d), log_nu)
+    n = totals.wins_first + totals.wins_second + totals.ties
+    value = -np.sum(
+        0.5 * d * (totals.wins_first - totals.wins_second) + totals.ties * log_nu - n * log_z
+    ) + 0.5 * prior * np.sum(theta**2)
+    p_first = np.exp(0.5 * d - log_z)
+    p_second = np.exp(-0.5 * d - log_z)
+    p_tie = np.exp(log_nu - log_z)
+    d_grad = -0.5 * (totals.wins_first - totals.wins_second) + 0.5 * n * (p_first - p_second)
+    grad_theta = np.bincount(totals.first, d_grad, k) - np.bincount(totals.second, d_grad, k)
+    grad_theta += prior * theta
+    grad_nu = -np.sum(totals.ties) + np.sum(n * p_tie)
+    return float(value), np.append(grad_theta, grad_nu)
+
+
+def davidson_solve(
+    totals: _PairTotals, k: int, prior: float, tol: float, start: np.ndarray | None = None
+) -> tuple[np.ndarray, int, bool]:
+    start = np.append(np.zeros(k), math.log(0.5)) if start is None else start
+    result = scipy.optimize.minimize(
+        davidson_objective,
+        start,
+        args=(totals, prior),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": 20000, "maxcor": 30, "ftol": 0.0, "gtol": tol},
+    )
+    return result.x, int(result.nit), bool(result.success or np.max(np.abs(result.jac)) < 1e-6)
+
+
+def _fit_davidson(
+    counts: PairCounts,
+    *,
+    prior: float,
+    tol: float,
+    components: np.ndarray,
+    warnings: tuple[str, ...],
+) -> BTFit:
+    k = counts.n_models
+    pair_key, code, count = _davidson_cells(counts)
+    rows = np.unique(pair_key)
+    totals = _davidson_totals(pair_key, code, count, k, rows)
+    params, iterations, converged = davidson_solve(totals, k, prior, max(tol, 1e-10))
+    value, _ = davidson_objective(params, totals, prior)
+    return BTFit(
+        n_models=k,
+        theta=params[:k].copy(),
+        ties="davidson",
+        prior=prior,
+        tol=tol,
+        iterations=iterations,
+        converged=converged,
+        log_likelihood=-(value - 0.5 * prior * float(np.sum(params[:k] ** 2))),
+        components=components,
+        warnings=warnings,
+        tie_parameter=float(math.exp(params[k])),
+        beta=params,
+    )

@@ -1,0 +1,50 @@
+"""Online Elo in time order: a secondary, order-dependent view (Elo 1978).
+
+Unlike the Bradley-Terry fit, the result depends on vote order and on K; Chatbot Arena shows
+it with K=4 as a historical curiosity. Ties and "both bad" count as half a win.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ranking.stats.types import Outcome
+
+
+@dataclass(frozen=True, eq=False)
+class OnlineElo:
+    """scores: (K,) ratings after the last vote; the parameters that produced them."""
+
+    scores: np.ndarray
+    k: float
+    scale: float
+    base: float
+    initial: float
+    n_votes: int
+
+
+def elo_online(
+    model_a: np.ndarray,
+    model_b: np.ndarray,
+    outcome: np.ndarray,
+    *,
+    n_models: int,
+    k: float = 4.0,
+    scale: float = 400.0,
+    base: float = 10.0,
+    initial: float = 1000.0,
+) -> OnlineElo:
+    """Sequential Elo updates over votes in time order; model_a, model_b, outcome: (n,)."""
+    model_a = np.asarray(model_a, dtype=np.int64)
+    model_b = np.asarray(model_b, dtype=np.int64)
+    outcome = np.asarray(outcome)
+    credit = np.where(outcome == Outcome.A_WINS, 1.0, np.where(outcome == Outcome.B_WINS, 0.0, 0.5))
+    rating = [float(initial)] * n_models
+    for a, b, s in zip(model_a.tolist(), model_b.tolist(), credit.tolist(), strict=True):
+        expected = 1.0 / (1.0 + base ** ((rating[b] - rating[a]) / scale))
+        delta = k * (s - expected)
+        rating[a] += delta
+        rating[b] -= delta
+    return OnlineElo(np.array(rating), k, scale, base, initial, int(model_a.size))

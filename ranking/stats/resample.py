@@ -1,0 +1,147 @@
+"""Resampled cell counts for the bootstrap: multinomial (votes with replacement) and Poisson.
+
+Resampling N votes with replacement is a multinomial draw of N over the distinct cells with
+probabilities ``count / N``. The Poisson bootstrap (Hanley and MacGibbon 2006; Chamandy et al.
+2012) instead gives every vote an independent Poisson(1) weight, i.e. every cell an independent
+Poisson(count): the total is no longer fixed at N (it varies by about sqrt(N)).
+
+Both are drawn here through one fast exact sampler: Poisson variates by table-guided inversion
+(Chen and Asau 1974) of the Poisson CDF of each distinct integer count, and the multinomial as
+the Poisson vector conditioned on its total. The conditioning is exact and cheap: given its
+total T, a Poisson vector is Multinomial(T, p); removing ``T - N`` of its T votes uniformly at
+random, or adding an independent Multinomial(N - T, p), leaves exactly Multinomial(N, p).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy.stats import poisson
+
+Resample = Literal["multinomial", "poisson"]
+RESAMPLE: tuple[str, ...] = ("multinomial", "poisson")
+
+
+@dataclass(frozen=True, eq=False)
+class PoissonTable:
+    """Inversion tables for Poisson(count[c]) of each cell c, for integer counts.
+
+    ``cdf`` concatenates, per distinct count v, ``F_v(x)`` for x in ``[low_v, high_v]`` (the
+    last entry set to +inf); ``guide`` holds, per distinct v and bucket b of ``[0, 1)`` split in
+    ``buckets_v`` parts, the index in ``cdf`` of the smallest x with ``F_v(x) > b / buckets_v``.
+    """
+
+    cdf: np.ndarray
+    guide: np.ndarray
+    cell_guide_start: np.ndarray
+    cell_buckets: np.ndarray
+    cell_value_offset: np.ndarray
+
+    @classmethod
+    def for_counts(cls, count: np.ndarray) -> PoissonTable:
+        values, cell_value = np.unique(count.astype(np.int64), return_inverse=True)
+        cdf_parts, guide_parts = [], []
+        guide_start = np.zeros(values.size, np.int64)
+        buckets = np.zeros(values.size, np.int64)
+        value_offset = np.zeros(values.size, np.int64)
+        cdf_used = guide_used = 0
+        for index, value in enumerate(values):
+            spread = 12.0 * np.sqrt(value) + 25.0
+            low = max(0, int(value - spread))
+            xs = np.arange(low, int(value + spread) + 1)
+            cdf = poisson.cdf(xs, value)
+            cdf[-1] = np.inf
+            n_buckets = int(2 ** np.ceil(np.log2(max(64, 8 * xs.size))))
+            edges = np.arange(n_buckets) / n_buckets
+            guide = np.searchsorted(cdf, edges, side="right") + cdf_used
+            cdf_parts.append(cdf)
+            guide_parts.append(guide)
+            guide_start[index] = guide_used
+            buckets[index] = n_buckets
+            value_offset[index] = low - cdf_used
+            cdf_used += xs.size
+            guide_used += n_buckets
+        return cls(
+            np.concatenate(cdf_parts),
+            np.concatenate(guide_parts),
+            guide_start[cell_value],
+            buckets[cell_value].astype(np.float64),
+            value_offset[cell_value],
+        )
+
+    def sample(self, rounds: int, rng: np.random.Generator) -> np.ndarray:
+        """(rounds, c) float64 independent Poisson(count[c]) draws."""
+        cells = self.cell_guide_start.size
+        out = np.empty((rounds, cells))
+        # Small blocks keep the temporaries in cache and reuse their pages.
+        block = max(1, _BLOCK_ELEMENTS // max(cells, 1))
+        u = np.empty((block, cells))
+        scaled = np.empty((block, cells))
+        bucket = np.empty((block, cells), np.int64)
+        for start in range(0, rounds, block):
+            stop = min(rounds, start + block)
+            n = stop - start
+            rng.random(out=u[:n])
+            np.multiply(u[:n], self.cell_buckets, out=scaled[:n])
+            bucket_n = bucket[:n]
+            np.copyto(bucket_n, scaled[:n], casting="unsafe")
+            bucket_n += self.cell_guide_start
+            index = self.guide[bucket_n].ravel()
+            flat_u = u[:n].ravel()
+            todo = np.flatnonzero(flat_u >= self.cdf[index])
+            while todo.size:
+                index[todo] += 1
+                todo = todo[flat_u[todo] >= self.cdf[index[todo]]]
+            np.add(
+                index.reshape(n, cells),
+                self.cell_value_offset,
+                out=out[start:stop],
+                casting="unsafe",
+            )
+        return out
+
+
+_BLOCK_ELEMENTS = 1 << 17
+
+
+def is_integral(count: np.ndarray) -> bool:
+    return bool(np.all(count == np.round(count)))
+
+
+def poisson_counts(
+    count: np.ndarray, rounds: int, rng: np.random.Generator, table: PoissonTable | None = None
+) -> np.ndarray:
+    """(rounds, c) float64 Poisson-bootstrap counts: cell c gets Poisson(count[c])."""
+    if table is None and not is_integral(count):
+        return rng.poisson(count, size=(rounds, count.size)).astype(np.float64)
+    table = table or PoissonTable.for_counts(count)
+    return table.sample(rounds, rng)
+
+
+def multinomial_counts(
+    count: np.ndarray, rounds: int, rng: np.random.Generator, table: PoissonTable | None = None
+) -> np.ndarray:
+    """(rounds, c) float64 counts of ``N = sum(count)`` votes drawn with replacement.
+
+    Each row is exactly Multinomial(N, count / N). Non-integer counts (weighted votes) use
+    N = round(sum(count)) and numpy's multinomial sampler.
+    """
+    total = int(round(float(count.sum())))
+    probabilities = count / count.sum()
+    if table is None and not is_integral(count):
+        return rng.multinomial(total, probabilities, size=rounds).astype(np.float64)
+    draws = poisson_counts(count, rounds, rng, table)
+    cumulative_p = np.cumsum(probabilities)
+    for r in range(rounds):
+        row = draws[r]
+        excess = int(row.sum()) - total
+        if excess > 0:
+            position = rng.choice(total + excess, size=excess, replace=False)
+            cells = np.searchsorted(np.cumsum(row), position, side="right")
+            row -= np.bincount(cells, minlength=row.size)
+        elif excess < 0:
+            cells = np.searchsorted(cumulative_p, rng.random(-excess), side="right")
+            row += np.bincount(np.minimum(cells, row.size - 1), minlength=row.size)
+    return draws

@@ -1,0 +1,125 @@
+import numpy as np
+import pytest
+
+from bench.synthetic import synthetic_arena
+from ranking.stats import (
+    Outcome,
+    PairCounts,
+    analytic_intervals,
+    bootstrap_intervals,
+    fit_bradley_terry,
+    percentile_intervals,
+)
+from ranking.stats.bootstrap import BOOTSTRAP_TOL, _cell_matrices, _chord_block
+from ranking.stats.bradley_terry import elo_factor, newton_solve
+from ranking.stats.resample import multinomial_counts, poisson_counts
+
+
+@pytest.fixture(scope="module")
+def arena():
+    return synthetic_arena(12, 20000, seed=11)
+
+
+@pytest.fixture(scope="module")
+def fit(arena):
+    return fit_bradley_terry(arena.counts)
+
+
+def test_same_seed_gives_the_same_replicates(arena, fit):
+    first = bootstrap_intervals(arena.counts, fit, rounds=50, rng=np.random.default_rng(4))
+    second = bootstrap_intervals(arena.counts, fit, rounds=50, rng=np.random.default_rng(4))
+    assert np.array_equal(first.replicates, second.replicates)
+
+
+def test_replicates_do_not_depend_on_the_number_of_threads(arena, fit):
+    one = bootstrap_intervals(
+        arena.counts, fit, rounds=300, rng=np.random.default_rng(4), workers=1
+    )
+    two = bootstrap_intervals(
+        arena.counts, fit, rounds=300, rng=np.random.default_rng(4), workers=2
+    )
+    assert np.array_equal(one.replicates, two.replicates)
+
+
+def test_different_seeds_give_different_replicates(arena, fit):
+    first = bootstrap_intervals(arena.counts, fit, rounds=20, rng=np.random.default_rng(1))
+    second = bootstrap_intervals(arena.counts, fit, rounds=20, rng=np.random.default_rng(2))
+    assert not np.array_equal(first.replicates, second.replicates)
+
+
+@pytest.mark.parametrize("resample", ["multinomial", "poisson"])
+def test_vectorised_refits_agree_with_exact_newton_per_round(arena, fit, resample):
+    design = fit.design
+    draw = multinomial_counts if resample == "multinomial" else poisson_counts
+    cell_draws = draw(design.cell_count, 20, np.random.default_rng(9))
+    theta, _ = _chord_block(fit, cell_draws, _cell_matrices(fit), BOOTSTRAP_TOL, 25)
+    for r in range(20):
+        n, y = design.totals(cell_draws[r])
+        exact, _, _ = newton_solve(design, n, y, fit.beta, tol=1e-12)
+        difference = (theta[r] - theta[r].mean()) - (exact[:12] - exact[:12].mean())
+        assert np.max(np.abs(difference)) * elo_factor() < 0.005
+
+
+def test_multinomial_draws_keep_the_number_of_votes():
+    count = np.array([5.0, 1.0, 300.0, 42.0, 7.0])
+    draws = multinomial_counts(count, 200, np.random.default_rng(0))
+    assert np.all(draws.sum(axis=1) == count.sum())
+    assert np.all(draws >= 0)
+
+
+def test_resampled_counts_have_the_right_mean_and_variance():
+    count = np.array([1.0, 4.0, 30.0, 900.0])
+    n = count.sum()
+    poisson = poisson_counts(count, 20000, np.random.default_rng(1))
+    multinomial = multinomial_counts(count, 20000, np.random.default_rng(2))
+    assert np.allclose(poisson.mean(axis=0), count, rtol=0.03)
+    assert np.allclose(poisson.var(axis=0), count, rtol=0.06)
+    assert np.allclose(multinomial.mean(axis=0), count, rtol=0.03)
+    assert np.allclose(multinomial.var(axis=0), count * (1 - count / n), rtol=0.06)
+
+
+def test_a_model_absent_from_a_replicate_gets_nan_and_others_stay_finite():
+    # Model 2 has a single vote: it is missing from about a third of the replicates.
+    counts = PairCounts(3, [0, 0, 1], [1, 1, 2], [0, 1, 0], [30.0, 20.0, 1.0])
+    fit = fit_bradley_terry(counts)
+    result = bootstrap_intervals(counts, fit, rounds=200, rng=np.random.default_rng(0))
+    missing = np.isnan(result.replicates[:, 2])
+    assert 0 < missing.sum() < 200
+    assert np.all(np.isfinite(result.replicates[:, :2]))
+    assert np.isfinite(result.lower).all() and np.isfinite(result.upper).all()
+
+
+def test_percentile_intervals_ignore_nan_and_keep_all_nan_columns_nan():
+    replicates = np.array([[1.0, np.nan], [2.0, np.nan], [3.0, np.nan]])
+    lower, upper = percentile_intervals(replicates, 0.5)
+    assert lower[0] == pytest.approx(1.5) and upper[0] == pytest.approx(2.5)
+    assert np.isnan(lower[1]) and np.isnan(upper[1])
+
+
+def test_analytic_intervals_are_close_to_bootstrap_ones_on_plenty_of_data():
+    arena = synthetic_arena(10, 200000, seed=12, keep_votes=False)
+    fit = fit_bradley_terry(arena.counts)
+    boot = bootstrap_intervals(arena.counts, fit, rounds=1000, rng=np.random.default_rng(3))
+    boot_width = boot.upper - boot.lower
+    half_width, _ = analytic_intervals(fit)
+    assert np.allclose(2 * half_width, boot_width, rtol=0.15)
+
+
+def test_davidson_bootstrap_runs_and_brackets_the_fit():
+    counts = PairCounts(
+        3,
+        [0, 0, 0, 1, 1, 1],
+        [1, 1, 1, 2, 2, 2],
+        [0, 1, 2, 0, 1, 2],
+        [40.0, 20.0, 15.0, 30.0, 25.0, 20.0],
+    )
+    fit = fit_bradley_terry(counts, ties="davidson")
+    result = bootstrap_intervals(counts, fit, rounds=30, rng=np.random.default_rng(0))
+    centred = fit.theta - fit.theta.mean()
+    assert np.all(result.lower <= centred) and np.all(centred <= result.upper)
+
+
+def test_unknown_resampling_scheme_is_refused(arena, fit):
+    with pytest.raises(ValueError, match="resample"):
+        bootstrap_intervals(arena.counts, fit, rng=np.random.default_rng(0), resample="jackknife")
+    assert Outcome.TIE == 2

@@ -1,0 +1,113 @@
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+VOTES = """model_a,model_b,winner
+alpha,beta,model_a
+alpha,beta,model_a
+beta,alpha,model_b
+alpha,gamma,model_a
+gamma,beta,tie
+beta,gamma,tie (bothbad)
+gamma,alpha,model_a
+beta,gamma,model_a
+"""
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "ranking.stats", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def write(tmp_path: Path, text: str, name: str = "votes.csv") -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_votes_csv_prints_one_row_per_model_sorted_by_score(tmp_path):
+    result = run(write(tmp_path, VOTES), "--rounds", "50", "--seed", "1")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0]) == ["model", "score", "ci_low", "ci_high", "rank", "rank_ub", "votes"]
+    assert [row["model"] for row in rows] == ["alpha", "gamma", "beta"]
+    assert [float(r["score"]) for r in rows] == sorted(
+        (float(r["score"]) for r in rows), reverse=True
+    )
+    assert rows[0]["rank"] == "1"
+    assert sum(int(row["votes"]) for row in rows) == 2 * 8
+
+
+def test_pair_counts_json_with_anchor_fixes_that_models_score(tmp_path):
+    counts = (
+        "model_i,model_j,wins_i,wins_j,ties,ties_bothbad,n\n"
+        "x,y,30,10,5,5,50\ny,z,20,20,0,0,40\nx,z,25,5,0,0,30\n"
+    )
+    result = run(
+        write(tmp_path, counts),
+        "--format-in",
+        "pair_counts",
+        "--anchor",
+        "z=1114",
+        "--rounds",
+        "50",
+        "--out",
+        "json",
+        "--ties",
+        "drop",
+    )
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert {row["model"]: row["score"] for row in rows}["z"] == 1114.0
+    assert rows[0]["model"] == "x"
+
+
+def test_same_seed_gives_the_same_output(tmp_path):
+    path = write(tmp_path, VOTES)
+    assert (
+        run(path, "--rounds", "30", "--seed", "7").stdout
+        == run(path, "--rounds", "30", "--seed", "7").stdout
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "args", "message"),
+    [
+        ("model_a,winner\nx,model_a\n", (), "missing column(s) model_b"),
+        ("model_a,model_b,winner\nx,y,model_a\nx,y,draw\n", (), "line 3: unknown winner 'draw'"),
+        (
+            "model_a,model_b,winner\nx,y,model_a\n",
+            ("--anchor", "nobody=1000"),
+            "unknown model 'nobody'",
+        ),
+        (
+            "model_i,model_j,wins_i,wins_j,ties,ties_bothbad\nx,y,3,two,0,0\n",
+            ("--format-in", "pair_counts"),
+            "line 2: wins_j is not a number: 'two'",
+        ),
+    ],
+)
+def test_bad_input_exits_2_with_a_message_naming_the_problem(tmp_path, text, args, message):
+    result = run(write(tmp_path, text), *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_missing_file_exits_2_without_traceback(tmp_path):
+    result = run(str(tmp_path / "absent.csv"))
+    assert result.returncode == 2
+    assert "cannot open" in result.stderr and "Traceback" not in result.stderr

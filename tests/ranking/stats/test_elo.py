@@ -1,0 +1,24 @@
+import pytest
+
+from ranking.stats import Outcome, elo_online
+
+
+def test_one_win_between_equals_moves_each_by_half_of_k():
+    result = elo_online([0], [1], [Outcome.A_WINS], n_models=2)
+    assert result.scores.tolist() == [1002.0, 998.0]
+    assert result.k == 4.0
+
+
+def test_updates_follow_time_order_and_ties_count_half():
+    result = elo_online([0, 1], [1, 0], [Outcome.A_WINS, Outcome.TIE], n_models=2, k=32)
+    after_first = 1016.0
+    expected = 1 / (1 + 10 ** ((984.0 - after_first) / 400))
+    # In the second vote model 1 is A; a tie gives each side 0.5.
+    assert result.scores[0] == pytest.approx(after_first + 32 * (0.5 - expected))
+    assert sum(result.scores) == pytest.approx(2000.0)
+
+
+def test_vote_order_matters_for_online_elo():
+    forward = elo_online([0, 0], [1, 1], [Outcome.A_WINS, Outcome.B_WINS], n_models=2, k=32)
+    backward = elo_online([0, 0], [1, 1], [Outcome.B_WINS, Outcome.A_WINS], n_models=2, k=32)
+    assert forward.scores[0] != backward.scores[0]

@@ -1,0 +1,60 @@
+import dataclasses
+
+import numpy as np
+import pytest
+
+from bench.synthetic import synthetic_arena
+from ranking.stats import ENGINE_VERSION, rate
+
+
+@pytest.fixture(scope="module")
+def arena():
+    return synthetic_arena(10, 20000, seed=31)
+
+
+def test_ratings_carry_every_parameter_and_are_frozen(arena):
+    ratings = rate(arena.counts, rounds=100, seed=3, anchor=(2, 1114.0))
+    assert (ratings.rounds, ratings.seed, ratings.tie_model) == (100, 3, "half")
+    assert ratings.anchor == (2, 1114.0)
+    assert ratings.version == ENGINE_VERSION
+    assert ratings.replicates.shape == (100, 10)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ratings.seed = 4
+
+
+def test_anchor_model_gets_its_score_in_every_replicate(arena):
+    ratings = rate(arena.counts, rounds=50, anchor=(2, 1114.0))
+    assert ratings.score[2] == pytest.approx(1114.0)
+    assert np.allclose(ratings.replicates[:, 2], 1114.0)
+
+
+def test_without_anchor_the_mean_score_is_1000(arena):
+    ratings = rate(arena.counts, rounds=50)
+    assert ratings.score.mean() == pytest.approx(1000.0)
+
+
+def test_point_estimate_lies_within_its_interval_and_ranks_are_consistent(arena):
+    ratings = rate(arena.counts, rounds=200)
+    assert np.all(ratings.ci_low <= ratings.score) and np.all(ratings.score <= ratings.ci_high)
+    assert ratings.rank[ratings.order()[0]] == 1
+    assert np.all(ratings.rank_ub <= ratings.rank)
+    assert np.allclose(ratings.votes, ratings.wins + ratings.ties + ratings.losses)
+    assert ratings.observed_win_rate.shape == ratings.predicted_win_rate.shape == (10, 10)
+
+
+def test_analytic_intervals_need_no_replicates(arena):
+    ratings = rate(arena.counts, interval="analytic")
+    assert ratings.replicates.shape == (0, 10)
+    assert np.all(ratings.ci_high > ratings.ci_low)
+
+
+def test_seeded_ratings_are_reproducible(arena):
+    first = rate(arena.counts, rounds=100, seed=9)
+    second = rate(arena.counts, rounds=100, seed=9)
+    assert np.array_equal(first.ci_low, second.ci_low)
+    assert np.array_equal(first.replicates, second.replicates)
+
+
+def test_unknown_anchor_index_is_refused(arena):
+    with pytest.raises(ValueError, match="anchor"):
+        rate(arena.counts, rounds=10, anchor=(99, 1000.0))

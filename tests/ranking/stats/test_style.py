@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+
+from bench.synthetic import synthetic_arena
+from ranking.stats import Outcome, StyleCounts, fit_bradley_terry, style_difference, style_features
+
+ANSWER = """# Plan
+
+Some **bold** idea and __another__ one.
+
+- first
+- second
+1. numbered
+
+```
+# not a header
+- not a list
+```
+"""
+
+
+def test_style_features_count_markdown_outside_code():
+    features = style_features(ANSWER)
+    assert features["headers"] == 1
+    assert features["list_items"] == 3
+    assert features["bold"] == 2
+    assert features["chars"] == len(ANSWER)
+    assert features["tokens"] > 10
+
+
+def test_plain_text_has_no_markdown_elements():
+    features = style_features("Just a sentence.")
+    assert (features["headers"], features["list_items"], features["bold"]) == (0, 0, 0)
+    assert features["tokens"] == 4
+
+
+def test_style_difference_is_normalised_and_zero_when_both_are_empty():
+    diff = style_difference(np.array([[30.0, 0.0]]), np.array([[10.0, 0.0]]))
+    assert diff.tolist() == [[0.5, 0.0]]
+
+
+def test_style_counts_aggregate_identical_rows():
+    counts = StyleCounts(2, [0, 0], [1, 1], [0, 0], [[0.5], [0.5]], [1.0, 2.0], ("tokens",))
+    assert counts.count.tolist() == [3.0]
+
+
+def test_style_control_recovers_a_known_length_effect_and_the_true_scores():
+    rng = np.random.default_rng(0)
+    arena = synthetic_arena(6, 30000, seed=21, tie_rate=0.0)
+    n = arena.model_a.size
+    length = rng.choice([-0.5, 0.0, 0.5], size=n)
+    true = (arena.true_scores[arena.model_a] - arena.true_scores[arena.model_b]) * np.log(10) / 400
+    p = 1 / (1 + np.exp(-(true + 0.8 * length)))
+    outcome = np.where(rng.random(n) < p, Outcome.A_WINS, Outcome.B_WINS)
+    counts = StyleCounts(
+        6, arena.model_a, arena.model_b, outcome, length[:, None], np.ones(n), ("tokens",)
+    )
+    fit = fit_bradley_terry(counts)
+    assert fit.style_coef[0] == pytest.approx(0.8, abs=0.08)
+    strengths = fit.theta - fit.theta.mean()
+    truth = (arena.true_scores - arena.true_scores.mean()) * np.log(10) / 400
+    assert np.max(np.abs(strengths - truth)) < 0.1
