@@ -181,6 +181,44 @@ ARENA_PERSONAL_BOARD_MIN_VOTES = env_int("ARENA_PERSONAL_BOARD_MIN_VOTES", 20, m
 ARENA_NEW_MODEL_VOTES = env_int("ARENA_NEW_MODEL_VOTES", 300, minimum=0)
 ARENA_NEW_MODEL_BOOST = env_int("ARENA_NEW_MODEL_BOOST", 4, minimum=0)
 
+# --- Ratings -----------------------------------------------------------------------------
+RANKING_REFRESH_MINUTES = env_int("RANKING_REFRESH_MINUTES", 10, minimum=1)
+RANKING_BOOTSTRAP_ROUNDS = env_int("RANKING_BOOTSTRAP_ROUNDS", 1000, minimum=0)
+RANKING_SEED = env_int("RANKING_SEED", 20240814, minimum=0)
+# Category and language snapshots are refreshed only with at least this many counted votes.
+RANKING_MIN_SCOPE_VOTES = env_int("RANKING_MIN_SCOPE_VOTES", 500, minimum=1)
+# Leaderboards mark models with fewer votes than this as provisional.
+RANKING_PROVISIONAL_VOTES = env_int("RANKING_PROVISIONAL_VOTES", 300, minimum=0)
+
+
+# Per-modality anchors, "text:mixtral-8x7b-instruct-v0.1=1114,image:...=1000"; without one the
+# mean score is 1000. An anchor keeps consecutive snapshots on one scale.
+def _anchors(items: list[str]) -> dict[str, tuple[str, float]]:
+    anchors = {}
+    for item in items:
+        modality, _, rest = item.partition(":")
+        key, _, score = rest.rpartition("=")
+        try:
+            anchors[modality] = (key, float(score))
+        except ValueError:
+            score = ""
+        if modality not in {"text", "image", "video"} or not key or not score:
+            from django.core.exceptions import ImproperlyConfigured
+
+            raise ImproperlyConfigured(
+                f"RANKING_ANCHORS item {item!r} must read MODALITY:MODEL=SCORE, "
+                "e.g. text:mixtral-8x7b-instruct-v0.1=1114."
+            )
+    return anchors
+
+
+RANKING_ANCHORS = _anchors(env_list("RANKING_ANCHORS", ["text:mixtral-8x7b-instruct-v0.1=1114"]))
+CELERY_BEAT_SCHEDULE["rating-snapshots-refresh"] = {
+    "task": "ranking.tasks.snapshot_refresh_task",
+    "schedule": float(RANKING_REFRESH_MINUTES * 60),
+    "options": {"expires": float(RANKING_REFRESH_MINUTES * 60)},
+}
+
 # --- Auth, i18n, files ------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -206,7 +244,7 @@ STORAGES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "arena.authentication.SessionCsrfAuthentication",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

@@ -1,0 +1,261 @@
+"""Read-only ratings API: leaderboards, snapshots, and their downloads.
+
+Snapshots never change once done, so their ETag is their key; clients poll the leaderboard
+cheaply with If-None-Match (304 when nothing new was published).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.db.models import Count, Max
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.utils.http import http_date, quote_etag
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from arena.models import Modality
+from ranking.exports import (
+    PAIR_COLUMNS,
+    RATING_COLUMNS,
+    pair_rows,
+    rating_rows,
+    replicate_rows,
+    to_csv,
+)
+from ranking.models import ModelRating, RatingSnapshot
+from ranking.selectors import leaderboard_latest, snapshot_board, snapshots_done
+from ranking.services import snapshot_data
+
+
+class RatingOut(serializers.ModelSerializer):
+    model = serializers.CharField(source="model.key", read_only=True)
+    display_name = serializers.CharField(source="model.display_name", read_only=True)
+    lab = serializers.CharField(source="model.lab.name", read_only=True)
+    country = serializers.CharField(source="model.lab.country", read_only=True)
+    provisional = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ModelRating
+        fields = [
+            "rank",
+            "rank_ub",
+            "model",
+            "display_name",
+            "lab",
+            "country",
+            "score",
+            "ci_low",
+            "ci_high",
+            "votes",
+            "wins",
+            "ties",
+            "losses",
+            "avg_win_rate",
+            "provisional",
+        ]
+        read_only_fields = fields
+
+    def get_provisional(self, row: ModelRating) -> bool:
+        return row.votes < settings.RANKING_PROVISIONAL_VOTES
+
+
+class SnapshotOut(serializers.ModelSerializer):
+    class Meta:
+        model = RatingSnapshot
+        fields = [
+            "id",
+            "key",
+            "kind",
+            "modality",
+            "category",
+            "language",
+            "cutoff",
+            "max_vote_id",
+            "method",
+            "params",
+            "seed",
+            "vote_filter",
+            "excluded_votes",
+            "n_votes",
+            "n_models",
+            "fingerprint",
+            "code_version",
+            "status",
+            "warnings",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "aggregate_seconds",
+            "fit_seconds",
+        ]
+        read_only_fields = fields
+
+
+class SnapshotWithRatingsOut(SnapshotOut):
+    ratings = serializers.SerializerMethodField()
+    downloads = serializers.SerializerMethodField()
+
+    class Meta(SnapshotOut.Meta):
+        fields = [*SnapshotOut.Meta.fields, "downloads", "ratings"]
+        read_only_fields = fields
+
+    def get_ratings(self, snapshot: RatingSnapshot) -> list[dict]:
+        return RatingOut(snapshot_board(snapshot), many=True).data
+
+    def get_downloads(self, snapshot: RatingSnapshot) -> dict[str, str]:
+        base = f"/api/v1/snapshots/{snapshot.pk}/"
+        return {
+            name: base + name
+            for name in ("ratings.csv", "ratings.json", "pairs.csv", "replicates.csv", "data.npz")
+        }
+
+
+def _conditional(request: Request, etag: str, last_modified) -> HttpResponse | None:  # noqa: ANN001
+    quoted = quote_etag(etag)
+    if quoted in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponse(status=304)
+        response["ETag"] = quoted
+        return response
+    return None
+
+
+def _stamp(response, etag: str, last_modified) -> None:  # noqa: ANN001
+    response["ETag"] = quote_etag(etag)
+    if last_modified:
+        response["Last-Modified"] = http_date(last_modified.timestamp())
+    response["Cache-Control"] = "public, max-age=60"
+
+
+class LeaderboardView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="The latest leaderboard of a modality (optionally of a category or language)",
+        parameters=[OpenApiParameter("category", str), OpenApiParameter("language", str)],
+        responses={
+            200: SnapshotWithRatingsOut,
+            304: None,
+            404: OpenApiResponse(description="none yet"),
+        },
+    )
+    def get(self, request: Request, modality: str) -> Response:
+        if modality not in Modality.values:
+            return Response(
+                {"detail": f"Unknown modality {modality!r}; use one of {Modality.values}."},
+                status=404,
+            )
+        snapshot = leaderboard_latest(
+            modality=modality,
+            category=request.query_params.get("category", ""),
+            language=request.query_params.get("language", ""),
+        )
+        if snapshot is None:
+            return Response(
+                {"detail": f"No {modality} leaderboard has been computed yet."}, status=404
+            )
+        unchanged = _conditional(request, snapshot.key, snapshot.finished_at)
+        if unchanged:
+            return unchanged
+        response = Response(SnapshotWithRatingsOut(snapshot).data)
+        _stamp(response, snapshot.key, snapshot.finished_at)
+        return response
+
+
+class SnapshotFilter(serializers.Serializer):
+    modality = serializers.ChoiceField(choices=Modality.choices, required=False)
+    category = serializers.CharField(required=False)
+    language = serializers.CharField(required=False)
+    kind = serializers.ChoiceField(choices=RatingSnapshot.Kind.choices, required=False)
+    status = serializers.ChoiceField(choices=RatingSnapshot.Status.choices, required=False)
+
+
+class SnapshotList(generics.ListAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = SnapshotOut
+
+    def get_queryset(self):  # noqa: ANN201
+        query = SnapshotFilter(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        snapshots = RatingSnapshot.objects.order_by("-cutoff", "-id")
+        return snapshots.filter(**query.validated_data)
+
+    @extend_schema(summary="Rating snapshots, newest first", parameters=[SnapshotFilter])
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
+        snapshots = self.get_queryset()
+        state = snapshots.aggregate(n=Count("id"), last=Max("id"), done=Max("finished_at"))
+        etag = hashlib.sha256(f"{request.get_full_path()}|{state}".encode()).hexdigest()[:32]
+        unchanged = _conditional(request, etag, state["done"])
+        if unchanged:
+            return unchanged
+        response = super().get(request, *args, **kwargs)
+        _stamp(response, etag, state["done"])
+        return response
+
+
+class SnapshotDetail(generics.RetrieveAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = SnapshotWithRatingsOut
+    queryset = RatingSnapshot.objects.all()
+
+    @extend_schema(summary="One snapshot with its ratings and download links")
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
+        snapshot = self.get_object()
+        unchanged = _conditional(request, snapshot.key, snapshot.finished_at)
+        if unchanged and snapshot.status == RatingSnapshot.Status.DONE:
+            return unchanged
+        response = Response(self.get_serializer(snapshot).data)
+        if snapshot.status == RatingSnapshot.Status.DONE:
+            _stamp(response, snapshot.key, snapshot.finished_at)
+        return response
+
+
+def _download(request, snapshot_id: int, name: str) -> HttpResponse:  # noqa: ANN001
+    """ratings.csv, ratings.json, pairs.csv, replicates.csv, data.npz of a done snapshot."""
+    snapshot = get_object_or_404(snapshots_done(), pk=snapshot_id)
+    unchanged = _conditional(request, f"{snapshot.key}-{name}", snapshot.finished_at)
+    if unchanged:
+        return unchanged
+    stem = f"arena-{snapshot.modality}-{snapshot.pk}-{name.split('.')[0]}"
+    if name in {"ratings.csv", "ratings.json"}:
+        rows = rating_rows(
+            snapshot, snapshot_board(snapshot), provisional_votes=settings.RANKING_PROVISIONAL_VOTES
+        )
+        if name == "ratings.json":
+            response = JsonResponse({"snapshot": SnapshotOut(snapshot).data, "ratings": rows})
+        else:
+            response = HttpResponse(to_csv(RATING_COLUMNS, rows), content_type="text/csv")
+            response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+    else:
+        data = snapshot_data(snapshot)
+        keys = [row.model.key for row in sorted(snapshot_board(snapshot), key=lambda r: r.column)]
+        if name == "pairs.csv":
+            body = to_csv(PAIR_COLUMNS, pair_rows(keys, data["cells"]))
+            response = HttpResponse(body, content_type="text/csv")
+        elif name == "replicates.csv":
+            columns, rows = replicate_rows(keys, data["replicates"])
+            response = HttpResponse(to_csv(columns, rows), content_type="text/csv")
+        else:
+            with snapshot.data_file.open("rb") as handle:
+                response = HttpResponse(handle.read(), content_type="application/octet-stream")
+        response["Content-Disposition"] = f'attachment; filename="{stem}.{name.split(".")[1]}"'
+    _stamp(response, f"{snapshot.key}-{name}", snapshot.finished_at)
+    return response
+
+
+class SnapshotDownload(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="v1_snapshots_download",
+        summary="Download a snapshot: ratings.csv|ratings.json|pairs.csv|replicates.csv|data.npz",
+        responses={200: OpenApiResponse(description="file")},
+    )
+    def get(self, request: Request, pk: int, name: str) -> HttpResponse:
+        return _download(request, pk, name)

@@ -1,0 +1,122 @@
+"""Rating snapshots: immutable, reproducible leaderboards computed from the vote table.
+
+A snapshot is defined by what it counted (modality, category, language, the cutoff time,
+the highest vote id included, the vote filter) and how (method, parameters, seed, code
+version). Its ``key`` hashes all of these, so asking twice for the same snapshot, from a
+retried, duplicated or concurrently scheduled task, finds the existing row instead of
+making a second one.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from arena.models import AIModel, Modality
+
+
+class RatingSnapshot(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    class Kind(models.TextChoices):
+        CURRENT = "current", "Current (scheduled or on demand)"
+        MONTH_END = "month_end", "Month-end, as of then"
+
+    key = models.CharField(max_length=64, unique=True, help_text="SHA-256 of what and how.")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CURRENT)
+    modality = models.CharField(max_length=8, choices=Modality.choices)
+    category = models.CharField(max_length=64, blank=True, help_text="Blank: all categories.")
+    language = models.CharField(max_length=16, blank=True, help_text="Blank: all languages.")
+    cutoff = models.DateTimeField(help_text="Only votes cast before this time count.")
+    max_vote_id = models.BigIntegerField(help_text="Highest vote id counted (0: none).")
+    method = models.CharField(max_length=32, default="bradley_terry")
+    params = models.JSONField(default=dict)
+    seed = models.BigIntegerField()
+    vote_filter = models.JSONField(default=dict, help_text="Which votes counted.")
+    excluded_votes = models.JSONField(
+        default=dict, help_text="Votes left out by the filter, per exclusion reason."
+    )
+    n_votes = models.BigIntegerField(default=0)
+    n_models = models.IntegerField(default=0)
+    fingerprint = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the aggregated counts."
+    )
+    code_version = models.CharField(max_length=64)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    aggregate_seconds = models.FloatField(null=True, blank=True)
+    fit_seconds = models.FloatField(null=True, blank=True)
+    data_file = models.FileField(
+        upload_to="snapshots/",
+        blank=True,
+        help_text="npz: model ids, aggregated cells and the bootstrap replicates.",
+    )
+
+    class Meta:
+        ordering = ["-cutoff", "-id"]
+        get_latest_by = "cutoff"
+        indexes = [
+            models.Index(fields=["modality", "category", "language", "kind", "status", "cutoff"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="done") | ~Q(fingerprint=""),
+                name="snapshot_done_has_fingerprint",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = " / ".join(part for part in (self.category, self.language) if part) or "overall"
+        return f"{self.modality} {scope} as of {self.cutoff:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def scope(self) -> str:
+        return " / ".join(part for part in (self.category, self.language) if part) or "overall"
+
+
+class ModelRating(models.Model):
+    """One model's row in one snapshot. ``column`` is its column in the replicates."""
+
+    snapshot = models.ForeignKey(RatingSnapshot, on_delete=models.PROTECT, related_name="ratings")
+    model = models.ForeignKey(AIModel, on_delete=models.PROTECT, related_name="ratings")
+    column = models.PositiveIntegerField()
+    score = models.FloatField()
+    ci_low = models.FloatField()
+    ci_high = models.FloatField()
+    rank = models.PositiveIntegerField()
+    rank_ub = models.PositiveIntegerField()
+    votes = models.FloatField()
+    wins = models.FloatField()
+    ties = models.FloatField()
+    losses = models.FloatField()
+    avg_win_rate = models.FloatField()
+
+    class Meta:
+        ordering = ["snapshot", "rank", "model"]
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "model"], name="rating_one_per_model"),
+            models.UniqueConstraint(fields=["snapshot", "column"], name="rating_one_per_column"),
+            models.CheckConstraint(
+                condition=Q(ci_low__lte=models.F("ci_high")), name="rating_interval_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.score:.1f}"
+
+    @property
+    def plus(self) -> float:
+        return self.ci_high - self.score
+
+    @property
+    def minus(self) -> float:
+        return self.score - self.ci_low

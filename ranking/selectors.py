@@ -1,0 +1,108 @@
+"""Reads of snapshots for pages, the API and downloads. A constant number of queries."""
+
+from __future__ import annotations
+
+import numpy as np
+from django.db.models import QuerySet
+
+from ranking.models import ModelRating, RatingSnapshot
+
+
+def snapshots_done(
+    *, modality: str | None = None, category: str = "", language: str = "", kind: str | None = None
+) -> QuerySet:
+    snapshots = RatingSnapshot.objects.filter(status=RatingSnapshot.Status.DONE)
+    if modality:
+        snapshots = snapshots.filter(modality=modality, category=category, language=language)
+    if kind:
+        snapshots = snapshots.filter(kind=kind)
+    return snapshots.order_by("-cutoff", "-id")
+
+
+def leaderboard_latest(
+    *, modality: str, category: str = "", language: str = ""
+) -> RatingSnapshot | None:
+    """The newest finished current snapshot of a scope (month-end history excluded)."""
+    return snapshots_done(
+        modality=modality, category=category, language=language, kind=RatingSnapshot.Kind.CURRENT
+    ).first()
+
+
+def snapshot_board(snapshot: RatingSnapshot) -> list[ModelRating]:
+    """The snapshot's rows, best first, with model and lab (one query)."""
+    return list(snapshot.ratings.select_related("model__lab").order_by("rank", "model__key"))
+
+
+def model_history(*, model_id: int, modality: str) -> list[ModelRating]:
+    """A model's overall rows over time: month-end snapshots, then current ones, by cutoff."""
+    return list(
+        ModelRating.objects.filter(
+            model_id=model_id,
+            snapshot__modality=modality,
+            snapshot__category="",
+            snapshot__language="",
+            snapshot__status=RatingSnapshot.Status.DONE,
+        )
+        .select_related("snapshot")
+        .order_by("snapshot__cutoff", "snapshot__id")
+    )
+
+
+def snapshot_scopes(*, modality: str) -> dict[str, list[str]]:
+    """Categories and languages that have a finished snapshot, for the page's filters."""
+    scopes = (
+        snapshots_done().filter(modality=modality).values_list("category", "language").distinct()
+    )
+    return {
+        "categories": sorted({c for c, _ in scopes if c}),
+        "languages": sorted({lang for _, lang in scopes if lang}),
+    }
+
+
+def leaderboard_charts(snapshot: RatingSnapshot, board: list[ModelRating], *, top: int) -> dict:
+    """Data for the figures: scores with intervals for every listed model, and for the
+    ``top`` models the observed and predicted win-rate matrices and the battle counts."""
+    from ranking.services import snapshot_data
+
+    shown = board[:top]
+    columns = [row.column for row in shown]
+    labels = [row.model.key for row in shown]
+    data = snapshot_data(snapshot)
+    size = snapshot.n_models
+    wins = np.zeros((size, size))
+    games = np.zeros((size, size))
+    for a, b, outcome, count in data["cells"].tolist():
+        share = {0: 1.0, 1: 0.0}.get(outcome, 0.5)
+        wins[a, b] += count * share
+        wins[b, a] += count * (1 - share)
+        games[a, b] += count
+        games[b, a] += count
+    sub_wins, sub_games = wins[np.ix_(columns, columns)], games[np.ix_(columns, columns)]
+    scores = np.array([row.score for row in shown])
+    predicted = 1.0 / (1.0 + 10 ** ((scores[None, :] - scores[:, None]) / 400.0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        observed = np.where(sub_games > 0, sub_wins / np.where(sub_games > 0, sub_games, 1), np.nan)
+
+    def cells(matrix: np.ndarray, digits: int) -> list[list]:
+        return [
+            [j, i, None if np.isnan(v) else round(float(v), digits)]
+            for i, row in enumerate(matrix)
+            for j, v in enumerate(row)
+            if i != j
+        ]
+
+    return {
+        "scores": [
+            {
+                "model": row.model.key,
+                "score": round(row.score, 1),
+                "low": round(row.ci_low, 1),
+                "high": round(row.ci_high, 1),
+            }
+            for row in board
+        ],
+        "labels": labels,
+        "observed": cells(observed, 3),
+        "predicted": cells(predicted, 3),
+        "battles": cells(sub_games, 0),
+    }

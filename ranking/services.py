@@ -1,0 +1,394 @@
+"""Snapshots: votes -> aggregated counts (one GROUP BY) -> ranking.stats -> one atomic save."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max, Min, Q, QuerySet, Sum
+from django.utils import timezone
+
+from arena.models import AIModel, Modality, Vote
+from ranking.models import ModelRating, RatingSnapshot
+from ranking.stats import ENGINE_VERSION, Outcome, PairCounts, rate
+
+logger = logging.getLogger(__name__)
+
+OUTCOME_CODES = {
+    Vote.Outcome.A: Outcome.A_WINS,
+    Vote.Outcome.B: Outcome.B_WINS,
+    Vote.Outcome.TIE: Outcome.TIE,
+    Vote.Outcome.BOTH_BAD: Outcome.BOTH_BAD,
+}
+VOTE_FILTER = {"excluded": False}
+
+
+@dataclass(frozen=True)
+class SnapshotSpec:
+    """What to count and how: everything that decides a snapshot's numbers."""
+
+    modality: str
+    category: str = ""
+    language: str = ""
+    kind: str = RatingSnapshot.Kind.CURRENT
+    cutoff: datetime | None = None  # default: now
+    ties: str = "half"
+    rounds: int = field(default_factory=lambda: settings.RANKING_BOOTSTRAP_ROUNDS)
+    seed: int = field(default_factory=lambda: settings.RANKING_SEED)
+    anchor: tuple[str, float] | None = None  # default: the modality's configured anchor
+    resample: str = "multinomial"
+
+    def params(self, anchor: tuple[str, float] | None) -> dict:
+        return {
+            "ties": self.ties,
+            "rounds": self.rounds,
+            "resample": self.resample,
+            "interval": "bootstrap" if self.rounds else "analytic",
+            "level": 0.95,
+            "scale": 400.0,
+            "base": 10.0,
+            "mean": 1000.0,
+            "anchor": None if anchor is None else {"model": anchor[0], "score": anchor[1]},
+        }
+
+
+def _scoped_votes(*, modality: str, category: str, language: str, cutoff: datetime) -> QuerySet:
+    votes = Vote.objects.filter(modality=modality, created_at__lt=cutoff)
+    if category:
+        votes = votes.filter(category=category)
+    if language:
+        votes = votes.filter(language=language)
+    return votes
+
+
+def _snapshot_key(
+    spec: SnapshotSpec, *, cutoff: datetime, max_vote_id: int, n_votes: int, params: dict
+) -> str:
+    identity = {
+        "modality": spec.modality,
+        "category": spec.category,
+        "language": spec.language,
+        "kind": spec.kind,
+        "max_vote_id": max_vote_id,
+        "n_votes": n_votes,
+        "seed": spec.seed,
+        "params": params,
+        "filter": VOTE_FILTER,
+        "code": ENGINE_VERSION,
+        # A current snapshot is decided by the votes it counts; a month-end one also by its date.
+        "cutoff": cutoff.isoformat() if spec.kind == RatingSnapshot.Kind.MONTH_END else None,
+    }
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+
+
+def snapshot_request(*, spec: SnapshotSpec) -> tuple[RatingSnapshot, bool]:
+    """Find or create the PENDING snapshot for ``spec``; ``True`` if it needs computing.
+
+    The votes it will count are pinned now (highest id, cutoff), so computing it later or
+    twice gives the same numbers. A failed snapshot with the same key is retried.
+    """
+    cutoff = spec.cutoff or timezone.now()
+    anchor = spec.anchor or settings.RANKING_ANCHORS.get(spec.modality)
+    params = spec.params(anchor)
+    counted = _scoped_votes(
+        modality=spec.modality, category=spec.category, language=spec.language, cutoff=cutoff
+    ).filter(**VOTE_FILTER)
+    totals = counted.aggregate(max_id=Max("id"), n=Sum("count"))
+    max_vote_id, n_votes = totals["max_id"] or 0, totals["n"] or 0
+    key = _snapshot_key(
+        spec, cutoff=cutoff, max_vote_id=max_vote_id, n_votes=n_votes, params=params
+    )
+    existing = RatingSnapshot.objects.filter(key=key).first()
+    if existing is not None:
+        retried = RatingSnapshot.objects.filter(
+            pk=existing.pk, status=RatingSnapshot.Status.FAILED
+        ).update(status=RatingSnapshot.Status.PENDING, error="")
+        return existing, bool(retried)
+    try:
+        with transaction.atomic():
+            snapshot = RatingSnapshot.objects.create(
+                key=key,
+                kind=spec.kind,
+                modality=spec.modality,
+                category=spec.category,
+                language=spec.language,
+                cutoff=cutoff,
+                max_vote_id=max_vote_id,
+                params=params,
+                seed=spec.seed,
+                vote_filter=VOTE_FILTER,
+                n_votes=n_votes,
+                code_version=ENGINE_VERSION,
+            )
+    except IntegrityError:  # a concurrent request created it first
+        return RatingSnapshot.objects.get(key=key), False
+    return snapshot, True
+
+
+def snapshot_schedule(*, spec: SnapshotSpec) -> RatingSnapshot:
+    """Request a snapshot and, if it needs computing, enqueue it once the row is committed."""
+    from ranking.tasks import snapshot_compute_task
+
+    snapshot, needed = snapshot_request(spec=spec)
+    if needed:
+        snapshot_compute_task.delay_on_commit(snapshot.pk)
+    return snapshot
+
+
+def _claim(snapshot_id: int) -> bool:
+    """Take the snapshot for this worker: PENDING, or RUNNING but abandoned (its worker died
+    longer ago than the hard time limit). One conditional UPDATE, so only one worker wins."""
+    now = timezone.now()
+    abandoned = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    return bool(
+        RatingSnapshot.objects.filter(pk=snapshot_id)
+        .filter(
+            Q(status=RatingSnapshot.Status.PENDING)
+            | Q(status=RatingSnapshot.Status.RUNNING, started_at__lt=abandoned)
+        )
+        .update(status=RatingSnapshot.Status.RUNNING, started_at=now, attempts=F("attempts") + 1)
+    )
+
+
+def aggregate_counts(snapshot: RatingSnapshot) -> tuple[list[int], np.ndarray, dict[str, int]]:
+    """The snapshot's votes as cells: one GROUP BY over the vote table, in the database.
+
+    Returns the model ids (sorted; index i in the cells is ``model_ids[i]``), the cells as
+    an (m, 4) int64 array of (index A, index B, outcome code, count), and the votes the
+    filter left out, per exclusion reason.
+    """
+    scoped = _scoped_votes(
+        modality=snapshot.modality,
+        category=snapshot.category,
+        language=snapshot.language,
+        cutoff=snapshot.cutoff,
+    )
+    scoped = scoped.filter(id__lte=snapshot.max_vote_id)
+    rows = list(
+        scoped.filter(**snapshot.vote_filter)
+        .values_list("model_a_id", "model_b_id", "outcome")
+        .annotate(n=Sum("count"))
+        .order_by("model_a_id", "model_b_id", "outcome")
+    )
+    excluded = dict(
+        scoped.filter(excluded=True)
+        .values_list("exclusion_reason")
+        .annotate(n=Sum("count"))
+        .order_by("exclusion_reason")
+    )
+    model_ids = sorted({row[0] for row in rows} | {row[1] for row in rows})
+    index = {model_id: i for i, model_id in enumerate(model_ids)}
+    cells = np.array(
+        [(index[a], index[b], int(OUTCOME_CODES[outcome]), n) for a, b, outcome, n in rows],
+        dtype=np.int64,
+    ).reshape(-1, 4)
+    return model_ids, cells, excluded
+
+
+def counts_fingerprint(model_ids: list[int], cells: np.ndarray) -> str:
+    """SHA-256 of the aggregated counts, by model id: equal votes give equal fingerprints."""
+    digest = hashlib.sha256()
+    ids = np.asarray(model_ids, dtype=np.int64)
+    labelled = (
+        np.column_stack([ids[cells[:, 0]], ids[cells[:, 1]], cells[:, 2], cells[:, 3]])
+        if len(cells)
+        else np.zeros((0, 4), dtype=np.int64)
+    )
+    digest.update(labelled.astype("<i8").tobytes())
+    return digest.hexdigest()
+
+
+def snapshot_compute(*, snapshot_id: int) -> RatingSnapshot | None:
+    """Claim and compute one snapshot; ``None`` if another worker has it or it is done."""
+    if not _claim(snapshot_id):
+        return None
+    try:
+        return _compute(RatingSnapshot.objects.get(pk=snapshot_id))
+    except Exception as error:
+        # Marked here rather than in the task so the command path (fit_ratings) gets it too;
+        # the next request with the same key retries it.
+        RatingSnapshot.objects.filter(pk=snapshot_id, status=RatingSnapshot.Status.RUNNING).update(
+            status=RatingSnapshot.Status.FAILED, error=f"{type(error).__name__}: {error}"[:2000]
+        )
+        raise
+
+
+def _compute(snapshot: RatingSnapshot) -> RatingSnapshot:
+    started = time.perf_counter()
+    model_ids, cells, excluded = aggregate_counts(snapshot)
+    aggregated = time.perf_counter()
+    warnings: list[str] = []
+    ratings = None
+    if len(model_ids) >= 2:
+        counts = PairCounts(
+            n_models=len(model_ids),
+            model_a=cells[:, 0],
+            model_b=cells[:, 1],
+            outcome=cells[:, 2],
+            count=cells[:, 3].astype(np.float64),
+        )
+        anchor = _anchor_index(snapshot, model_ids, warnings)
+        ratings = rate(
+            counts,
+            ties=snapshot.params["ties"],
+            rounds=snapshot.params["rounds"],
+            seed=snapshot.seed,
+            anchor=anchor,
+            resample=snapshot.params["resample"],
+            interval=snapshot.params["interval"],
+        )
+        warnings.extend(ratings.warnings)
+    else:
+        warnings.append("fewer than two models have votes: nothing to rate")
+    fitted = time.perf_counter()
+    replicates = ratings.replicates if ratings is not None else np.zeros((0, len(model_ids)))
+    name = _write_data_file(snapshot, model_ids, cells, replicates)
+    with transaction.atomic():
+        if ratings is not None:
+            ModelRating.objects.bulk_create(_rating_rows(snapshot, model_ids, ratings))
+        RatingSnapshot.objects.filter(pk=snapshot.pk).update(
+            status=RatingSnapshot.Status.DONE,
+            finished_at=timezone.now(),
+            n_models=len(model_ids),
+            n_votes=int(cells[:, 3].sum()) if len(cells) else 0,
+            fingerprint=counts_fingerprint(model_ids, cells),
+            excluded_votes=excluded,
+            warnings=warnings,
+            data_file=name,
+            aggregate_seconds=aggregated - started,
+            fit_seconds=fitted - aggregated,
+        )
+    snapshot.refresh_from_db()
+    return snapshot
+
+
+def _anchor_index(snapshot: RatingSnapshot, model_ids: list[int], warnings: list[str]):  # noqa: ANN202
+    anchor = snapshot.params.get("anchor")
+    if not anchor:
+        return None
+    model_id = AIModel.objects.filter(key=anchor["model"]).values_list("id", flat=True).first()
+    if model_id not in model_ids:
+        warnings.append(f"anchor {anchor['model']} has no votes here: mean score set to 1000")
+        return None
+    return model_ids.index(model_id), float(anchor["score"])
+
+
+def _rating_rows(snapshot: RatingSnapshot, model_ids: list[int], ratings) -> list[ModelRating]:  # noqa: ANN001
+    return [
+        ModelRating(
+            snapshot=snapshot,
+            model_id=model_id,
+            column=i,
+            score=float(ratings.score[i]),
+            ci_low=float(ratings.ci_low[i]),
+            ci_high=float(ratings.ci_high[i]),
+            rank=int(ratings.rank[i]),
+            rank_ub=int(ratings.rank_ub[i]),
+            votes=float(ratings.votes[i]),
+            wins=float(ratings.wins[i]),
+            ties=float(ratings.ties[i]),
+            losses=float(ratings.losses[i]),
+            avg_win_rate=float(ratings.avg_win_rate[i]),
+        )
+        for i, model_id in enumerate(model_ids)
+    ]
+
+
+def _write_data_file(
+    snapshot: RatingSnapshot, model_ids: list[int], cells: np.ndarray, replicates: np.ndarray
+) -> str:
+    """The compact binary beside the rows. Named by the snapshot key, so a retry after a
+    crash overwrites its own half-written file instead of leaving an orphan."""
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer,
+        model_ids=np.asarray(model_ids, dtype=np.int64),
+        cells=cells,
+        replicates=replicates.astype(np.float32),
+    )
+    name = f"snapshots/{snapshot.key}.npz"
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    return default_storage.save(name, ContentFile(buffer.getvalue()))
+
+
+def snapshot_data(snapshot: RatingSnapshot) -> dict[str, np.ndarray]:
+    with snapshot.data_file.open("rb") as handle:
+        data = np.load(io.BytesIO(handle.read()))
+        return {name: data[name] for name in data.files}
+
+
+def snapshot_refresh_due(*, now: datetime | None = None) -> list[RatingSnapshot]:
+    """Beat's entry: the overall snapshot of each modality with votes, and each category and
+    language with enough votes. Unchanged votes give the same key: nothing is recomputed."""
+    now = now or timezone.now()
+    scheduled = []
+    for modality in Modality.values:
+        counted = Vote.objects.filter(modality=modality, created_at__lt=now, **VOTE_FILTER)
+        if not counted.exists():
+            continue
+        scopes = [("", "")]
+        for column in ("category", "language"):
+            big = (
+                counted.exclude(**{column: ""})
+                .values_list(column)
+                .annotate(n=Sum("count"))
+                .filter(n__gte=settings.RANKING_MIN_SCOPE_VOTES)
+                .order_by(column)
+            )
+            scopes += [((value, "") if column == "category" else ("", value)) for value, _ in big]
+        for category, language in scopes:
+            spec = SnapshotSpec(modality=modality, category=category, language=language, cutoff=now)
+            scheduled.append(snapshot_schedule(spec=spec))
+    return scheduled
+
+
+def month_ends(first: datetime, last: datetime, *, now: datetime) -> list[datetime]:
+    """The end (first instant of the next month, UTC) of every month from ``first``'s to
+    ``last``'s, leaving out a month that has not ended by ``now``."""
+    ends = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        end = datetime(year, month, 1, tzinfo=UTC)
+        if end > now:
+            break
+        ends.append(end)
+    return ends
+
+
+def snapshot_backfill_monthly(
+    *, modality: str, since: datetime | None = None
+) -> list[tuple[RatingSnapshot, bool]]:
+    """Month-end "as-of" snapshots (only votes cast before each month ended) for every month
+    with votes, each computed by its own task (a group) so more workers finish sooner.
+    Returns each snapshot with whether it was queued (False: already done or under way)."""
+    counted = Vote.objects.filter(modality=modality, **VOTE_FILTER)
+    span = counted.aggregate(first=Min("created_at"), last=Max("created_at"))
+    if span["first"] is None:
+        return []
+    first = max(span["first"], since) if since else span["first"]
+    requested = []
+    for cutoff in month_ends(first, span["last"], now=timezone.now()):
+        spec = SnapshotSpec(modality=modality, kind=RatingSnapshot.Kind.MONTH_END, cutoff=cutoff)
+        requested.append(snapshot_request(spec=spec))
+    from celery import group
+
+    from ranking.tasks import snapshot_compute_task
+
+    needed = [snapshot.pk for snapshot, needs in requested if needs]
+    if needed:
+        transaction.on_commit(
+            lambda: group(snapshot_compute_task.s(pk) for pk in needed).apply_async()
+        )
+    return requested

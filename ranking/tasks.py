@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+
+
+@shared_task(
+    acks_late=True,
+    # A worker that dies mid-fit hands the message back instead of losing it; the claim in
+    # the database makes the redelivered task the only one to compute the snapshot.
+    reject_on_worker_lost=True,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    ignore_result=True,
+)
+def snapshot_compute_task(snapshot_id: int) -> None:
+    from ranking.services import snapshot_compute
+
+    snapshot_compute(snapshot_id=snapshot_id)
+
+
+@shared_task(ignore_result=True, time_limit=120, soft_time_limit=100)
+def snapshot_refresh_task() -> None:
+    """Scheduled by beat: refresh each modality's snapshots that have new votes."""
+    from ranking.services import snapshot_refresh_due
+
+    snapshot_refresh_due()

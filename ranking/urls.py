@@ -1,0 +1,21 @@
+from django.urls import path, re_path
+
+from ranking import api, views
+
+app_name = "ranking"
+
+urlpatterns = [
+    path("leaderboard/", views.leaderboard, name="leaderboard"),
+    path("leaderboard/<str:modality>/", views.leaderboard, name="leaderboard-modality"),
+    path("leaderboard/<str:modality>/models/<str:key>/", views.model_page, name="model"),
+    path(
+        "api/v1/leaderboards/<str:modality>/", api.LeaderboardView.as_view(), name="api-leaderboard"
+    ),
+    path("api/v1/snapshots/", api.SnapshotList.as_view(), name="api-snapshots"),
+    path("api/v1/snapshots/<int:pk>/", api.SnapshotDetail.as_view(), name="api-snapshot"),
+    re_path(
+        r"^api/v1/snapshots/(?P<pk>\d+)/(?P<name>ratings\.csv|ratings\.json|pairs\.csv|replicates\.csv|data\.npz)$",
+        api.SnapshotDownload.as_view(),
+        name="api-snapshot-download",
+    ),
+]

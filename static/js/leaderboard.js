@@ -1,0 +1,135 @@
+// Leaderboard and model pages: sortable, searchable table; figures drawn with ECharts.
+(function () {
+  "use strict";
+
+  // --- table: sort by a column heading, filter by a search box ---
+  const table = document.querySelector("table.sortable");
+  if (table) {
+    const body = table.tBodies[0];
+    table.querySelectorAll("th[data-sort] button").forEach(function (button) {
+      button.addEventListener("click", function () {
+        const th = button.closest("th");
+        const index = Array.from(th.parentNode.children).indexOf(th);
+        const numeric = th.dataset.sort === "number";
+        const ascending = th.getAttribute("aria-sort") !== "ascending";
+        table.querySelectorAll("th[aria-sort]").forEach(function (other) { other.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        const rows = Array.from(body.rows);
+        rows.sort(function (a, b) {
+          const x = a.cells[index].dataset.value || a.cells[index].textContent;
+          const y = b.cells[index].dataset.value || b.cells[index].textContent;
+          const order = numeric ? Number(x) - Number(y) : x.localeCompare(y);
+          return ascending ? order : -order;
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+      });
+    });
+    const search = document.querySelector("[data-table-search]");
+    if (search) {
+      search.addEventListener("input", function () {
+        const needle = search.value.trim().toLowerCase();
+        Array.from(body.rows).forEach(function (row) {
+          row.hidden = needle !== "" && !row.textContent.toLowerCase().includes(needle);
+        });
+      });
+    }
+  }
+
+  if (typeof window.echarts === "undefined") return;
+
+  function chart(name) {
+    const element = document.querySelector('[data-chart="' + name + '"]');
+    if (!element) return null;
+    const instance = window.echarts.init(element, null, { renderer: "svg" });
+    window.addEventListener("resize", function () { instance.resize(); });
+    return instance;
+  }
+
+  const dataElement = document.getElementById("chart-data");
+  if (dataElement) {
+    const data = JSON.parse(dataElement.textContent);
+    const scores = data.scores.slice().reverse(); // best at the top
+    const scoreChart = chart("scores");
+    if (scoreChart) {
+      scoreChart.getDom().style.height = Math.max(240, 18 * scores.length + 60) + "px";
+      scoreChart.resize();
+      scoreChart.setOption({
+        animation: false,
+        grid: { left: 200, right: 30, top: 10, bottom: 30 },
+        tooltip: {
+          trigger: "item",
+          formatter: function (p) {
+            const s = scores[p.dataIndex];
+            return s.model + "<br>score " + s.score + " (95% CI " + s.low + " to " + s.high + ")";
+          },
+        },
+        xAxis: { type: "value", scale: true, name: "score" },
+        yAxis: { type: "category", data: scores.map(function (s) { return s.model; }), axisLabel: { fontSize: 11 } },
+        series: [
+          {
+            type: "custom",
+            renderItem: function (params, api) {
+              const y = api.coord([0, api.value(0)])[1];
+              const low = api.coord([api.value(1), api.value(0)])[0];
+              const high = api.coord([api.value(2), api.value(0)])[0];
+              const style = { stroke: "#0b57d0", lineWidth: 1.5 };
+              return { type: "group", children: [
+                { type: "line", shape: { x1: low, y1: y, x2: high, y2: y }, style: style },
+                { type: "line", shape: { x1: low, y1: y - 4, x2: low, y2: y + 4 }, style: style },
+                { type: "line", shape: { x1: high, y1: y - 4, x2: high, y2: y + 4 }, style: style },
+              ] };
+            },
+            encode: { x: [1, 2], y: 0 },
+            data: scores.map(function (s, i) { return [i, s.low, s.high]; }),
+          },
+          { type: "scatter", symbolSize: 7, itemStyle: { color: "#0b57d0" },
+            data: scores.map(function (s, i) { return [s.score, i]; }) },
+        ],
+      });
+    }
+    [["observed", 0, 1, "win rate"], ["predicted", 0, 1, "win rate"], ["battles", 0, null, "battles"]].forEach(function (spec) {
+      const heat = chart(spec[0]);
+      if (!heat) return;
+      const values = data[spec[0]].map(function (c) { return c[2]; }).filter(function (v) { return v !== null; });
+      heat.setOption({
+        animation: false,
+        grid: { left: 170, right: 20, top: 10, bottom: 150 },
+        tooltip: {
+          formatter: function (p) {
+            const v = p.value[2];
+            return data.labels[p.value[1]] + " vs " + data.labels[p.value[0]] + ": " +
+              (v === null ? "never met" : (spec[3] === "win rate" ? Math.round(v * 100) + "%" : v));
+          },
+        },
+        xAxis: { type: "category", data: data.labels, axisLabel: { rotate: 60, fontSize: 10 } },
+        yAxis: { type: "category", data: data.labels, inverse: true, axisLabel: { fontSize: 10 } },
+        visualMap: { min: spec[1], max: spec[2] === null ? Math.max(1, Math.max.apply(null, values)) : spec[2],
+                     calculable: true, orient: "horizontal", left: "center", bottom: 0,
+                     inRange: { color: spec[0] === "battles" ? ["#f7fbff", "#08306b"] : ["#b2182b", "#f7f7f7", "#2166ac"] } },
+        series: [{ type: "heatmap", data: data[spec[0]].filter(function (c) { return c[2] !== null; }) }],
+      });
+    });
+  }
+
+  const historyElement = document.getElementById("history-data");
+  if (historyElement) {
+    const series = JSON.parse(historyElement.textContent);
+    const history = chart("history");
+    history.setOption({
+      animation: false,
+      tooltip: { trigger: "axis" },
+      grid: { left: 60, right: 20, top: 20, bottom: 40 },
+      xAxis: { type: "time" },
+      yAxis: { type: "value", scale: true, name: "score" },
+      series: [
+        { name: "lower", type: "line", stack: "band", symbol: "none", lineStyle: { opacity: 0 },
+          data: series.map(function (p) { return [p.cutoff, p.low]; }) },
+        { name: "95% interval", type: "line", stack: "band", symbol: "none", lineStyle: { opacity: 0 },
+          areaStyle: { color: "rgba(11, 87, 208, 0.15)" },
+          data: series.map(function (p) { return [p.cutoff, p.high - p.low]; }) },
+        { name: "score", type: "line", symbolSize: 6, itemStyle: { color: "#0b57d0" },
+          data: series.map(function (p) { return [p.cutoff, p.score]; }) },
+      ],
+    });
+  }
+})();

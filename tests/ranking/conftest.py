@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+
+from arena.models import Vote
+from tests.factories import AIModelFactory, LabFactory
+
+
+@pytest.fixture
+def voted_models(db):
+    """Four models with known strengths and 3,000 simulated votes over Jan-Mar 2024."""
+    rng = np.random.default_rng(11)
+    strengths = {"alpha": 1200.0, "beta": 1100.0, "gamma": 1000.0, "delta": 900.0}
+    labs = [LabFactory(name="US lab", country="US"), LabFactory(name="CN lab", country="CN")]
+    models = {key: AIModelFactory(key=key, lab=labs[i % 2]) for i, key in enumerate(strengths)}
+    keys = list(strengths)
+    votes = []
+    for n in range(3000):
+        a, b = rng.choice(4, size=2, replace=False)
+        p_a = 1 / (1 + 10 ** ((strengths[keys[b]] - strengths[keys[a]]) / 400))
+        draw = rng.random()
+        outcome = "tie" if draw < 0.1 else ("a" if rng.random() < p_a else "b")
+        month = 1 + n // 1000
+        votes.append(
+            Vote(
+                source="test",
+                outcome=outcome,
+                modality="text",
+                model_a=models[keys[a]],
+                model_b=models[keys[b]],
+                category="coding" if n % 2 else "math",
+                created_at=datetime(2024, month, 10, tzinfo=UTC),
+            )
+        )
+    Vote.objects.bulk_create(votes)
+    return models
