@@ -134,6 +134,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        # Look for messages of dead workers every 5 s (not kombu's default 100 s), so a task
+        # is redelivered soon after its visibility timeout.
+        "unacked_restore_interval": 5,
+        "unacked_restore_throttle": 1,
         "socket_connect_timeout": 2,
         "socket_timeout": 5,
     }

@@ -3,13 +3,53 @@
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+
+from tests.services import require_postgres, require_redis
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def production_env(
+    tmp_path: Path, database_url: str, redis_url: str, queue: str, **extra: str
+) -> dict[str, str]:
+    """The environment of the production settings, on throwaway resources."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
+    return (
+        env
+        | {
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "CELERY_QUEUE": queue,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "ARENA_VAR_DIR": str(tmp_path / "var"),
+            "STATIC_ROOT": str(tmp_path / "static"),
+            "MEDIA_ROOT": str(tmp_path / "media"),
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        }
+        | extra
+    )
+
+
+def run_once(argv: list[str], env: dict[str, str]) -> str:
+    result = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
 
 
 def free_port() -> int:
@@ -70,3 +110,30 @@ def stop(processes: list[subprocess.Popen], *, seconds: float = 30) -> list[int]
             process.kill()
             codes.append(process.wait())
     return codes
+
+
+@pytest.fixture
+def throwaway_database():
+    admin_url = require_postgres()
+    name = f"arena_stack_{secrets.token_hex(4)}"
+    with psycopg.connect(
+        admin_url.replace("postgres://", "postgresql://"), autocommit=True
+    ) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(
+        admin_url.replace("postgres://", "postgresql://"), autocommit=True
+    ) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def isolated_redis():
+    """A Redis database number and a queue name of our own; our keys go afterwards."""
+    base = require_redis()
+    number = secrets.randbelow(15) + 1
+    queue = f"arena-stack-{secrets.token_hex(4)}"
+    yield f"{base}/{number}", queue
+    client = redis.Redis.from_url(f"{base}/{number}")
+    for key in client.scan_iter(f"*{queue}*"):
+        client.delete(key)

@@ -5,50 +5,23 @@ writes to PostgreSQL, and /healthz sees it all; then shuts everything down clean
 
 from __future__ import annotations
 
-import os
-import secrets
 import subprocess
 import sys
-from pathlib import Path
 
-import psycopg
 import pytest
-import redis
 import yaml
 
-from tests.services import require_postgres, require_redis
-from tests.stack.conftest import free_port, get, healthz, stop, wait_for
-
-ROOT = Path(__file__).resolve().parent.parent.parent
+from tests.stack.conftest import (
+    ROOT,
+    free_port,
+    get,
+    healthz,
+    production_env,
+    stop,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
-
-
-@pytest.fixture
-def throwaway_database():
-    admin_url = require_postgres()
-    name = f"arena_stack_{secrets.token_hex(4)}"
-    with psycopg.connect(
-        admin_url.replace("postgres://", "postgresql://"), autocommit=True
-    ) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(
-        admin_url.replace("postgres://", "postgresql://"), autocommit=True
-    ) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture
-def isolated_redis():
-    """A Redis database number and a queue name of our own; our keys go afterwards."""
-    base = require_redis()
-    number = secrets.randbelow(15) + 1
-    queue = f"arena-stack-{secrets.token_hex(4)}"
-    yield f"{base}/{number}", queue
-    client = redis.Redis.from_url(f"{base}/{number}")
-    for key in client.scan_iter(f"*{queue}*"):
-        client.delete(key)
 
 
 def compose_command(service: str) -> list[str]:
@@ -61,20 +34,9 @@ def test_gunicorn_worker_and_beat_serve_on_postgres_and_redis(
 ):
     redis_url, queue = isolated_redis
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
-    env |= {
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "DATABASE_URL": throwaway_database,
-        "REDIS_URL": redis_url,
-        "CELERY_QUEUE": queue,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "ARENA_VAR_DIR": str(tmp_path / "var"),
-        "STATIC_ROOT": str(tmp_path / "static"),
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "ARENA_HEARTBEAT_SECONDS": "1",
-        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-    }
+    env = production_env(
+        tmp_path, throwaway_database, redis_url, queue, ARENA_HEARTBEAT_SECONDS="1"
+    )
 
     def run_once(argv: list[str]) -> None:
         result = subprocess.run(
