@@ -58,13 +58,18 @@ class Measure:
 
 
 def measured(
-    function: Callable[[], np.ndarray], memory_function: Callable[[], object] | None = None
+    function: Callable[[], np.ndarray],
+    memory_function: Callable[[], object] | None = None,
+    repeat: int = 1,
 ) -> tuple[float, float, np.ndarray]:
-    """Wall time of an untraced call, then the tracemalloc peak (MB) of a second, traced call
-    (tracing slows numpy-heavy code about twofold, so it never overlaps the timing)."""
-    start = time.perf_counter()
-    scores = function()
-    seconds = time.perf_counter() - start
+    """Median wall time of ``repeat`` untraced calls, then the tracemalloc peak (MB) of a
+    separate traced call (tracing slows numpy-heavy code about twofold)."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        scores = function()
+        times.append(time.perf_counter() - start)
+    seconds = float(np.median(times))
     tracemalloc.start()
     (memory_function or function)()
     peak = tracemalloc.get_traced_memory()[1] / 1e6
@@ -150,16 +155,22 @@ def run_size(
     references: tuple[str, ...],
 ) -> list[Measure]:
     k = counts.n_models
+    # The shared 2-core VM is noisy: engine times are the median of 3 runs (1 at K=1000).
+    repeat = 1 if k >= 1000 else 3
+    repeat_note = f"median of {repeat} runs" if repeat > 1 else "1 run"
     results = []
     for resample in ("multinomial", "poisson"):
         seconds, peak, scores = measured(
             lambda resample=resample: (
                 rate(counts, rounds=ROUNDS, seed=0, anchor=anchor, resample=resample).score
-            )
+            ),
+            repeat=repeat,
         )
-        results.append(Measure(f"engine ({resample})", seconds, peak, scores))
-    seconds, peak, scores = measured(lambda: rate(counts, anchor=anchor, interval="analytic").score)
-    results.append(Measure("engine (analytic)", seconds, peak, scores, "no bootstrap"))
+        results.append(Measure(f"engine ({resample})", seconds, peak, scores, repeat_note))
+    seconds, peak, scores = measured(
+        lambda: rate(counts, anchor=anchor, interval="analytic").score, repeat=repeat
+    )
+    results.append(Measure("engine (analytic)", seconds, peak, scores, repeat_note))
     if "arena-lbfgs" in references:
         votes = votes_from_counts(counts)
         full_seconds, _, theta = measured(lambda: arena_lbfgs(votes, k, 0, 0))
@@ -231,12 +242,17 @@ def sizes(selected: list[int], quick: bool) -> list[tuple[str, PairCounts, tuple
 
 
 def scaling(plot: Path | None, k: int = 100) -> None:
-    print(f"\n## cost against the number of votes, K={k}, fit + {ROUNDS} rounds (multinomial)")
+    print(
+        f"\n## cost against the number of votes, K={k}, fit + {ROUNDS} rounds (multinomial), "
+        "median of 3 runs"
+    )
     ns = [10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000]
     times = []
     for n in ns:
         counts = synthetic_arena(k, n, seed=7, keep_votes=False).counts
-        seconds, peak, _ = measured(lambda counts=counts: rate(counts, rounds=ROUNDS).score)
+        seconds, peak, _ = measured(
+            lambda counts=counts: rate(counts, rounds=ROUNDS).score, repeat=3
+        )
         times.append(seconds)
         print(f"N={n:>11,}  cells={counts.count.size:>7,}  {seconds:6.2f} s  peak {peak:6.1f} MB")
     if plot is not None:

@@ -53,9 +53,9 @@ class PoissonTable:
             xs = np.arange(low, int(value + spread) + 1)
             cdf = poisson.cdf(xs, value)
             cdf[-1] = np.inf
-            n_buckets = int(2 ** np.ceil(np.log2(max(64, 8 * xs.size))))
+            n_buckets = int(2 ** np.ceil(np.log2(max(64, 2 * xs.size))))
             edges = np.arange(n_buckets) / n_buckets
-            guide = np.searchsorted(cdf, edges, side="right") + cdf_used
+            guide = (np.searchsorted(cdf, edges, side="right") + cdf_used).astype(np.int32)
             cdf_parts.append(cdf)
             guide_parts.append(guide)
             guide_start[index] = guide_used

@@ -2,7 +2,14 @@ import numpy as np
 import pytest
 
 from bench.synthetic import synthetic_arena
-from ranking.stats import Outcome, StyleCounts, fit_bradley_terry, style_difference, style_features
+from ranking.stats import (
+    Outcome,
+    StyleCounts,
+    fit_bradley_terry,
+    rate,
+    style_difference,
+    style_features,
+)
 
 ANSWER = """# Plan
 
@@ -60,3 +67,22 @@ def test_style_control_recovers_a_known_length_effect_and_the_true_scores():
     strengths = fit.theta - fit.theta.mean()
     truth = (arena.true_scores - arena.true_scores.mean()) * np.log(10) / 400
     assert np.max(np.abs(strengths - truth)) < 0.1
+
+
+def test_style_controlled_ratings_get_bootstrap_intervals_and_report_coefficients():
+    arena = synthetic_arena(5, 5000, seed=22)
+    rng = np.random.default_rng(1)
+    features = rng.choice([-0.5, 0.0, 0.5], size=(arena.model_a.size, 2))
+    counts = StyleCounts(
+        5,
+        arena.model_a,
+        arena.model_b,
+        arena.outcome,
+        features,
+        np.ones(arena.model_a.size),
+        ("tokens", "bold"),
+    )
+    ratings = rate(counts, rounds=100, seed=0)
+    assert set(ratings.style_coef) == {"tokens", "bold"}
+    assert np.all(ratings.ci_low <= ratings.score) and np.all(ratings.score <= ratings.ci_high)
+    assert ratings.votes.sum() == 2 * arena.model_a.size
