@@ -10,11 +10,15 @@ Each candidate pair (i, j) gets the weight
   ``z = |d_ij| / se(d_ij)``. With ratings (scores and standard errors on the Elo scale) ``d``
   is the score difference; without them it is the pair's own win share minus one half, with
   a Laplace prior (``(wins + 1) / (n + 2)``). A pair never played has ``u = 1``.
-- ``boost_i = new_model_boost * max(0, 1 - votes_i / new_model_votes)``: a model with few
-  votes is served up to ``1 + 2 * boost`` times as often, fading out as it reaches
-  ``new_model_votes`` (Chatbot Arena weights new models up the same way).
+- ``boost_i = new_model_boost * max(0, 1 - votes_i / new_model_votes)
+  + under_voted_boost * max(0, 1 - votes_i / median(votes))``: a new model is served more
+  until it has ``new_model_votes`` votes (Chatbot Arena weights new models up the same way),
+  and a model with fewer votes than the median is served more until it catches up, so a
+  model far above or below the field, whose pairs all look settled, is not starved.
 - ``floor`` keeps settled pairs in rotation (they still check for drift and give voters
   variety).
+
+``bench/sampling.py`` measures the effect against uniform sampling (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr
 
-FLOOR = 0.05
+FLOOR = 0.3
 
 
 @dataclass(frozen=True)
@@ -72,13 +76,16 @@ def pair_weights(
     *,
     new_model_votes: int,
     new_model_boost: float,
+    under_voted_boost: float,
     ratings: Ratings | None = None,
 ) -> np.ndarray:
     """(K, K) symmetric sampling weights with a zero diagonal (see the module docstring)."""
+    boost = np.zeros_like(counts.votes, dtype=float)
     if new_model_votes > 0:
-        boost = new_model_boost * np.clip(1.0 - counts.votes / new_model_votes, 0.0, 1.0)
-    else:
-        boost = np.zeros_like(counts.votes, dtype=float)
+        boost += new_model_boost * np.clip(1.0 - counts.votes / new_model_votes, 0.0, 1.0)
+    median = float(np.median(counts.votes)) if counts.votes.size else 0.0
+    if median > 0:
+        boost += under_voted_boost * np.clip(1.0 - counts.votes / median, 0.0, 1.0)
     weights = (order_uncertainty(counts, ratings) + FLOOR) * (1.0 + boost[:, None] + boost[None, :])
     np.fill_diagonal(weights, 0.0)
     return weights

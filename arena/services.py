@@ -165,6 +165,7 @@ def battle_create(
             sampling_counts(modality=modality, model_ids=model_ids),
             new_model_votes=settings.ARENA_NEW_MODEL_VOTES,
             new_model_boost=settings.ARENA_NEW_MODEL_BOOST,
+            under_voted_boost=settings.ARENA_UNDER_VOTED_BOOST,
         )
         # A drawn pair may share no prompt; drop it and draw again.
         while weights.sum() > 0:

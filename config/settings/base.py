@@ -184,6 +184,8 @@ ARENA_PERSONAL_BOARD_MIN_VOTES = env_int("ARENA_PERSONAL_BOARD_MIN_VOTES", 20, m
 # Pair sampling: a model with fewer counted votes than this is "new" and served more often.
 ARENA_NEW_MODEL_VOTES = env_int("ARENA_NEW_MODEL_VOTES", 300, minimum=0)
 ARENA_NEW_MODEL_BOOST = env_int("ARENA_NEW_MODEL_BOOST", 4, minimum=0)
+# ... and a model with fewer votes than the median is weighted up until it catches up.
+ARENA_UNDER_VOTED_BOOST = env_int("ARENA_UNDER_VOTED_BOOST", 4, minimum=0)
 
 # --- Ratings -----------------------------------------------------------------------------
 RANKING_REFRESH_MINUTES = env_int("RANKING_REFRESH_MINUTES", 10, minimum=1)

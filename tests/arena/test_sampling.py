@@ -41,7 +41,7 @@ def test_new_models_get_up_to_one_plus_twice_the_boost():
     data = PairCounts(
         votes=np.array([0.0, 1000.0, 1000.0]), games=np.zeros((3, 3)), wins=np.zeros((3, 3))
     )
-    weights = pair_weights(data, new_model_votes=300, new_model_boost=4)
+    weights = pair_weights(data, new_model_votes=300, new_model_boost=4, under_voted_boost=0)
     # pairs with the new model (0) carry 1 + 4 = 5 times the weight of the old pair
     assert weights[0, 1] / weights[1, 2] == pytest.approx(5.0)
     assert weights[0, 0] == 0 and np.allclose(weights, weights.T)
@@ -51,7 +51,7 @@ def test_the_boost_fades_as_a_model_collects_votes():
     data = PairCounts(
         votes=np.array([150.0, 1000.0, 1000.0]), games=np.zeros((3, 3)), wins=np.zeros((3, 3))
     )
-    weights = pair_weights(data, new_model_votes=300, new_model_boost=4)
+    weights = pair_weights(data, new_model_votes=300, new_model_boost=4, under_voted_boost=0)
     assert weights[0, 1] / weights[1, 2] == pytest.approx(3.0)
 
 
@@ -69,3 +69,12 @@ def test_draws_follow_the_weights_and_never_pair_a_model_with_itself():
 def test_drawing_from_all_zero_weights_is_refused():
     with pytest.raises(ValueError, match="no pair has a positive weight"):
         draw_pair(np.zeros((3, 3)), np.random.default_rng(0))
+
+
+def test_a_model_far_below_the_median_of_votes_is_weighted_up():
+    data = PairCounts(
+        votes=np.array([100.0, 1000.0, 1000.0]), games=np.zeros((3, 3)), wins=np.zeros((3, 3))
+    )
+    weights = pair_weights(data, new_model_votes=0, new_model_boost=0, under_voted_boost=4)
+    # 100 of a median 1000: boost 4 * 0.9 = 3.6 on its pairs
+    assert weights[0, 1] / weights[1, 2] == pytest.approx(4.6)
