@@ -137,6 +137,30 @@ def _prompts_with_both(outputs: QuerySet, model_a: int, model_b: int) -> list[in
     return sorted(p for p in answers_a.keys() & answers_b.keys() if answers_a[p] != answers_b[p])
 
 
+def _draw_pair(
+    outputs: QuerySet, *, modality: str, rng: np.random.Generator
+) -> tuple[list[int], list[int]] | None:
+    """Two model ids drawn by the sampling policy, with the prompts both answered
+    differently; ``None`` when no pair has one. A pair sharing no prompt is dropped and
+    another drawn (in a set where every model answers every prompt, the first draw holds)."""
+    model_ids = _candidate_models(outputs)
+    if len(model_ids) < 2:
+        return None
+    weights = pair_weights(
+        sampling_counts(modality=modality, model_ids=model_ids),
+        new_model_votes=settings.ARENA_NEW_MODEL_VOTES,
+        new_model_boost=settings.ARENA_NEW_MODEL_BOOST,
+        under_voted_boost=settings.ARENA_UNDER_VOTED_BOOST,
+    )
+    while weights.sum() > 0:
+        i, j = draw_pair(weights, rng)
+        prompt_ids = _prompts_with_both(outputs, model_ids[i], model_ids[j])
+        if prompt_ids:
+            return [model_ids[i], model_ids[j]], prompt_ids
+        weights[i, j] = weights[j, i] = 0.0
+    return None
+
+
 def battle_create(
     *,
     voter_key: str,
@@ -159,26 +183,8 @@ def battle_create(
             retry_after=60,
         )
     outputs = servable_outputs(modality=modality, category=category, language=language)
-    model_ids = _candidate_models(outputs)
-    if len(model_ids) >= 2:
-        weights = pair_weights(
-            sampling_counts(modality=modality, model_ids=model_ids),
-            new_model_votes=settings.ARENA_NEW_MODEL_VOTES,
-            new_model_boost=settings.ARENA_NEW_MODEL_BOOST,
-            under_voted_boost=settings.ARENA_UNDER_VOTED_BOOST,
-        )
-        # A drawn pair may share no prompt; drop it and draw again.
-        while weights.sum() > 0:
-            i, j = draw_pair(weights, rng)
-            prompt_ids = _prompts_with_both(outputs, model_ids[i], model_ids[j])
-            if prompt_ids:
-                break
-            weights[i, j] = weights[j, i] = 0.0
-        else:
-            prompt_ids = []
-    else:
-        prompt_ids = []
-    if not prompt_ids:
+    drawn = _draw_pair(outputs, modality=modality, rng=rng)
+    if drawn is None:
         filters = ", ".join(
             f"{k} {v!r}" for k, v in (("category", category), ("language", language)) if v
         )
@@ -186,8 +192,8 @@ def battle_create(
             f"Nothing to serve for {modality}{' with ' + filters if filters else ''}: no prompt "
             "has different outputs from two different models yet."
         )
+    pair, prompt_ids = drawn
     prompt_id = prompt_ids[int(rng.integers(len(prompt_ids)))]
-    pair = [model_ids[i], model_ids[j]]
     if rng.random() < 0.5:
         pair.reverse()
     by_model = {o.model_id: o for o in outputs.filter(prompt_id=prompt_id, model_id__in=pair)}
