@@ -203,3 +203,66 @@ def demo_seed(
         votes = _simulate_votes(models, votes_per_month=votes_per_month, seed=seed)
         Vote.objects.bulk_create(votes, batch_size=2000)
     return DemoReport(len(models), len(DEMO_PROMPTS), outputs, len(votes))
+
+
+# --- Demo media: drawn and encoded here, so no binary file ships with the code -----------
+
+
+def demo_png(seed: str, *, size: tuple[int, int] = (256, 256), fmt: str = "PNG") -> bytes:
+    """A small abstract picture whose shapes and colours follow from ``seed``."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    image = Image.new("RGB", size, tuple(rng.randrange(256) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(6):
+        x0, y0 = rng.randrange(size[0]), rng.randrange(size[1])
+        x1 = x0 + rng.randrange(4, max(5, size[0] // 2))
+        y1 = y0 + rng.randrange(4, max(5, size[1] // 2))
+        colour = tuple(rng.randrange(256) for _ in range(3))
+        if rng.random() < 0.5:
+            draw.ellipse((x0, y0, x1, y1), fill=colour)
+        else:
+            draw.rectangle((x0, y0, x1, y1), fill=colour)
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def demo_video(
+    seed: str,
+    *,
+    fmt: str = "mp4",
+    frames: int = 24,
+    fps: int = 12,
+    size: tuple[int, int] = (96, 64),
+) -> bytes:
+    """A short clip (H.264 in MP4, or VP8 in WebM) of a square crossing the frame, encoded
+    with the FFmpeg that PyAV ships (no system FFmpeg needed)."""
+    import io
+
+    import av
+    import numpy as np
+
+    rng = random.Random(seed)
+    background = np.array([rng.randrange(256) for _ in range(3)], dtype=np.uint8)
+    colour = np.array([rng.randrange(256) for _ in range(3)], dtype=np.uint8)
+    width, height = size
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format=fmt) as container:
+        stream = container.add_stream("libx264" if fmt == "mp4" else "libvpx", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for number in range(frames):
+            pixels = np.empty((height, width, 3), dtype=np.uint8)
+            pixels[:] = background
+            left = (number * (width - 16)) // max(frames - 1, 1)
+            top = (height - 16) // 2
+            pixels[top : top + 16, left : left + 16] = colour
+            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return buffer.getvalue()

@@ -11,6 +11,7 @@ import hashlib
 import io
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -160,9 +161,13 @@ class ZipSource:
             raise MediaError(f"{path!r} is not in the archive")
         if info.file_size > limit:
             raise _too_big(path, info.file_size, limit)
-        with self._zip.open(info) as member:
-            # Headers can lie about sizes: never read more than the limit allows.
-            data = member.read(min(limit, info.file_size) + 1)
+        try:
+            with self._zip.open(info) as member:
+                # zipfile stops at the size in the header and then checks the CRC, so a
+                # member that lies about its size fails here instead of filling memory.
+                data = member.read(min(limit, info.file_size) + 1)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as error:
+            raise MediaError(f"{path!r} cannot be read from the archive (damaged)") from error
         if len(data) > info.file_size:
             raise MediaError(f"{path!r} is larger than the archive says: refused (zip bomb?)")
         return data
