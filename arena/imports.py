@@ -20,8 +20,16 @@ from django.utils import timezone
 
 from arena.leaks import identity_leak, lab_names
 from arena.manifest import ManifestRow, parse_manifest
-from arena.media import MediaError, MediaInfo, MediaLimits, MediaSource, inspect_media, storage_name
-from arena.models import AIModel, Lab, Modality, Output, Prompt, PromptSet, Vote
+from arena.media import (
+    MediaError,
+    MediaInfo,
+    MediaLimits,
+    MediaSource,
+    ZipSource,
+    inspect_media,
+    storage_name,
+)
+from arena.models import AIModel, Lab, Modality, Output, Prompt, PromptSet, Upload, Vote
 from arena.parsing import RowError, VoteRow
 from arena.style import style_features
 
@@ -476,3 +484,88 @@ def votes_import(
                 progress("writing", done, len(rows))
     report.ok = True
     return report
+
+
+# --- Admin uploads: the same ingest, run by a worker, reporting progress -----------------
+
+
+def _upload_progress(upload_id: int) -> Progress:
+    last = {"value": (None, -1)}
+
+    def report(phase: str, done: int, total: int) -> None:
+        # Outside the write transaction, so the admin's page sees it; throttled to 1%.
+        step = (phase, 100 * done // total if total else 0)
+        if step != last["value"]:
+            last["value"] = step
+            Upload.objects.filter(id=upload_id).update(phase=phase, done=done, total=total)
+
+    return report
+
+
+def _upload_finish(upload: Upload, status: str, report: dict[str, object]) -> None:
+    """Record the outcome and delete the staged files: they name the models, and the
+    report is what the admin needs afterwards."""
+    for staged in (upload.manifest, upload.media):
+        if staged:
+            staged.storage.delete(staged.name)
+    Upload.objects.filter(id=upload.id).update(
+        status=status,
+        report=report,
+        finished_at=timezone.now(),
+        manifest="",
+        media="",
+        prompt_set=upload.prompt_set,
+    )
+
+
+def upload_process(*, upload_id: int) -> None:
+    """Run a pending upload through prompt_set_ingest. Claimed with one conditional UPDATE,
+    so a redelivered task does not import twice."""
+    claimed = Upload.objects.filter(id=upload_id, status=Upload.Status.PENDING).update(
+        status=Upload.Status.RUNNING, started_at=timezone.now(), phase="reading"
+    )
+    if not claimed:
+        return
+    upload = Upload.objects.get(id=upload_id)
+    with upload.manifest.open("rb") as handle:
+        manifest = handle.read()
+    source = (
+        ZipSource(upload.media.open("rb"), MediaLimits.from_settings()) if upload.media else None
+    )
+    try:
+        report = prompt_set_ingest(
+            manifest=manifest,
+            manifest_name=upload.manifest_name,
+            media=source,
+            create_models=upload.create_models,
+            progress=_upload_progress(upload_id),
+        )
+    except MediaError as error:  # a staged file changed between check and write
+        _upload_finish(
+            upload,
+            Upload.Status.FAILED,
+            {"ok": False, "summary": str(error), "errors": [str(error)]},
+        )
+        return
+    finally:
+        if source is not None:
+            source.close()
+    if report.ok:
+        upload.prompt_set = PromptSet.objects.get(name=report.set_name)
+    status = Upload.Status.DONE if report.ok else Upload.Status.FAILED
+    _upload_finish(upload, status, report.as_dict())
+
+
+def upload_fail(*, upload_id: int, reason: str) -> None:
+    """Called by the task when it crashes or times out: the page must not spin forever."""
+    upload = Upload.objects.filter(id=upload_id).exclude(status=Upload.Status.DONE).first()
+    if upload is not None:
+        _upload_finish(
+            upload,
+            Upload.Status.FAILED,
+            {
+                "ok": False,
+                "summary": "the import stopped: nothing was written",
+                "errors": [reason],
+            },
+        )
