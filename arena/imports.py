@@ -124,8 +124,11 @@ def prompt_set_ingest(
     create_models: bool = False,
     limits: MediaLimits | None = None,
     progress: Progress = _no_progress,
+    set_source: str = PromptSet.Source.UPLOAD,
+    set_description: str = "",
 ) -> IngestReport:
-    """Check a manifest and its media completely, then write the set, or nothing."""
+    """Check a manifest and its media completely, then write the set, or nothing.
+    ``set_source`` and ``set_description`` apply when the set is new."""
     limits = limits or MediaLimits.from_settings()
     max_chars = getattr(settings, "ARENA_MAX_TEXT_CHARS", DEFAULT_MAX_TEXT_CHARS)
     parsed = parse_manifest(manifest, name=manifest_name, max_text_chars=max_chars)
@@ -155,7 +158,14 @@ def prompt_set_ingest(
     if report.errors:
         return report
     progress("writing", 0, len(planned))
-    _write_set(report, planned, media, create_models=create_models, models=models)
+    _write_set(
+        report,
+        planned,
+        media,
+        create_models=create_models,
+        models=models,
+        set_defaults={"source": set_source, "description": set_description},
+    )
     progress("writing", len(planned), len(planned))
     return report
 
@@ -316,12 +326,19 @@ def _write_set(
     *,
     create_models: bool,
     models: dict[str, AIModel],
+    set_defaults: dict[str, str],
 ) -> None:
     written: list[str] = []
     try:
         written = _store_media(planned, source)
         with transaction.atomic():
-            _write_rows(report, planned, create_models=create_models, models=models)
+            _write_rows(
+                report,
+                planned,
+                create_models=create_models,
+                models=models,
+                set_defaults=set_defaults,
+            )
     except BaseException:
         for name in written:
             default_storage.delete(name)
@@ -336,6 +353,7 @@ def _write_rows(
     *,
     create_models: bool,
     models: dict[str, AIModel],
+    set_defaults: dict[str, str],
 ) -> None:
     first = planned[0].row
     if create_models:
@@ -346,7 +364,7 @@ def _write_rows(
             m.key: m for m in AIModel.objects.filter(key__in={item.row.model for item in planned})
         }
     prompt_set, _ = PromptSet.objects.get_or_create(
-        name=first.set_name, defaults={"modality": first.modality}
+        name=first.set_name, defaults={"modality": first.modality, **set_defaults}
     )
     prompts = {p.external_id: p for p in prompt_set.prompts.all()}
     for item in planned:

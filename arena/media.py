@@ -203,6 +203,27 @@ class FolderSource:
         pass
 
 
+class MemorySource:
+    """Files held in memory (the demo draws its media; tests build theirs)."""
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files = files
+
+    def problems(self) -> list[str]:
+        return []
+
+    def read(self, path: str, *, limit: int) -> bytes:
+        if path not in self.files:
+            raise MediaError(f"{path!r} is not among the media")
+        data = self.files[path]
+        if len(data) > limit:
+            raise _too_big(path, len(data), limit)
+        return data
+
+    def close(self) -> None:
+        pass
+
+
 def media_source_open(path: str | Path, limits: MediaLimits) -> MediaSource:
     path = Path(path)
     return FolderSource(path) if path.is_dir() else ZipSource(path, limits)
