@@ -428,7 +428,7 @@ class VotesReport:
             return f"refused: {len(self.errors)} problems; nothing was written"
         skipped = "".join(f"; skipped ({reason}): {n}" for reason, n in self.skipped.items())
         return (
-            f"{self.rows} rows read; {self.created} vote rows created ({self.votes_created:,} "
+            f"{self.rows} rows accepted; {self.created} vote rows created ({self.votes_created:,} "
             f"votes), {self.already_present} already present; models created: "
             f"{self.models_created}{skipped}"
         )
