@@ -45,8 +45,13 @@ class MediaLimits:
     def from_settings(cls) -> MediaLimits:
         """``ARENA_MEDIA_LIMITS`` (a dict of these field names) overrides the defaults."""
         from django.conf import settings
+        from django.core.exceptions import ImproperlyConfigured
 
-        return cls(**getattr(settings, "ARENA_MEDIA_LIMITS", {}))
+        overrides = getattr(settings, "ARENA_MEDIA_LIMITS", {})
+        unknown = sorted(set(overrides) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise ImproperlyConfigured(f"ARENA_MEDIA_LIMITS has unknown keys {unknown}")
+        return cls(**overrides)
 
 
 @dataclass(frozen=True)
@@ -320,6 +325,12 @@ def _probe_video(data: bytes, ext: str, limits: MediaLimits) -> tuple[int, int, 
             if not container.streams.video:
                 raise broken
             stream = container.streams.video[0]
+            pixels = (stream.codec_context.width or 0) * (stream.codec_context.height or 0)
+            if pixels > limits.max_image_pixels:  # before decoding a frame that size
+                raise MediaError(
+                    f"is {stream.codec_context.width}x{stream.codec_context.height} pixels; "
+                    f"the limit is {limits.max_image_pixels:,} pixels"
+                )
             frame = next(container.decode(stream), None)
             if frame is None:
                 raise broken

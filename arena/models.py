@@ -322,7 +322,8 @@ class WorkerHeartbeat(models.Model):
 
 def upload_path(instance: Upload, filename: str) -> str:
     # A random folder: staged manifests name the models, so their URL must not be guessable.
-    return f"uploads/{secrets.token_hex(16)}/{filename.rsplit('/', 1)[-1]}"
+    name = filename.rsplit("/", 1)[-1][-80:]
+    return f"uploads/{secrets.token_hex(16)}/{name}"
 
 
 class Upload(models.Model):
@@ -335,8 +336,10 @@ class Upload(models.Model):
         DONE = "done", "Imported"
         FAILED = "failed", "Refused"
 
-    manifest = models.FileField(upload_to=upload_path, blank=True)
-    media = models.FileField(upload_to=upload_path, blank=True, help_text="A .zip archive.")
+    manifest = models.FileField(upload_to=upload_path, blank=True, max_length=255)
+    media = models.FileField(
+        upload_to=upload_path, blank=True, max_length=255, help_text="A .zip archive."
+    )
     manifest_name = models.CharField(max_length=200)
     create_models = models.BooleanField(default=False)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)

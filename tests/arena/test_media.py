@@ -147,3 +147,16 @@ def test_a_member_that_lies_about_its_size_is_refused_as_damaged():
 
 def test_a_file_that_is_not_a_zip_is_refused():
     assert problems(b"PK\x03\x04 not really") == ["the media archive is not a valid .zip file"]
+
+
+def test_a_video_too_large_in_pixels_is_refused_before_decoding():
+    limits = MediaLimits(max_image_pixels=1000)
+    assert refusal(demo_video("g"), "video", limits) == "is 96x64 pixels; the limit is 1,000 pixels"
+
+
+def test_unknown_limit_settings_fail_loudly(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.ARENA_MEDIA_LIMITS = {"max_image_byte": 1}
+    with pytest.raises(ImproperlyConfigured, match="max_image_byte"):
+        MediaLimits.from_settings()

@@ -129,3 +129,18 @@ def test_a_crashed_task_marks_the_upload_failed_and_removes_its_files(admin_clie
     assert upload.status == Upload.Status.FAILED
     assert upload.report["errors"] == ["the import crashed (TimeLimitExceeded)"]
     assert not staged & media_files()
+
+
+def test_the_task_marks_the_upload_failed_when_the_import_crashes(admin_client_carol):
+    from arena.tasks import upload_process_task
+
+    with mock.patch("arena.tasks.upload_process_task.delay_on_commit"):
+        admin_client_carol.post(UPLOAD_URL, image_upload())
+    upload = Upload.objects.get()
+    with mock.patch("arena.imports.upload_process", side_effect=MemoryError):
+        # throw=False: as on a real worker, where on_failure runs instead of propagating
+        result = upload_process_task.apply(args=[upload.id], throw=False)
+    assert result.failed()
+    upload.refresh_from_db()
+    assert upload.status == Upload.Status.FAILED
+    assert upload.report["errors"] == ["the import crashed (MemoryError)"]
