@@ -214,3 +214,20 @@ def test_a_failure_while_writing_removes_the_files_already_written(tmp_path, mon
     with pytest.raises(RuntimeError):
         call_command("import_set", manifest, "--media", archive)
     assert snapshot() == before
+
+
+def test_losing_a_race_with_another_import_is_a_clear_refusal_that_leaves_nothing(
+    tmp_path, monkeypatch
+):
+    from django.db import IntegrityError
+
+    manifest, archive = write(tmp_path, media_rows("image", IMAGES), image_members())
+    before = snapshot()
+
+    def race(*args, **kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr("arena.imports._write_rows", race)
+    with pytest.raises(CommandError, match="another import wrote to this set at the same time"):
+        call_command("import_set", manifest, "--media", archive)
+    assert snapshot() == before

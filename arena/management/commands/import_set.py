@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import IntegrityError
 
 from arena.imports import prompt_set_ingest
 from arena.management.commands._reporting import read_input, refuse
@@ -44,6 +45,15 @@ class Command(BaseCommand):
             )
         except MediaError as error:  # a file changed between the check and the write
             raise CommandError(f"refused: {error}; nothing was written") from error
+        except IntegrityError as error:  # another import of the same set won the race
+            raise CommandError(
+                "refused: another import wrote to this set at the same time; nothing was "
+                "written, run it again"
+            ) from error
+        except OSError as error:  # the storage failed (disk full, bucket unreachable)
+            raise CommandError(
+                f"could not store a media file ({error}); nothing was written"
+            ) from error
         finally:
             if source is not None:
                 source.close()

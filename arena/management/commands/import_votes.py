@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import IntegrityError
 
 from arena.imports import votes_import
 from arena.management.commands._reporting import read_input, refuse
@@ -66,14 +67,20 @@ class Command(BaseCommand):
             refuse(
                 self, parsed.errors, f"refused: {len(parsed.errors)} problems; nothing was written"
             )
-        report = votes_import(
-            rows=parsed.rows,
-            modality=str(options["modality"]),
-            source=str(options["source"]),
-            create_models=bool(options["create_models"]),
-            timestamp=options["timestamp"],
-            progress=ProgressBar(self.stderr),
-        )
+        try:
+            report = votes_import(
+                rows=parsed.rows,
+                modality=str(options["modality"]),
+                source=str(options["source"]),
+                create_models=bool(options["create_models"]),
+                timestamp=options["timestamp"],
+                progress=ProgressBar(self.stderr),
+            )
+        except IntegrityError as error:  # the same source imported at the same time
+            raise CommandError(
+                "refused: another import of this source ran at the same time; nothing was "
+                "written, run it again"
+            ) from error
         report.skipped = parsed.skipped
         if not report.ok:
             refuse(self, report.errors, report.summary())
