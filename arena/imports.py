@@ -319,6 +319,16 @@ def _store_media(planned: list[_Planned], source: MediaSource | None) -> list[st
     return written
 
 
+def _media_referenced(name: str) -> bool:
+    try:
+        return (
+            Output.objects.filter(media=name).exists()
+            or Prompt.objects.filter(input_media=name).exists()
+        )
+    except Exception:  # noqa: BLE001 - the database may be what failed; then delete
+        return False
+
+
 def _write_set(
     report: IngestReport,
     planned: list[_Planned],
@@ -341,7 +351,10 @@ def _write_set(
             )
     except BaseException:
         for name in written:
-            default_storage.delete(name)
+            # Content-addressed files are shared: another import may have committed a
+            # reference to the same bytes meanwhile.
+            if not _media_referenced(name):
+                default_storage.delete(name)
         raise
     report.files_written = len(written)
     report.ok = True
