@@ -1,4 +1,6 @@
-"""Serving output media at opaque URLs: ``/media/o/<sha256>.<ext>``.
+"""Serving output media at opaque URLs: ``/media/o/<sha256>.<ext>`` (and
+``/media/outputs/<sha256>.<ext>``, which is what ``FieldFile.url`` gives with the default
+storage and ``MEDIA_URL = "media/"``).
 
 The URL is the content hash, so a voter learns nothing about the model from it (not the
 model key, not the uploaded file name, not an id that could be compared across battles
@@ -20,7 +22,9 @@ from arena.models import Output, Prompt
 _NAME = re.compile(r"^([0-9a-f]{64})\.(png|jpg|webp|gif|mp4|webm)$")
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _TYPES = {**IMAGE_TYPES, **VIDEO_TYPES}
-_FOLDERS = {"o": "outputs", "i": "inputs"}
+# Short kinds for media_url(); the storage folder names too, so that FieldFile.url
+# (MEDIA_URL + "outputs/<sha256>.<ext>") works with the default storage. Never "uploads".
+_FOLDERS = {"o": "outputs", "i": "inputs", "outputs": "outputs", "inputs": "inputs"}
 
 
 def _known(folder: str, name: str) -> bool:

@@ -39,6 +39,17 @@ def test_media_are_served_at_an_opaque_url_that_names_no_model(client, outputs):
     assert b"".join(response.streaming_content) == demo_png("a")
 
 
+def test_the_storage_url_of_a_file_field_is_served_too(client, outputs):
+    video = outputs["video"]
+    assert video.media.url == f"/media/outputs/{video.checksum}.mp4"
+    response = client.get(video.media.url)
+    assert response.status_code == 200 and response["Content-Type"] == "video/mp4"
+
+
+def test_staged_uploads_are_never_served(client, outputs):
+    assert client.get("/media/uploads/" + "0" * 64 + ".png").status_code == 404
+
+
 def test_a_video_can_be_fetched_by_byte_ranges_for_seeking(client, outputs):
     url = media_url(outputs["video"].media.name)
     whole = demo_video("b")
