@@ -108,6 +108,7 @@ class ZipSource:
 
     def __init__(self, file: str | Path | io.IOBase, limits: MediaLimits) -> None:
         self.limits = limits
+        self._handle = file if hasattr(file, "read") else None  # closed with the source
         self._problems: list[str] = []
         self._members: dict[str, zipfile.ZipInfo] = {}
         try:
@@ -180,6 +181,8 @@ class ZipSource:
     def close(self) -> None:
         if self._zip is not None:
             self._zip.close()
+        if self._handle is not None:
+            self._handle.close()
 
 
 class FolderSource:

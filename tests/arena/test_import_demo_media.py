@@ -33,9 +33,8 @@ def test_the_demo_has_image_and_video_sets_from_real_models_labelled_as_demo():
         "webm",
     }
     clip = videos.first()
-    info = inspect_media(
-        default_storage.open(clip.media.name).read(), modality="video", limits=MediaLimits()
-    )
+    with default_storage.open(clip.media.name) as handle:
+        info = inspect_media(handle.read(), modality="video", limits=MediaLimits())
     assert info.duration == 2.0 and clip.media_meta["duration"] == 2.0
 
 

@@ -65,7 +65,8 @@ def test_an_image_set_is_stored_under_content_hashes(tmp_path, capsys):
         "width": 256,
         "height": 256,
     }
-    assert default_storage.open(output.media.name).read() == members["img/b1.jpeg"]
+    with default_storage.open(output.media.name) as handle:
+        assert handle.read() == members["img/b1.jpeg"]
     assert "m-b" not in output.media.name and "b1" not in output.media.name
 
 

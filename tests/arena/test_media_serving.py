@@ -43,6 +43,7 @@ def test_the_storage_url_of_a_file_field_is_served_too(client, outputs):
     video = outputs["video"]
     assert video.media.url == f"/media/outputs/{video.checksum}.mp4"
     response = client.get(video.media.url)
+    response.close()
     assert response.status_code == 200 and response["Content-Type"] == "video/mp4"
 
 
