@@ -97,12 +97,18 @@ class IngestReport:
             f"{len(self.identity_leaks)}"
         )
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self, *, limit: int = 1000) -> dict[str, object]:
+        """For the Upload row and its page: at most ``limit`` lines of each list."""
+
+        def capped(lines: list[str]) -> list[str]:
+            extra = len(lines) - limit
+            return lines[:limit] + ([f"... and {extra:,} more"] if extra > 0 else [])
+
         return {
             "ok": self.ok,
             "summary": self.summary(),
-            "errors": [str(error) for error in self.errors],
-            "identity_leaks": self.identity_leaks,
+            "errors": capped([str(error) for error in self.errors]),
+            "identity_leaks": capped(self.identity_leaks),
         }
 
 

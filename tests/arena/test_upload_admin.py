@@ -144,3 +144,36 @@ def test_the_task_marks_the_upload_failed_when_the_import_crashes(admin_client_c
     upload.refresh_from_db()
     assert upload.status == Upload.Status.FAILED
     assert upload.report["errors"] == ["the import crashed (MemoryError)"]
+
+
+def test_a_text_set_upload_creates_models_when_asked_and_lists_identity_leaks(
+    admin_client_carol, django_capture_on_commit_callbacks
+):
+    rows = [
+        {
+            "set": "Chat",
+            "modality": "text",
+            "prompt_id": "p1",
+            "prompt": "Who are you?",
+            "model": key,
+            "text": text,
+        }
+        for key, text in (("m-a", "A helpful answer."), ("brand-new", "I am brand-new, hi."))
+    ]
+    manifest = SimpleUploadedFile("chat.jsonl", jsonl(rows))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client_carol.post(
+            UPLOAD_URL, {"manifest": manifest, "create_models": "on"}
+        )
+    page = admin_client_carol.get(response["Location"]).content.decode()
+    assert "models created: 1" in page and "identity leaks flagged: 1" in page
+    assert "row 2: names its own model or lab: &#x27;I am brand-new&#x27;" in page
+    assert Output.objects.get(model__key="brand-new").identity_leak
+
+
+def test_a_long_report_is_capped_on_the_upload():
+    from arena.imports import IngestReport
+    from arena.parsing import RowError
+
+    report = IngestReport(errors=[RowError(n, "model", "bad") for n in range(1, 1006)])
+    assert report.as_dict()["errors"][-2:] == ["row 1000, model: bad", "... and 5 more"]
