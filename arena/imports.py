@@ -156,7 +156,7 @@ def prompt_set_ingest(
     planned = [_Planned(row, "") for row in rows]
     report.errors += _existing_set_conflicts(report.modality, planned)
     if report.modality == Modality.TEXT:
-        _plan_texts(planned, models)
+        _plan_texts(planned, models, progress)
     else:
         report.errors += _plan_media(planned, media, report.modality, limits, progress)
     report.errors += _changed_outputs(planned)
@@ -210,9 +210,11 @@ def _existing_set_conflicts(modality: str, planned: list[_Planned]) -> list[RowE
     return errors
 
 
-def _plan_texts(planned: list[_Planned], models: dict[str, AIModel]) -> None:
+def _plan_texts(planned: list[_Planned], models: dict[str, AIModel], progress: Progress) -> None:
     overrides = getattr(settings, "ARENA_IDENTITY_NAMES", {})
-    for item in planned:
+    for done, item in enumerate(planned, start=1):
+        if done % 500 == 0 or done == len(planned):
+            progress("checking texts", done, len(planned))
         item.checksum = hashlib.sha256(item.row.text.encode()).hexdigest()
         model = models.get(item.row.model)
         names = lab_names(model.lab.name, overrides) if model else []
@@ -386,6 +388,7 @@ def _write_rows(
         name=first.set_name, defaults={"modality": first.modality, **set_defaults}
     )
     prompts = {p.external_id: p for p in prompt_set.prompts.all()}
+    new_prompts: list[Prompt] = []
     for item in planned:
         row = item.row
         if row.prompt_id in prompts:
@@ -399,9 +402,11 @@ def _write_rows(
         )
         if item.input_media is not None:
             prompt.input_media.name = storage_name(item.input_media, folder="inputs")
-        prompt.save()
         prompts[row.prompt_id] = prompt
-        report.prompts_created += 1
+        new_prompts.append(prompt)
+    # Primary keys come back from bulk inserts on PostgreSQL and SQLite >= 3.35.
+    Prompt.objects.bulk_create(new_prompts, batch_size=1000)
+    report.prompts_created = len(new_prompts)
     outputs = []
     for item in planned:
         if item.exists:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -71,3 +72,11 @@ def snapshot() -> tuple:
         Vote.objects.count(),
         media_files(),
     )
+
+
+_PROGRESS = re.compile(r"^\s*[a-z ]+ \[[#-]+\]")
+
+
+def report_lines(stderr: str) -> list[str]:
+    """A command's stderr without its progress bar: the report alone."""
+    return [line for line in stderr.strip().splitlines() if not _PROGRESS.match(line)]

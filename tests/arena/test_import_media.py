@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 
 import pytest
 from django.core.files.storage import default_storage
@@ -12,11 +11,17 @@ from django.core.management.base import CommandError
 
 from arena.demo import demo_png, demo_video
 from arena.models import Output, Prompt
-from tests.arena.import_helpers import jsonl, media_files, media_rows, snapshot, zip_bytes
+from tests.arena.import_helpers import (
+    jsonl,
+    media_files,
+    media_rows,
+    report_lines,
+    snapshot,
+    zip_bytes,
+)
 from tests.factories import AIModelFactory
 
 pytestmark = pytest.mark.django_db
-PROGRESS = re.compile(r"^\s*[a-z ]+ \[[#-]+\]")
 
 
 @pytest.fixture(autouse=True)
@@ -35,8 +40,7 @@ def write(tmp_path, rows, members: dict[str, bytes]):
 def refused(capsys, *args: str) -> list[str]:
     with pytest.raises(CommandError, match="nothing was written"):
         call_command("import_set", *args)
-    lines = capsys.readouterr().err.strip().splitlines()
-    return [line for line in lines if not PROGRESS.match(line)]
+    return report_lines(capsys.readouterr().err)
 
 
 IMAGES = {("p1", "m-a"): "img/a1.png", ("p1", "m-b"): "img/b1.jpeg", ("p2", "m-a"): "a2.bin"}

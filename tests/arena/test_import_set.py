@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 
 from arena.imports import prompt_set_ingest
 from arena.models import AIModel, Output, PromptSet
-from tests.arena.import_helpers import jsonl, snapshot, text_rows
+from tests.arena.import_helpers import jsonl, report_lines, snapshot, text_rows
 from tests.factories import AIModelFactory, LabFactory
 
 pytestmark = pytest.mark.django_db
@@ -90,9 +90,9 @@ def test_a_malformed_jsonl_line_is_reported_by_number_and_nothing_is_written(
     before = snapshot()
     with pytest.raises(CommandError, match="refused: 1 problems; nothing was written"):
         call_command("import_set", str(path))
-    assert capsys.readouterr().err.strip() == (
+    assert report_lines(capsys.readouterr().err) == [
         "row 37: not valid JSON (Expecting ',' delimiter at column 170)"
-    )
+    ]
     assert snapshot() == before
 
 
