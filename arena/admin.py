@@ -1,10 +1,28 @@
 from __future__ import annotations
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 
-from arena.models import AIModel, Battle, Lab, Output, Prompt, PromptSet, Vote, WorkerHeartbeat
+from arena.models import (
+    AIModel,
+    Battle,
+    Lab,
+    Output,
+    Prompt,
+    PromptSet,
+    Upload,
+    Vote,
+    WorkerHeartbeat,
+)
 
 
 @admin.register(Lab)
@@ -38,12 +56,114 @@ class PromptInline(admin.TabularInline):
     show_change_link = True
 
 
+class UploadForm(forms.Form):
+    manifest = forms.FileField(help_text="JSONL or CSV, one row per output (see docs/uploads.md).")
+    media = forms.FileField(
+        required=False, help_text="For image and video sets: a .zip archive of the media files."
+    )
+    create_models = forms.BooleanField(
+        required=False,
+        label="Create unknown models",
+        help_text="Otherwise a model key missing from the catalogue refuses the set.",
+    )
+
+    def clean_manifest(self) -> object:
+        manifest = self.cleaned_data["manifest"]
+        if not manifest.name.lower().endswith((".jsonl", ".ndjson", ".json", ".csv")):
+            raise forms.ValidationError("A manifest is a .jsonl or .csv file.")
+        limit = getattr(settings, "ARENA_MAX_MANIFEST_BYTES", 200 * 1024 * 1024)
+        if manifest.size > limit:
+            raise forms.ValidationError(f"The manifest is over the limit of {limit:,} bytes.")
+        return manifest
+
+    def clean_media(self) -> object:
+        media = self.cleaned_data["media"]
+        if media and not media.name.lower().endswith(".zip"):
+            raise forms.ValidationError("Media come as one .zip archive.")
+        return media
+
+
 @admin.register(PromptSet)
 class PromptSetAdmin(admin.ModelAdmin):
     list_display = ["name", "modality", "source", "is_active", "created_at"]
     list_filter = ["modality", "source", "is_active"]
     search_fields = ["name"]
     inlines = [PromptInline]
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path("upload/", view(self.upload_view), name="arena_promptset_upload"),
+            path(
+                "upload/<int:upload_id>/",
+                view(self.upload_status_view),
+                name="arena_promptset_upload_status",
+            ),
+            *super().get_urls(),
+        ]
+
+    def upload_view(self, request: HttpRequest) -> HttpResponse:
+        """Stage the files, then a worker checks and imports them (the page polls)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = UploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            from arena.tasks import upload_process_task
+
+            with transaction.atomic():
+                upload = Upload.objects.create(
+                    manifest=form.cleaned_data["manifest"],
+                    media=form.cleaned_data["media"] or "",
+                    manifest_name=form.cleaned_data["manifest"].name[:200],
+                    create_models=form.cleaned_data["create_models"],
+                    created_by=request.user,
+                )
+                upload_process_task.delay_on_commit(upload.id)
+            return redirect("admin:arena_promptset_upload_status", upload_id=upload.id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Upload a prompt/output set",
+            "form": form,
+            "uploads": Upload.objects.select_related("prompt_set")[:10],
+        }
+        return TemplateResponse(request, "admin/arena/promptset/upload.html", context)
+
+    def upload_status_view(self, request: HttpRequest, upload_id: int) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        upload = get_object_or_404(Upload.objects.select_related("prompt_set"), id=upload_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Upload {upload.id}: {upload.manifest_name}",
+            "upload": upload,
+            "errors": upload.report.get("errors", []),
+            "leaks": upload.report.get("identity_leaks", []),
+        }
+        return TemplateResponse(request, "admin/arena/promptset/upload_status.html", context)
+
+
+@admin.register(Upload)
+class UploadAdmin(admin.ModelAdmin):
+    """The history of uploads and their reports; uploads are made on the prompt set page."""
+
+    list_display = ["id", "manifest_name", "status", "prompt_set", "created_by", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["prompt_set", "created_by"]
+    fields = ["report_link", "manifest_name", "status", "phase", "done", "total", "report"]
+    readonly_fields = fields
+
+    @admin.display(description="Report")
+    def report_link(self, obj: Upload) -> str:
+        url = reverse("admin:arena_promptset_upload_status", args=[obj.id])
+        return format_html('<a href="{}">progress and report</a>', url)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(Prompt)

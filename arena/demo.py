@@ -21,6 +21,7 @@ from django.db import transaction
 from arena.models import AIModel, Modality, Output, Prompt, PromptSet, Vote
 from arena.parsing import parse_catalogue_csv
 from arena.services import catalogue_upsert
+from arena.style import style_features
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CATALOGUE_PATH = DATA_DIR / "catalogue.csv"
@@ -75,6 +76,32 @@ DEMO_PROMPTS: tuple[DemoPrompt, ...] = tuple(
     for item in json.loads((DATA_DIR / "demo_prompts.json").read_text(encoding="utf-8"))
 )
 
+# Image and video sets: real models, pictures and clips drawn here (abstract shapes, not
+# the models' outputs). Video models are not in the Chatbot Arena catalogue; a few
+# well-known ones come from demo_video_models.csv through the same catalogue upsert.
+DEMO_IMAGE_SET_NAME = "Demo: image prompts"
+DEMO_VIDEO_SET_NAME = "Demo: video prompts"
+DEMO_VIDEO_MODELS_PATH = DATA_DIR / "demo_video_models.csv"
+DEMO_IMAGE_STRENGTHS: dict[str, float] = {
+    "dall-e-3": 1040, "flux-1.1-pro": 1110, "ideogram-v2": 1090,
+    "imagen-3.0-generate-002": 1120, "recraft-v3": 1115, "stable-diffusion-v35-large": 1030,
+    "photon": 1085,
+}  # fmt: skip
+DEMO_VIDEO_STRENGTHS: dict[str, float] = {
+    "sora": 1080, "veo-2": 1150, "runway-gen-3-alpha": 1000, "ray-2": 1060,
+    "kling-1.6": 1110, "hunyuan-video": 1050, "wan-2.1-t2v-14b": 1100,
+}  # fmt: skip
+DEMO_IMAGE_PROMPTS = (
+    ("img-1", "art", "A red fox asleep under a paper lantern, ink wash style"),
+    ("img-2", "photo", "A rainy street in Lisbon at dusk, tram lights reflected"),
+    ("img-3", "design", "A minimalist logo for a bakery called Crumb"),
+)
+DEMO_VIDEO_PROMPTS = (
+    ("vid-1", "motion", "A paper boat drifting across a puddle, camera tracking left"),
+    ("vid-2", "nature", "Time-lapse of clouds rolling over a mountain ridge"),
+)
+DEMO_MEDIA_START = date(2025, 1, 1)
+
 DEMO_START = date(2024, 1, 1)
 DEMO_END = date(2025, 5, 31)
 
@@ -109,12 +136,22 @@ def _months(start: date, end: date) -> list[date]:
     return months
 
 
-def _simulate_votes(models: dict[str, AIModel], *, votes_per_month: int, seed: int) -> list[Vote]:
+def _simulate_votes(
+    models: dict[str, AIModel],
+    *,
+    votes_per_month: int,
+    seed: int,
+    strengths: dict[str, float] = DEMO_STRENGTHS,
+    set_name: str = DEMO_SET_NAME,
+    modality: str = Modality.TEXT,
+    start: date = DEMO_START,
+    id_prefix: str = "",
+) -> list[Vote]:
     """Month by month, pairs of released models, outcomes drawn from Bradley-Terry."""
     rng = random.Random(seed)
-    prompts = list(Prompt.objects.filter(prompt_set__name=DEMO_SET_NAME))
+    prompts = list(Prompt.objects.filter(prompt_set__name=set_name))
     votes: list[Vote] = []
-    for month in _months(DEMO_START, DEMO_END):
+    for month in _months(start, DEMO_END):
         next_month = (month + timedelta(days=32)).replace(day=1)
         released = [m for m in models.values() if m.release_date and m.release_date < next_month]
         if len(released) < 2:
@@ -127,7 +164,7 @@ def _simulate_votes(models: dict[str, AIModel], *, votes_per_month: int, seed: i
             model_a, model_b = rng.choices(released, weights=weights, k=2)
             while model_b.pk == model_a.pk:
                 model_b = rng.choices(released, weights=weights, k=1)[0]
-            gap = DEMO_STRENGTHS[model_a.key] - DEMO_STRENGTHS[model_b.key]
+            gap = strengths[model_a.key] - strengths[model_b.key]
             p_a = 1.0 / (1.0 + 10 ** (-gap / 400.0))
             draw = rng.random()
             # About one vote in five is a tie (a quarter of those "both bad").
@@ -140,11 +177,11 @@ def _simulate_votes(models: dict[str, AIModel], *, votes_per_month: int, seed: i
             votes.append(
                 Vote(
                     source=Vote.SOURCE_DEMO,
-                    external_id=f"{month:%Y-%m}-{number}",
+                    external_id=f"{id_prefix}{month:%Y-%m}-{number}",
                     outcome=outcome,
                     voter_key=f"demo-voter-{rng.randrange(500)}",
                     created_at=when,
-                    modality=Modality.TEXT,
+                    modality=modality,
                     model_a=model_a,
                     model_b=model_b,
                     category=prompt.category,
@@ -196,10 +233,162 @@ def demo_seed(
                         "modality": Modality.TEXT,
                         "text": answer,
                         "checksum": hashlib.sha256(answer.encode()).hexdigest(),
+                        "style": style_features(answer),
                     },
                 )
                 outputs += 1
+        media_prompts, media_outputs = _media_sets_seed()
         Vote.objects.filter(source=Vote.SOURCE_DEMO).delete()
         votes = _simulate_votes(models, votes_per_month=votes_per_month, seed=seed)
+        votes += _simulate_media_votes(votes_per_month=votes_per_month, seed=seed)
         Vote.objects.bulk_create(votes, batch_size=2000)
-    return DemoReport(len(models), len(DEMO_PROMPTS), outputs, len(votes))
+    return DemoReport(
+        len(models) + len(DEMO_IMAGE_STRENGTHS) + len(DEMO_VIDEO_STRENGTHS),
+        len(DEMO_PROMPTS) + media_prompts,
+        outputs + media_outputs,
+        len(votes),
+    )
+
+
+# --- Demo media: drawn and encoded here, so no binary file ships with the code -----------
+
+
+def demo_png(seed: str, *, size: tuple[int, int] = (256, 256), fmt: str = "PNG") -> bytes:
+    """A small abstract picture whose shapes and colours follow from ``seed``."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    image = Image.new("RGB", size, tuple(rng.randrange(256) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(6):
+        x0, y0 = rng.randrange(size[0]), rng.randrange(size[1])
+        x1 = x0 + rng.randrange(4, max(5, size[0] // 2))
+        y1 = y0 + rng.randrange(4, max(5, size[1] // 2))
+        colour = tuple(rng.randrange(256) for _ in range(3))
+        if rng.random() < 0.5:
+            draw.ellipse((x0, y0, x1, y1), fill=colour)
+        else:
+            draw.rectangle((x0, y0, x1, y1), fill=colour)
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def demo_video(
+    seed: str,
+    *,
+    fmt: str = "mp4",
+    frames: int = 24,
+    fps: int = 12,
+    size: tuple[int, int] = (96, 64),
+) -> bytes:
+    """A short clip (H.264 in MP4, or VP8 in WebM) of a square crossing the frame, encoded
+    with the FFmpeg that PyAV ships (no system FFmpeg needed)."""
+    import io
+
+    import av
+    import numpy as np
+
+    rng = random.Random(seed)
+    background = np.array([rng.randrange(256) for _ in range(3)], dtype=np.uint8)
+    colour = np.array([rng.randrange(256) for _ in range(3)], dtype=np.uint8)
+    width, height = size
+    buffer = io.BytesIO()
+    # bitexact: no random segment ids or dates, so the same seed gives the same bytes and
+    # re-seeding the demo is idempotent (content-hash storage).
+    with av.open(buffer, mode="w", format=fmt, options={"fflags": "+bitexact"}) as container:
+        stream = container.add_stream("libx264" if fmt == "mp4" else "libvpx", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for number in range(frames):
+            pixels = np.empty((height, width, 3), dtype=np.uint8)
+            pixels[:] = background
+            left = (number * (width - 16)) // max(frames - 1, 1)
+            top = (height - 16) // 2
+            pixels[top : top + 16, left : left + 16] = colour
+            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return buffer.getvalue()
+
+
+def _media_manifest(
+    set_name: str, modality: str, prompts: tuple[tuple[str, str, str], ...], keys: list[str]
+) -> tuple[bytes, dict[str, bytes]]:
+    rows, files = [], {}
+    for prompt_id, category, text in prompts:
+        for number, key in enumerate(keys):
+            if modality == Modality.IMAGE:
+                path, data = f"{prompt_id}/{key}.png", demo_png(f"{prompt_id}/{key}")
+            else:  # alternate containers so both MP4 and WebM are alive
+                fmt = "mp4" if number % 2 == 0 else "webm"
+                path, data = f"{prompt_id}/{key}.{fmt}", demo_video(f"{prompt_id}/{key}", fmt=fmt)
+            files[path] = data
+            rows.append(
+                {
+                    "set": set_name,
+                    "modality": modality,
+                    "prompt_id": prompt_id,
+                    "prompt": text,
+                    "category": category,
+                    "language": "en",
+                    "model": key,
+                    "media": path,
+                }
+            )
+    manifest = "".join(json.dumps(row) + "\n" for row in rows).encode()
+    return manifest, files
+
+
+def _media_sets_seed() -> tuple[int, int]:
+    """The image and video demo sets, imported through the same path as an upload."""
+    from arena.imports import prompt_set_ingest
+    from arena.media import MemorySource
+
+    parsed = parse_catalogue_csv(DEMO_VIDEO_MODELS_PATH.read_bytes())
+    if parsed.errors:
+        raise ValueError(f"the demo video models are invalid: {parsed.errors[0]}")
+    catalogue_upsert(rows=parsed.rows)
+    prompts = outputs = 0
+    for set_name, modality, items, strengths in (
+        (DEMO_IMAGE_SET_NAME, Modality.IMAGE, DEMO_IMAGE_PROMPTS, DEMO_IMAGE_STRENGTHS),
+        (DEMO_VIDEO_SET_NAME, Modality.VIDEO, DEMO_VIDEO_PROMPTS, DEMO_VIDEO_STRENGTHS),
+    ):
+        manifest, files = _media_manifest(set_name, modality, items, sorted(strengths))
+        report = prompt_set_ingest(
+            manifest=manifest,
+            manifest_name="demo.jsonl",
+            media=MemorySource(files),
+            set_source=PromptSet.Source.DEMO,
+            set_description="Demo data: abstract pictures and clips drawn for the demo, not "
+            "the models' real outputs.",
+        )
+        if not report.ok:
+            raise ValueError(f"the demo {modality} set is invalid: {report.errors[0]}")
+        prompts += len(items)
+        outputs += len(items) * len(strengths)
+    return prompts, outputs
+
+
+def _simulate_media_votes(*, votes_per_month: int, seed: int) -> list[Vote]:
+    """Fewer votes than text (image and video arenas are smaller), from 2025 on."""
+    votes: list[Vote] = []
+    for set_name, modality, strengths, share in (
+        (DEMO_IMAGE_SET_NAME, Modality.IMAGE, DEMO_IMAGE_STRENGTHS, 5),
+        (DEMO_VIDEO_SET_NAME, Modality.VIDEO, DEMO_VIDEO_STRENGTHS, 10),
+    ):
+        models = {m.key: m for m in AIModel.objects.filter(key__in=strengths)}
+        votes += _simulate_votes(
+            models,
+            votes_per_month=votes_per_month // share,
+            seed=seed,
+            strengths=strengths,
+            set_name=set_name,
+            modality=modality,
+            start=DEMO_MEDIA_START,
+            id_prefix=f"{modality}-",
+        )
+    return votes

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -326,3 +327,55 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hostname} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+def upload_path(instance: Upload, filename: str) -> str:
+    # A random folder: staged manifests name the models, so their URL must not be guessable.
+    name = filename.rsplit("/", 1)[-1][-80:]
+    return f"uploads/{secrets.token_hex(16)}/{name}"
+
+
+class Upload(models.Model):
+    """An admin's prompt/output set upload: the staged files, the job's progress and its
+    report. The staged files are deleted when the job ends; the report stays."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a worker"
+        RUNNING = "running", "Running"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Refused"
+
+    manifest = models.FileField(upload_to=upload_path, blank=True, max_length=255)
+    media = models.FileField(
+        upload_to=upload_path, blank=True, max_length=255, help_text="A .zip archive."
+    )
+    manifest_name = models.CharField(max_length=200)
+    create_models = models.BooleanField(default=False)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    phase = models.CharField(max_length=40, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    prompt_set = models.ForeignKey(
+        PromptSet, on_delete=models.SET_NULL, null=True, blank=True, related_name="uploads"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"upload {self.pk}: {self.manifest_name} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from celery.contrib.django.task import DjangoTask
 
 
 @shared_task(ignore_result=True, soft_time_limit=20, time_limit=30)
@@ -11,3 +12,19 @@ def worker_heartbeat_task() -> None:
     from arena.services import worker_heartbeat_record
 
     worker_heartbeat_record(hostname=current_task.request.hostname or "unknown")
+
+
+class _UploadTask(DjangoTask):
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:  # noqa: ANN001
+        from arena.imports import upload_fail
+
+        upload_fail(upload_id=args[0], reason=f"the import crashed ({type(exc).__name__})")
+
+
+@shared_task(base=_UploadTask, acks_late=True, ignore_result=True)
+def upload_process_task(upload_id: int) -> None:
+    """An admin's prompt/output set upload. Time limits are the global ones (settings):
+    a big video set may take minutes."""
+    from arena.imports import upload_process
+
+    upload_process(upload_id=upload_id)

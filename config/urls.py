@@ -7,6 +7,7 @@ from arena import views
 urlpatterns = [
     path("", include("arena.urls")),
     path("", include("ranking.urls")),
+    path("", include("arena.urls_media")),
     path("healthz", views.healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, Q, Sum
 
-from arena.demo import DEMO_PROMPTS, DEMO_STRENGTHS
+from arena.demo import DEMO_PROMPTS, DEMO_SET_NAME, DEMO_STRENGTHS, DEMO_VIDEO_STRENGTHS
 from arena.models import AIModel, Output, PromptSet, Vote
 
 pytestmark = pytest.mark.django_db
@@ -13,13 +13,13 @@ pytestmark = pytest.mark.django_db
 def test_it_loads_real_models_demo_prompts_and_labelled_votes(capsys):
     call_command("seed_demo", "--votes-per-month", "300")
     assert "demo loaded" in capsys.readouterr().out
-    assert AIModel.objects.count() == 301
-    demo_set = PromptSet.objects.get(source=PromptSet.Source.DEMO)
+    assert AIModel.objects.count() == 301 + len(DEMO_VIDEO_STRENGTHS)
+    demo_set = PromptSet.objects.get(source=PromptSet.Source.DEMO, name=DEMO_SET_NAME)
     assert demo_set.prompts.count() == len(DEMO_PROMPTS)
     assert {p.category for p in demo_set.prompts.all()} >= {"coding", "math", "multilingual"}
-    assert Output.objects.count() == len(DEMO_PROMPTS) * len(DEMO_STRENGTHS)
+    assert Output.objects.filter(modality="text").count() == len(DEMO_PROMPTS) * len(DEMO_STRENGTHS)
     assert Vote.objects.exclude(source=Vote.SOURCE_DEMO).count() == 0
-    assert Vote.objects.count() == 17 * 300
+    assert Vote.objects.filter(modality="text").count() == 17 * 300
 
 
 def test_no_model_is_voted_on_before_its_release():
@@ -55,11 +55,11 @@ def test_it_leaves_a_database_with_data_alone_when_asked(capsys):
     call_command("seed_demo", "--votes-per-month", "10")
     call_command("seed_demo", "--if-empty")
     assert "already holds data" in capsys.readouterr().out
-    assert Vote.objects.aggregate(n=Sum("count"))["n"] == 170
+    assert Vote.objects.filter(modality="text").aggregate(n=Sum("count"))["n"] == 170
 
 
 def test_running_it_again_replaces_the_demo_votes_instead_of_adding():
     call_command("seed_demo", "--votes-per-month", "10")
     call_command("seed_demo", "--votes-per-month", "10")
-    assert Vote.objects.count() == 170
+    assert Vote.objects.filter(modality="text").count() == 170
     assert Vote.objects.values("external_id").annotate(n=Count("id")).filter(n__gt=1).count() == 0

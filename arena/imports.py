@@ -1,0 +1,613 @@
+"""Imports: prompt/output sets and external votes. Each is all or nothing: every row is
+checked first, every problem reported with its row, and only a clean file is written, in
+one transaction. Media files are written before the transaction and removed again if
+anything fails, so a failed import leaves neither rows nor orphan files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from arena.leaks import identity_leak, lab_names
+from arena.manifest import ManifestRow, parse_manifest
+from arena.media import (
+    MediaError,
+    MediaInfo,
+    MediaLimits,
+    MediaSource,
+    ZipSource,
+    inspect_media,
+    storage_name,
+)
+from arena.models import AIModel, Lab, Modality, Output, Prompt, PromptSet, Upload, Vote
+from arena.parsing import RowError, VoteRow
+from arena.style import style_features
+
+Progress = Callable[[str, int, int], None]  # phase, done, total
+UNKNOWN_LAB = "Unknown (imported)"
+DEFAULT_MAX_TEXT_CHARS = 100_000
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    pass
+
+
+def _unknown_model_errors(
+    rows: list[tuple[int, str]], known: set[str], *, hint: str
+) -> list[RowError]:
+    """One error per unknown key, at its first row, with how many rows name it."""
+    first: dict[str, int] = {}
+    counts: Counter[str] = Counter()
+    for row, key in rows:
+        if key not in known:
+            first.setdefault(key, row)
+            counts[key] += 1
+    return [
+        RowError(row, "model", f"unknown model {key!r} ({counts[key]} rows); {hint}")
+        for key, row in sorted(first.items(), key=lambda item: item[1])
+    ]
+
+
+def _models_create(keys: set[str], modality: str) -> int:
+    """Create unknown models under a placeholder lab, to be completed with import_models."""
+    if not keys:
+        return 0
+    lab, _ = Lab.objects.get_or_create(name=UNKNOWN_LAB, defaults={"country": ""})
+    AIModel.objects.bulk_create(
+        [AIModel(key=key, display_name=key, lab=lab, modalities=[modality]) for key in sorted(keys)]
+    )
+    return len(keys)
+
+
+# --- Prompt/output sets ----------------------------------------------------------------------
+
+
+@dataclass
+class IngestReport:
+    ok: bool = False
+    set_name: str = ""
+    modality: str = ""
+    rows: int = 0
+    prompts_created: int = 0
+    outputs_created: int = 0
+    outputs_unchanged: int = 0
+    models_created: int = 0
+    files_written: int = 0
+    identity_leaks: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if not self.ok:
+            return f"refused: {len(self.errors)} problems; nothing was written"
+        return (
+            f"set {self.set_name!r} ({self.modality}): {self.rows} rows; prompts: "
+            f"{self.prompts_created} created; outputs: {self.outputs_created} created, "
+            f"{self.outputs_unchanged} unchanged; models created: {self.models_created}; "
+            f"media files written: {self.files_written}; identity leaks flagged: "
+            f"{len(self.identity_leaks)}"
+        )
+
+    def as_dict(self, *, limit: int = 1000) -> dict[str, object]:
+        """For the Upload row and its page: at most ``limit`` lines of each list."""
+
+        def capped(lines: list[str]) -> list[str]:
+            extra = len(lines) - limit
+            return lines[:limit] + ([f"... and {extra:,} more"] if extra > 0 else [])
+
+        return {
+            "ok": self.ok,
+            "summary": self.summary(),
+            "errors": capped([str(error) for error in self.errors]),
+            "identity_leaks": capped(self.identity_leaks),
+        }
+
+
+@dataclass
+class _Planned:
+    row: ManifestRow
+    checksum: str
+    media: MediaInfo | None = None
+    input_media: MediaInfo | None = None
+    leak: str = ""
+    exists: bool = False
+
+
+def prompt_set_ingest(
+    *,
+    manifest: bytes,
+    manifest_name: str,
+    media: MediaSource | None = None,
+    create_models: bool = False,
+    limits: MediaLimits | None = None,
+    progress: Progress = _no_progress,
+    set_source: str = PromptSet.Source.UPLOAD,
+    set_description: str = "",
+) -> IngestReport:
+    """Check a manifest and its media completely, then write the set, or nothing.
+    ``set_source`` and ``set_description`` apply when the set is new."""
+    limits = limits or MediaLimits.from_settings()
+    max_chars = getattr(settings, "ARENA_MAX_TEXT_CHARS", DEFAULT_MAX_TEXT_CHARS)
+    parsed = parse_manifest(manifest, name=manifest_name, max_text_chars=max_chars)
+    report = IngestReport(errors=list(parsed.errors))
+    rows = parsed.rows
+    if not rows:
+        return report
+    report.set_name, report.modality, report.rows = rows[0].set_name, rows[0].modality, len(rows)
+    models = {
+        m.key: m
+        for m in AIModel.objects.select_related("lab").filter(key__in={row.model for row in rows})
+    }
+    if not create_models:
+        report.errors += _unknown_model_errors(
+            [(row.row, row.model) for row in rows],
+            set(models),
+            hint="add it with import_models, or allow creating unknown models",
+        )
+    planned = [_Planned(row, "") for row in rows]
+    report.errors += _existing_set_conflicts(report.modality, planned)
+    if report.modality == Modality.TEXT:
+        _plan_texts(planned, models, progress)
+    else:
+        report.errors += _plan_media(planned, media, report.modality, limits, progress)
+    report.errors += _changed_outputs(planned)
+    report.errors.sort(key=lambda error: error.row)
+    if report.errors:
+        return report
+    progress("writing", 0, len(planned))
+    _write_set(
+        report,
+        planned,
+        media,
+        create_models=create_models,
+        models=models,
+        set_defaults={"source": set_source, "description": set_description},
+    )
+    progress("writing", len(planned), len(planned))
+    return report
+
+
+def _existing_set_conflicts(modality: str, planned: list[_Planned]) -> list[RowError]:
+    first = planned[0].row
+    existing = PromptSet.objects.filter(name=first.set_name).first()
+    if existing is None:
+        return []
+    if existing.modality != modality:
+        return [
+            RowError(
+                first.row,
+                "modality",
+                f"the set {first.set_name!r} already exists with modality {existing.modality}",
+            )
+        ]
+    errors = []
+    prompts = {p.external_id: p for p in existing.prompts.all()}
+    for item in planned:
+        prompt = prompts.get(item.row.prompt_id)
+        if prompt is not None and (prompt.text, prompt.category, prompt.language) != (
+            item.row.prompt,
+            item.row.category,
+            item.row.language,
+        ):
+            errors.append(
+                RowError(
+                    item.row.row,
+                    "prompt",
+                    f"prompt_id {item.row.prompt_id!r} "
+                    "is already in this set with another text, category or "
+                    "language; use a new prompt_id",
+                )
+            )
+    return errors
+
+
+def _plan_texts(planned: list[_Planned], models: dict[str, AIModel], progress: Progress) -> None:
+    overrides = getattr(settings, "ARENA_IDENTITY_NAMES", {})
+    for done, item in enumerate(planned, start=1):
+        if done % 500 == 0 or done == len(planned):
+            progress("checking texts", done, len(planned))
+        item.checksum = hashlib.sha256(item.row.text.encode()).hexdigest()
+        model = models.get(item.row.model)
+        names = lab_names(model.lab.name, overrides) if model else []
+        literal = [item.row.model] + ([model.display_name] if model else [])
+        item.leak = identity_leak(item.row.text, names=names, literal_names=literal)
+
+
+def _plan_media(
+    planned: list[_Planned],
+    source: MediaSource | None,
+    modality: str,
+    limits: MediaLimits,
+    progress: Progress,
+) -> list[RowError]:
+    if source is None:
+        return [
+            RowError(
+                0, "media", f"this is an {modality} set: give the media archive (.zip) or folder"
+            )
+        ]
+    problems = source.problems()
+    if problems:  # an unsafe archive is not opened any further
+        return [RowError(0, "archive", problem) for problem in problems]
+    errors: list[RowError] = []
+    seen: dict[tuple[str, str], MediaInfo | MediaError] = {}
+    for done, item in enumerate(planned, start=1):
+        for name, kind in (("media", modality), ("input_media", "input")):
+            path = getattr(item.row, name)
+            if not path:
+                continue
+            if (path, kind) not in seen:
+                seen[path, kind] = _inspect(source, path, kind, limits)
+            result = seen[path, kind]
+            if isinstance(result, MediaError):
+                errors.append(RowError(item.row.row, name, str(result)))
+            else:
+                setattr(item, name, result)
+        if item.media is not None:
+            item.checksum = item.media.sha256
+        progress("checking media", done, len(planned))
+    return errors
+
+
+def _inspect(
+    source: MediaSource, path: str, kind: str, limits: MediaLimits
+) -> MediaInfo | MediaError:
+    limit = max(limits.max_image_bytes, limits.max_video_bytes if kind == "video" else 0)
+    try:
+        data = source.read(path, limit=limit)
+        return inspect_media(data, modality=kind, limits=limits)
+    except MediaError as error:
+        message = str(error)
+        return error if message.startswith(repr(path)) else MediaError(f"{path!r} {message}")
+
+
+def _changed_outputs(planned: list[_Planned]) -> list[RowError]:
+    """Same set, prompt and model as before: identical bytes are skipped (idempotent
+    re-upload); different bytes are refused, since votes already cast refer to the old."""
+    first = planned[0].row
+    outputs = Output.objects.filter(prompt__prompt_set__name=first.set_name)
+    stored = {
+        (prompt_id, key): checksum
+        for prompt_id, key, checksum in outputs.values_list(
+            "prompt__external_id", "model__key", "checksum"
+        )
+    }
+    errors = []
+    for item in planned:
+        checksum = stored.get((item.row.prompt_id, item.row.model))
+        if checksum is None or not item.checksum:
+            continue
+        if checksum == item.checksum:
+            item.exists = True
+        else:
+            errors.append(
+                RowError(
+                    item.row.row,
+                    "model",
+                    f"prompt {item.row.prompt_id!r} "
+                    f"already has another output from {item.row.model!r} in "
+                    "this set; put changed outputs in a new set",
+                )
+            )
+    return errors
+
+
+def _store_media(planned: list[_Planned], source: MediaSource | None) -> list[str]:
+    """Write new media files under their content hash; return the names written here."""
+    written: list[str] = []
+    for item in planned:
+        if item.exists or source is None:
+            continue
+        for name, info, folder in (
+            ("media", item.media, "outputs"),
+            ("input_media", item.input_media, "inputs"),
+        ):
+            if info is None:
+                continue
+            target = storage_name(info, folder=folder)
+            if target in written or default_storage.exists(target):
+                continue
+            data = source.read(getattr(item.row, name), limit=info.bytes)
+            if hashlib.sha256(data).hexdigest() != info.sha256:
+                raise MediaError(f"{getattr(item.row, name)!r} changed during the import")
+            saved = default_storage.save(target, ContentFile(data))
+            written.append(saved)
+            if saved != target:  # another import wrote the same bytes a moment ago
+                default_storage.delete(saved)
+                written.remove(saved)
+    return written
+
+
+def _media_referenced(name: str) -> bool:
+    try:
+        return (
+            Output.objects.filter(media=name).exists()
+            or Prompt.objects.filter(input_media=name).exists()
+        )
+    except Exception:  # noqa: BLE001 - the database may be what failed; then delete
+        return False
+
+
+def _write_set(
+    report: IngestReport,
+    planned: list[_Planned],
+    source: MediaSource | None,
+    *,
+    create_models: bool,
+    models: dict[str, AIModel],
+    set_defaults: dict[str, str],
+) -> None:
+    written: list[str] = []
+    try:
+        written = _store_media(planned, source)
+        with transaction.atomic():
+            _write_rows(
+                report,
+                planned,
+                create_models=create_models,
+                models=models,
+                set_defaults=set_defaults,
+            )
+    except BaseException:
+        for name in written:
+            # Content-addressed files are shared: another import may have committed a
+            # reference to the same bytes meanwhile.
+            if not _media_referenced(name):
+                default_storage.delete(name)
+        raise
+    report.files_written = len(written)
+    report.ok = True
+
+
+def _write_rows(
+    report: IngestReport,
+    planned: list[_Planned],
+    *,
+    create_models: bool,
+    models: dict[str, AIModel],
+    set_defaults: dict[str, str],
+) -> None:
+    first = planned[0].row
+    if create_models:
+        report.models_created = _models_create(
+            {item.row.model for item in planned} - set(models), first.modality
+        )
+        models = {
+            m.key: m for m in AIModel.objects.filter(key__in={item.row.model for item in planned})
+        }
+    prompt_set, _ = PromptSet.objects.get_or_create(
+        name=first.set_name, defaults={"modality": first.modality, **set_defaults}
+    )
+    prompts = {p.external_id: p for p in prompt_set.prompts.all()}
+    new_prompts: list[Prompt] = []
+    for item in planned:
+        row = item.row
+        if row.prompt_id in prompts:
+            continue
+        prompt = Prompt(
+            prompt_set=prompt_set,
+            external_id=row.prompt_id,
+            text=row.prompt,
+            category=row.category,
+            language=row.language,
+        )
+        if item.input_media is not None:
+            prompt.input_media.name = storage_name(item.input_media, folder="inputs")
+        prompts[row.prompt_id] = prompt
+        new_prompts.append(prompt)
+    # Primary keys come back from bulk inserts on PostgreSQL and SQLite >= 3.35.
+    Prompt.objects.bulk_create(new_prompts, batch_size=1000)
+    report.prompts_created = len(new_prompts)
+    outputs = []
+    for item in planned:
+        if item.exists:
+            report.outputs_unchanged += 1
+            continue
+        output = Output(
+            prompt=prompts[item.row.prompt_id],
+            model=models[item.row.model],
+            modality=first.modality,
+            checksum=item.checksum,
+            identity_leak=bool(item.leak),
+            identity_leak_reason=item.leak,
+        )
+        if item.media is None:
+            output.text = item.row.text
+            output.style = style_features(item.row.text)
+        else:
+            output.media.name = storage_name(item.media)
+            output.media_meta = item.media.meta()
+        if item.leak:
+            report.identity_leaks.append(f"row {item.row.row}: {item.leak}")
+        outputs.append(output)
+    Output.objects.bulk_create(outputs, batch_size=1000)
+    report.outputs_created = len(outputs)
+
+
+# --- External votes -----------------------------------------------------------------------
+
+
+@dataclass
+class VotesReport:
+    ok: bool = False
+    rows: int = 0
+    created: int = 0
+    already_present: int = 0
+    votes_created: int = 0  # sum of counts: pair-count cells stand for many votes
+    models_created: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if not self.ok:
+            return f"refused: {len(self.errors)} problems; nothing was written"
+        skipped = "".join(f"; skipped ({reason}): {n}" for reason, n in self.skipped.items())
+        return (
+            f"{self.rows} rows accepted; {self.created} vote rows created ({self.votes_created:,} "
+            f"votes), {self.already_present} already present; models created: "
+            f"{self.models_created}{skipped}"
+        )
+
+
+def votes_import(
+    *,
+    rows: list[VoteRow],
+    modality: str,
+    source: str,
+    create_models: bool = False,
+    timestamp: datetime | None = None,
+    progress: Progress = _no_progress,
+) -> VotesReport:
+    """Write parsed external votes under ``source``, skipping the external ids it already
+    holds. ``timestamp`` dates rows without a time (pair counts); default: now."""
+    report = VotesReport(rows=len(rows))
+    if modality not in Modality.values:
+        report.errors.append(
+            RowError(0, "modality", f"{modality!r} is not one of {'|'.join(Modality.values)}")
+        )
+    if not source or len(source) > 64 or source == Vote.SOURCE_ARENA:
+        report.errors.append(
+            RowError(
+                0,
+                "source",
+                "name the source (up to 64 characters; "
+                f"{Vote.SOURCE_ARENA!r} is for votes cast here)",
+            )
+        )
+    keys = {row.model_a for row in rows} | {row.model_b for row in rows}
+    models = dict(AIModel.objects.filter(key__in=keys).values_list("key", "id"))
+    if not create_models:
+        report.errors += _unknown_model_errors(
+            [(row.row, key) for row in rows for key in (row.model_a, row.model_b)],
+            set(models),
+            hint="add it with import_models, or pass --create-models",
+        )
+    if report.errors:
+        return report
+    when = timestamp or timezone.now()
+    with transaction.atomic():
+        if create_models:
+            report.models_created = _models_create(keys - set(models), modality)
+            models = dict(AIModel.objects.filter(key__in=keys).values_list("key", "id"))
+        present = set(Vote.objects.filter(source=source).values_list("external_id", flat=True))
+        batch: list[Vote] = []
+        for done, row in enumerate(rows, start=1):
+            if row.external_id in present:
+                report.already_present += 1
+            else:
+                batch.append(
+                    Vote(
+                        source=source,
+                        external_id=row.external_id,
+                        outcome=row.outcome,
+                        count=row.count,
+                        created_at=row.created_at or when,
+                        modality=modality,
+                        model_a_id=models[row.model_a],
+                        model_b_id=models[row.model_b],
+                        category=row.category,
+                        language=row.language,
+                    )
+                )
+                report.votes_created += row.count
+            if len(batch) >= 2000 or done == len(rows):
+                Vote.objects.bulk_create(batch)
+                report.created += len(batch)
+                batch = []
+                progress("writing", done, len(rows))
+    report.ok = True
+    return report
+
+
+# --- Admin uploads: the same ingest, run by a worker, reporting progress -----------------
+
+
+def _upload_progress(upload_id: int) -> Progress:
+    last = {"value": (None, -1)}
+
+    def report(phase: str, done: int, total: int) -> None:
+        # Outside the write transaction, so the admin's page sees it; throttled to 1%.
+        step = (phase, 100 * done // total if total else 0)
+        if step != last["value"]:
+            last["value"] = step
+            Upload.objects.filter(id=upload_id).update(phase=phase, done=done, total=total)
+
+    return report
+
+
+def _upload_finish(upload: Upload, status: str, report: dict[str, object]) -> None:
+    """Record the outcome and delete the staged files: they name the models, and the
+    report is what the admin needs afterwards."""
+    for staged in (upload.manifest, upload.media):
+        if staged:
+            staged.storage.delete(staged.name)
+    Upload.objects.filter(id=upload.id).update(
+        status=status,
+        report=report,
+        finished_at=timezone.now(),
+        manifest="",
+        media="",
+        prompt_set=upload.prompt_set,
+    )
+
+
+def upload_process(*, upload_id: int) -> None:
+    """Run a pending upload through prompt_set_ingest. Claimed with one conditional UPDATE,
+    so a redelivered task does not import twice."""
+    claimed = Upload.objects.filter(id=upload_id, status=Upload.Status.PENDING).update(
+        status=Upload.Status.RUNNING, started_at=timezone.now(), phase="reading"
+    )
+    if not claimed:
+        return
+    upload = Upload.objects.get(id=upload_id)
+    with upload.manifest.open("rb") as handle:
+        manifest = handle.read()
+    source = (
+        ZipSource(upload.media.open("rb"), MediaLimits.from_settings()) if upload.media else None
+    )
+    try:
+        report = prompt_set_ingest(
+            manifest=manifest,
+            manifest_name=upload.manifest_name,
+            media=source,
+            create_models=upload.create_models,
+            progress=_upload_progress(upload_id),
+        )
+    except MediaError as error:  # a staged file changed between check and write
+        _upload_finish(
+            upload,
+            Upload.Status.FAILED,
+            {"ok": False, "summary": str(error), "errors": [str(error)]},
+        )
+        return
+    finally:
+        if source is not None:
+            source.close()
+    if report.ok:
+        upload.prompt_set = PromptSet.objects.get(name=report.set_name)
+    status = Upload.Status.DONE if report.ok else Upload.Status.FAILED
+    _upload_finish(upload, status, report.as_dict())
+
+
+def upload_fail(*, upload_id: int, reason: str) -> None:
+    """Called by the task when it crashes or times out: the page must not spin forever."""
+    upload = Upload.objects.filter(id=upload_id).exclude(status=Upload.Status.DONE).first()
+    if upload is not None:
+        _upload_finish(
+            upload,
+            Upload.Status.FAILED,
+            {
+                "ok": False,
+                "summary": "the import stopped: nothing was written",
+                "errors": [reason],
+            },
+        )

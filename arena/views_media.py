@@ -1,0 +1,76 @@
+"""Serving output media at opaque URLs: ``/media/o/<sha256>.<ext>`` (and
+``/media/outputs/<sha256>.<ext>``, which is what ``FieldFile.url`` gives with the default
+storage and ``MEDIA_URL = "media/"``).
+
+The URL is the content hash, so a voter learns nothing about the model from it (not the
+model key, not the uploaded file name, not an id that could be compared across battles
+of one model). Only files that belong to an output or a prompt are served, through the
+storage API, so any django-storages backend works.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
+
+from arena.media import IMAGE_TYPES, VIDEO_TYPES
+from arena.models import Output, Prompt
+
+_NAME = re.compile(r"^([0-9a-f]{64})\.(png|jpg|webp|gif|mp4|webm)$")
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_TYPES = {**IMAGE_TYPES, **VIDEO_TYPES}
+# Short kinds for media_url(); the storage folder names too, so that FieldFile.url
+# (MEDIA_URL + "outputs/<sha256>.<ext>") works with the default storage. Never "uploads".
+_FOLDERS = {"o": "outputs", "i": "inputs", "outputs": "outputs", "inputs": "inputs"}
+
+
+def _known(folder: str, name: str) -> bool:
+    if folder == "outputs":
+        return Output.objects.filter(media=name).exists()
+    return Prompt.objects.filter(input_media=name).exists()
+
+
+@require_safe
+def media_serve(request: HttpRequest, kind: str, name: str) -> HttpResponse:
+    match = _NAME.match(name)
+    if match is None or kind not in _FOLDERS:
+        raise Http404("no such media")
+    stored = f"{_FOLDERS[kind]}/{name}"
+    if not _known(_FOLDERS[kind], stored) or not default_storage.exists(stored):
+        raise Http404("no such media")
+    size = default_storage.size(stored)
+    content_type = _TYPES[match.group(2)]
+    byte_range = _RANGE.match(request.headers.get("Range", ""))
+    if byte_range and (byte_range.group(1) or byte_range.group(2)):
+        response = _partial(stored, size, content_type, *byte_range.groups())
+    else:
+        response = FileResponse(default_storage.open(stored, "rb"), content_type=content_type)
+        response["Content-Length"] = str(size)
+    response["Accept-Ranges"] = "bytes"
+    # Content-addressed: the bytes under a name never change.
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+def _partial(stored: str, size: int, content_type: str, first: str, last: str) -> HttpResponse:
+    """One byte range (RFC 9110 14.1.2), which video players use to seek."""
+    if first:
+        start, end = int(first), min(int(last) if last else size - 1, size - 1)
+    else:  # a suffix: the last N bytes
+        start, end = max(size - int(last), 0), size - 1
+    if start > end or start >= size:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    with default_storage.open(stored, "rb") as handle:
+        handle.seek(start)
+        body = handle.read(end - start + 1)
+    response = HttpResponse(body, status=206, content_type=content_type)
+    response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return response

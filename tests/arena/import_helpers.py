@@ -1,0 +1,82 @@
+"""Building manifests, archives and bad files for the import tests."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+from django.conf import settings
+
+from arena.models import Output, Prompt, PromptSet, Vote
+
+
+def jsonl(rows: list[dict[str, str]]) -> bytes:
+    return "".join(json.dumps(row) + "\n" for row in rows).encode()
+
+
+def text_rows(set_name: str = "Set T", models: tuple[str, ...] = ("m-a", "m-b"), prompts: int = 2):
+    return [
+        {
+            "set": set_name,
+            "modality": "text",
+            "prompt_id": f"p{p}",
+            "prompt": f"Question {p}?",
+            "category": "general",
+            "language": "en",
+            "model": model,
+            "text": f"Answer {p} from {model}.",
+        }
+        for p in range(1, prompts + 1)
+        for model in models
+    ]
+
+
+def media_rows(modality: str, files: dict[tuple[str, str], str], set_name: str = "Set M"):
+    return [
+        {
+            "set": set_name,
+            "modality": modality,
+            "prompt_id": prompt_id,
+            "prompt": f"Draw {prompt_id}",
+            "category": "art",
+            "language": "en",
+            "model": model,
+            "media": path,
+        }
+        for (prompt_id, model), path in files.items()
+    ]
+
+
+def zip_bytes(members: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def media_files() -> set[str]:
+    root = Path(settings.MEDIA_ROOT)
+    return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}
+
+
+def snapshot() -> tuple:
+    """What a refused import must leave exactly as it was: rows and media files."""
+    return (
+        PromptSet.objects.count(),
+        Prompt.objects.count(),
+        Output.objects.count(),
+        Vote.objects.count(),
+        media_files(),
+    )
+
+
+_PROGRESS = re.compile(r"^\s*[a-z ]+ \[[#-]+\]")
+
+
+def report_lines(stderr: str) -> list[str]:
+    """A command's stderr without its progress bar: the report alone."""
+    return [line for line in stderr.strip().splitlines() if not _PROGRESS.match(line)]
