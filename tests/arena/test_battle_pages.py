@@ -158,3 +158,22 @@ def test_the_personal_board_appears_after_enough_votes(client, text_arena, setti
     assert "Your leaderboard" in html and "Votes cast: <strong data-votes-cast>2</strong>" in html
     blind = client.get("/arena/text/").content.decode()
     assert "Your leaderboard" not in blind and "appears here after each vote" in blind
+
+
+@pytest.mark.parametrize("modality", ["image", "video"])
+def test_demo_media_battles_serve_opaque_urls_that_load(client, modality, settings):
+    from django.core.management import call_command
+
+    call_command("seed_demo", "--votes-per-month", "5")
+    page = client.get(f"/arena/{modality}/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    for secret in identities():
+        assert secret not in html, f"{secret!r} leaks into the {modality} battle page"
+    urls = re.findall(r'src="(/media/[^"]+)"', html)
+    assert len(urls) == 2
+    for url in urls:
+        assert re.fullmatch(r"/media/outputs/[0-9a-f]{64}\.(png|jpg|webp|gif|mp4|webm)", url), url
+        media = client.get(url)
+        assert media.status_code == 200
+        assert media["Content-Type"].startswith(modality)
