@@ -151,11 +151,11 @@ def monthly_frontier(
             FrontierMonth(
                 month=month.month,
                 a_model=a_model,
-                a_score=a_score,
+                a_score=None if a_model is None else a_score,
                 a_low=a_ci[0],
                 a_high=a_ci[1],
                 b_model=b_model,
-                b_score=b_score,
+                b_score=None if b_model is None else b_score,
                 b_low=b_ci[0],
                 b_high=b_ci[1],
                 gap=gap,
