@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import numpy as np
-from django.db.models import Max, Min
+from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
 from arena.countries import country_name
@@ -190,11 +190,9 @@ def _asof(scope: dict, *, a: str, b: str, now: datetime) -> FrontierReport:
     by_snapshot: dict[int, list[tuple]] = {}
     for rating in _ratings([s.pk for s in snapshots.values()]):
         by_snapshot.setdefault(rating[0], []).append(rating)
-    span = Vote.objects.filter(
-        modality=scope["modality"],
-        **{k: v for k, v in scope.items() if k != "modality" and v},
-        **VOTE_FILTER,
-    ).aggregate(first=Min("created_at"), last=Max("created_at"))
+    span = _scope_votes(scope, cutoff=now).aggregate(
+        first=Min("created_at"), last=Max("created_at")
+    )
     expected = (
         [_month_of(end) for end in month_ends(span["first"], span["last"], now=now)]
         if span["first"]
@@ -244,14 +242,15 @@ def _month_ratings(month: str, rows: list[tuple], data: dict[str, np.ndarray]) -
     )
 
 
+def _scope_votes(scope: dict, *, cutoff: datetime) -> QuerySet:
+    """The counted votes of a scope cast before ``cutoff``."""
+    filters = {k: v for k, v in scope.items() if v}
+    return Vote.objects.filter(created_at__lt=cutoff, **filters, **VOTE_FILTER)
+
+
 def _first_votes(scope: dict, model_ids: list[int], cutoff: datetime) -> dict[int, datetime]:
     """When each model first appeared in a counted vote of the scope (two GROUP BYs)."""
-    votes = Vote.objects.filter(
-        modality=scope["modality"],
-        created_at__lt=cutoff,
-        **{k: v for k, v in scope.items() if k != "modality" and v},
-        **VOTE_FILTER,
-    )
+    votes = _scope_votes(scope, cutoff=cutoff)
     first: dict[int, datetime] = {}
     for side in ("model_a_id", "model_b_id"):
         rows = (
@@ -286,7 +285,15 @@ def _current(scope: dict, *, a: str, b: str) -> FrontierReport:
         f"{r[8]:%Y-%m}" if r[8] is not None else f"{first.get(r[9], snapshot.cutoff):%Y-%m}"
         for r in rows
     ]
-    months = month_range(min(entry), max(max(entry), _month_of(snapshot.cutoff)))
+    # Up to the last counted vote (not the cutoff, which is "now"): after it nothing was
+    # measured, and flat months would only make the lag grow.
+    last_vote = (
+        _scope_votes(scope, cutoff=snapshot.cutoff)
+        .filter(id__lte=snapshot.max_vote_id)
+        .aggregate(at=Max("created_at"))["at"]
+    )
+    last = f"{last_vote:%Y-%m}" if last_vote else _month_of(snapshot.cutoff)
+    months = month_range(min(entry), max(max(entry), last))
     replicates = snapshot_data(snapshot)["replicates"]
     frontier = running_frontier(
         months,
