@@ -199,13 +199,12 @@ def _asof(scope: dict, *, a: str, b: str, now: datetime) -> FrontierReport:
         else []
     )
     missing = [m for m in expected if m not in snapshots]
-    series, names = [], {}
+    series, names, notes = [], {}, []
     for month in months:
         rows = by_snapshot.get(snapshots[month].pk, [])
-        series.append(_month_ratings(month, rows, snapshot_data(snapshots[month])))
+        series.append(_month_ratings(month, rows, _replicates(snapshots[month], notes)))
         names.update({r[5]: r[6] for r in rows})
     scales = [_scale(snapshots[m]) for m in months]
-    notes = []
     if len(set(scales)) > 1:
         notes.append(
             "Not every month is on the same scale: months marked 'mean 1000' were fitted "
@@ -228,9 +227,20 @@ def _asof(scope: dict, *, a: str, b: str, now: datetime) -> FrontierReport:
     )
 
 
-def _month_ratings(month: str, rows: list[tuple], data: dict[str, np.ndarray]) -> MonthRatings:
+def _replicates(snapshot: RatingSnapshot, notes: list[str]) -> np.ndarray:
+    """The snapshot's (R, K) bootstrap replicates; empty, with a note, if its file is gone
+    (then the intervals are the top models' own and the gap has none)."""
+    try:
+        return snapshot_data(snapshot)["replicates"]
+    except (OSError, ValueError, KeyError) as error:
+        notes.append(
+            f"Snapshot {snapshot.pk}'s replicates cannot be read ({error}): no gap interval."
+        )
+        return np.zeros((0, snapshot.n_models), dtype=np.float32)
+
+
+def _month_ratings(month: str, rows: list[tuple], replicates: np.ndarray) -> MonthRatings:
     columns = [r[1] for r in rows]
-    replicates = data["replicates"]
     return MonthRatings(
         month=month,
         models=tuple(r[5] for r in rows),
@@ -294,7 +304,8 @@ def _current(scope: dict, *, a: str, b: str) -> FrontierReport:
     )
     last = f"{last_vote:%Y-%m}" if last_vote else _month_of(snapshot.cutoff)
     months = month_range(min(entry), max(max(entry), last))
-    replicates = snapshot_data(snapshot)["replicates"]
+    notes = []
+    replicates = _replicates(snapshot, notes)
     frontier = running_frontier(
         months,
         models=[r[5] for r in rows],
@@ -305,7 +316,6 @@ def _current(scope: dict, *, a: str, b: str) -> FrontierReport:
         a=a,
         b=b,
     )
-    notes = []
     if undated:
         notes.append(
             f"{len(undated)} model(s) have no release date: they count from the month of "

@@ -181,3 +181,28 @@ def test_the_openapi_schema_documents_the_frontier(client):
     assert "400" in get["responses"]
     assert "/api/v1/frontier.csv" in schema["paths"]
     assert "lag_months" in schema["components"]["schemas"]["FrontierRow"]["properties"]
+
+
+def test_as_of_and_current_agree_on_the_month_whose_snapshot_counts_the_same_votes(
+    frontier_data,
+):
+    # Every vote was cast by March, so the March month-end fit and the current fit count the
+    # same votes with the same seed: the same tops, intervals and gap. Earlier months differ.
+    asof = {r["month"]: r for r in frontier_monthly(modality="text", mode="asof", now=NOW).rows()}
+    current = {r["month"]: r for r in frontier_monthly(modality="text", mode="current").rows()}
+    keys = ["a_model", "a_score", "a_ci_low", "b_model", "b_score", "gap", "gap_ci_high"]
+    assert {k: asof["2024-03"][k] for k in keys} == {k: current["2024-03"][k] for k in keys}
+    assert asof["2024-01"]["a_model"] == "alpha" and current["2024-01"]["a_model"] == "gamma"
+
+
+def test_a_lost_replicates_file_costs_the_intervals_not_the_page(client, frontier_data):
+    from ranking.models import RatingSnapshot
+
+    for snapshot in RatingSnapshot.objects.all():
+        snapshot.data_file.delete(save=False)
+    for mode in ("asof", "current"):
+        response = client.get(f"/api/v1/frontier/?modality=text&mode={mode}")
+        assert response.status_code == 200
+        body = response.json()
+        assert body["rows"] and body["rows"][-1]["gap_ci_low"] is None
+        assert "cannot be read" in body["notes"][0]
