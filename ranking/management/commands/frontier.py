@@ -98,7 +98,7 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             f"{'month':<8} {report.a + ' best':<28} {'score':>6} {report.b + ' best':<28} "
-            f"{'score':>6} {'gap':>6} {'95% CI':>13} {'lag':>4}  leader"
+            f"{'score':>6} {'gap':>6} {'95% CI':>13} {'lag (95% CI)':>13}  leader"
         )
         for row in rows:
             self.stdout.write(_table_line(row))
@@ -118,8 +118,11 @@ def _table_line(row: dict) -> str:
     lag = "—" if row["lag_months"] is None else f"{row['lag_months']}"
     if row["lag_censored"]:
         lag = "≥" + lag
+    if row["lag_ci_low"] is not None:
+        high = ("≥" if row["lag_ci_high_censored"] else "") + str(row["lag_ci_high"])
+        lag += f" ({row['lag_ci_low']}-{high})"
     return (
         f"{row['month']:<8} {(row['a_model'] or '—')[:28]:<28} {_num(row['a_score']):>6} "
         f"{(row['b_model'] or '—')[:28]:<28} {_num(row['b_score']):>6} {_num(row['gap']):>6} "
-        f"{ci:>13} {lag:>4}  {row['leader'] or '—'}"
+        f"{ci:>13} {lag:>13}  {row['leader'] or '—'}"
     )
