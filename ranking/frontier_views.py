@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from arena.countries import COUNTRIES, country_name
 from arena.models import Modality
 from ranking.exports import to_csv
-from ranking.frontier import COLUMNS, MODES, frontier_json, frontier_monthly
+from ranking.frontier import COLUMNS, MODES, frontier_json, frontier_monthly, sentence_names
 
 
 class FrontierQuery(serializers.Serializer):
@@ -136,6 +136,8 @@ def frontier_page(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "a_name": country_name(params["a"]) or params["a"],
         "b_name": country_name(params["b"]) or params["b"],
+        "a_phrase": sentence_names(params["a"])[params["a"]],
+        "b_phrase": sentence_names(params["b"])[params["b"]],
         "chart": {"a": params["a"], "b": params["b"], "rows": rows},
         "query": request.GET.urlencode(),
     }
