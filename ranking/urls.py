@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from ranking import api, views
+from ranking import api, frontier_views, views
 
 app_name = "ranking"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path(
         "api/v1/leaderboards/<str:modality>/", api.LeaderboardView.as_view(), name="api-leaderboard"
     ),
+    path("frontier/", frontier_views.frontier_page, name="frontier"),
+    path("api/v1/frontier/", frontier_views.FrontierView.as_view(), name="api-frontier"),
+    path("api/v1/frontier.csv", frontier_views.FrontierCSV.as_view(), name="api-frontier-csv"),
     path("api/v1/snapshots/", api.SnapshotList.as_view(), name="api-snapshots"),
     path("api/v1/snapshots/<int:pk>/", api.SnapshotDetail.as_view(), name="api-snapshot"),
     re_path(

@@ -13,6 +13,16 @@ from ranking.stats.bootstrap import (
 )
 from ranking.stats.bradley_terry import BTFit, elo_factor, fit_bradley_terry, to_elo_scale
 from ranking.stats.elo import OnlineElo, elo_online
+from ranking.stats.frontier import (
+    Frontier,
+    FrontierMonth,
+    HistoryError,
+    MonthRatings,
+    frontier_summary,
+    monthly_frontier,
+    read_rating_history,
+    running_frontier,
+)
 from ranking.stats.ranks import (
     average_win_rate,
     observed_win_rates,
@@ -28,6 +38,10 @@ __all__ = [
     "ENGINE_VERSION",
     "BTFit",
     "BootstrapResult",
+    "Frontier",
+    "FrontierMonth",
+    "HistoryError",
+    "MonthRatings",
     "OnlineElo",
     "Outcome",
     "PairCounts",
@@ -41,12 +55,16 @@ __all__ = [
     "elo_factor",
     "elo_online",
     "fit_bradley_terry",
+    "frontier_summary",
+    "monthly_frontier",
     "observed_win_rates",
     "percentile_intervals",
     "predicted_win_rates",
     "rank_by_intervals",
     "rank_by_score",
     "rate",
+    "read_rating_history",
+    "running_frontier",
     "style_difference",
     "style_features",
     "to_elo_scale",

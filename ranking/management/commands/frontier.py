@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from arena.countries import COUNTRIES
+from arena.models import Modality
+from ranking.exports import to_csv
+from ranking.frontier import (
+    COLUMNS,
+    FrontierReport,
+    frontier_json,
+    frontier_monthly,
+)
+from ranking.stats import HistoryError, monthly_frontier, read_rating_history
+
+
+class Command(BaseCommand):
+    help = (
+        "The monthly frontier between two countries (default US vs CN): each one's best model, "
+        "the gap and the lag in months. From the snapshots (--modality) or from a published "
+        "rating history (--from-csv FILE, month,model,country,score[,ci_low,ci_high]) without "
+        "touching the database. See docs/frontier.md."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        source = parser.add_mutually_exclusive_group(required=True)
+        source.add_argument("--modality", choices=Modality.values)
+        source.add_argument("--from-csv", metavar="FILE", help="A published rating history.")
+        parser.add_argument("--mode", choices=["asof", "current"], default="asof")
+        parser.add_argument("--category", default="")
+        parser.add_argument("--language", default="")
+        parser.add_argument("--a", default="US", help="Leading country (ISO alpha-2).")
+        parser.add_argument("--b", default="CN", help="Following country (ISO alpha-2).")
+        parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    def handle(self, *args: object, **options: object) -> None:
+        a, b = (str(options[k]).upper() for k in ("a", "b"))
+        for code in (a, b):
+            if code not in COUNTRIES:
+                raise CommandError(f"{code!r} is not an ISO 3166-1 alpha-2 country code")
+        if a == b:
+            raise CommandError("--a and --b must be two different countries")
+        if options["from_csv"]:
+            report = self._from_csv(Path(options["from_csv"]), a=a, b=b)
+        else:
+            report = frontier_monthly(
+                modality=options["modality"],
+                mode=options["mode"],
+                category=options["category"],
+                language=options["language"],
+                a=a,
+                b=b,
+            )
+        self._write(report, options["format"])
+
+    def _from_csv(self, path: Path, *, a: str, b: str) -> FrontierReport:
+        try:
+            with path.open(newline="", encoding="utf-8-sig") as handle:
+                months = read_rating_history(handle)
+        except OSError as error:
+            raise CommandError(f"{path}: cannot open ({error.strerror})") from None
+        except UnicodeDecodeError:
+            raise CommandError(f"{path}: not UTF-8 text") from None
+        except HistoryError as error:
+            shown = error.errors[:20]
+            more = len(error.errors) - len(shown)
+            lines = [f"{path}: {e}" for e in shown] + ([f"... and {more} more"] if more else [])
+            raise CommandError("\n".join(lines)) from None
+        frontier = monthly_frontier(months, a=a, b=b)
+        return FrontierReport(
+            modality="",
+            mode="published",
+            category="",
+            language="",
+            a=a,
+            b=b,
+            frontier=frontier,
+            scales=["as published"] * len(months),
+            snapshot_ids=[None] * len(months),
+        )
+
+    def _write(self, report: FrontierReport, fmt: str) -> None:
+        if fmt == "json":
+            self.stdout.write(json.dumps(frontier_json(report), indent=2))
+            return
+        if fmt == "csv":
+            self.stdout.write(to_csv(COLUMNS, report.rows()), ending="")
+            return
+        if report.hint:
+            self.stderr.write(report.hint)
+        for note in report.notes:
+            self.stderr.write(note)
+        rows = report.rows()
+        if not rows:
+            return
+        self.stdout.write(
+            f"{'month':<8} {report.a + ' best':<28} {'score':>6} {report.b + ' best':<28} "
+            f"{'score':>6} {'gap':>6} {'95% CI':>13} {'lag (95% CI)':>13}  leader"
+        )
+        for row in rows:
+            self.stdout.write(_table_line(row))
+        self.stdout.write(report.summary)
+
+
+def _num(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}"
+
+
+def _table_line(row: dict) -> str:
+    ci = (
+        f"{row['gap_ci_low']:.0f}..{row['gap_ci_high']:.0f}"
+        if row["gap_ci_low"] is not None
+        else "—"
+    )
+    lag = "—" if row["lag_months"] is None else f"{row['lag_months']}"
+    if row["lag_censored"]:
+        lag = "≥" + lag
+    if row["lag_ci_low"] is not None:
+        high = ("≥" if row["lag_ci_high_censored"] else "") + str(row["lag_ci_high"])
+        lag += f" ({row['lag_ci_low']}-{high})"
+    return (
+        f"{row['month']:<8} {(row['a_model'] or '—')[:28]:<28} {_num(row['a_score']):>6} "
+        f"{(row['b_model'] or '—')[:28]:<28} {_num(row['b_score']):>6} {_num(row['gap']):>6} "
+        f"{ci:>13} {lag:>13}  {row['leader'] or '—'}"
+    )

@@ -1,0 +1,98 @@
+// Frontier page: the two countries' monthly best with bands, and the lag as bars.
+(function () {
+  "use strict";
+  const dataElement = document.getElementById("frontier-data");
+  if (!dataElement || typeof window.echarts === "undefined") return;
+  const data = JSON.parse(dataElement.textContent);
+  const rows = data.rows;
+  const months = rows.map(function (r) { return r.month; });
+  const colours = { a: "#0b57d0", b: "#c5221f" };
+
+  function chart(name) {
+    const element = document.querySelector('[data-chart="' + name + '"]');
+    if (!element) return null;
+    const instance = window.echarts.init(element, null, { renderer: "svg" });
+    window.addEventListener("resize", function () { instance.resize(); });
+    return instance;
+  }
+
+  function band(side) {
+    const low = rows.map(function (r) { return r[side + "_ci_low"]; });
+    const high = rows.map(function (r) {
+      const l = r[side + "_ci_low"], h = r[side + "_ci_high"];
+      return l === null || h === null ? null : h - l;
+    });
+    return [
+      { name: side + "-low", type: "line", stack: "band-" + side, symbol: "none", silent: true,
+        lineStyle: { opacity: 0 }, data: low, connectNulls: false },
+      { name: side + "-band", type: "line", stack: "band-" + side, symbol: "none", silent: true,
+        lineStyle: { opacity: 0 }, areaStyle: { color: colours[side], opacity: 0.15 }, data: high },
+    ];
+  }
+
+  function describe(r, side) {
+    const model = r[side + "_model"];
+    if (model === null) return data[side] + ": no model";
+    let text = data[side] + ": " + model + " " + r[side + "_score"];
+    if (r[side + "_ci_low"] !== null) text += " (" + r[side + "_ci_low"] + "–" + r[side + "_ci_high"] + ")";
+    return text;
+  }
+
+  const tops = chart("tops");
+  if (tops) {
+    tops.setOption({
+      animation: false,
+      legend: { data: [data.a, data.b], top: 0 },
+      grid: { left: 50, right: 16, top: 30, bottom: 40, containLabel: true },
+      tooltip: {
+        trigger: "axis",
+        formatter: function (items) {
+          const r = rows[items[0].dataIndex];
+          let text = r.month + "<br>" + describe(r, "a") + "<br>" + describe(r, "b");
+          if (r.gap !== null) text += "<br>gap " + r.gap;
+          return text;
+        },
+      },
+      xAxis: { type: "category", data: months },
+      yAxis: { type: "value", scale: true, name: "score" },
+      series: band("a").concat(band("b")).concat([
+        { name: data.a, type: "line", symbolSize: 6, itemStyle: { color: colours.a },
+          data: rows.map(function (r) { return r.a_score; }) },
+        { name: data.b, type: "line", symbolSize: 6, itemStyle: { color: colours.b },
+          data: rows.map(function (r) { return r.b_score; }) },
+      ]),
+    });
+  }
+
+  const lag = chart("lag");
+  if (lag) {
+    lag.setOption({
+      animation: false,
+      grid: { left: 40, right: 16, top: 20, bottom: 40, containLabel: true },
+      tooltip: {
+        trigger: "axis",
+        formatter: function (items) {
+          const r = rows[items[0].dataIndex];
+          if (r.lag_months === null) return r.month + ": no lag (" + data.b + " had no model)";
+          let text = r.month + ": lag " + (r.lag_censored ? "≥ " : "") + r.lag_months + " months";
+          if (r.lag_ci_low !== null) text += " (" + r.lag_ci_low + "–" + (r.lag_ci_high_censored ? "≥" : "") + r.lag_ci_high + ")";
+          return text;
+        },
+      },
+      xAxis: { type: "category", data: months },
+      yAxis: { type: "value", minInterval: 1, name: "months" },
+      series: [{
+        type: "bar",
+        data: rows.map(function (r) {
+          return {
+            value: r.lag_months,
+            itemStyle: r.lag_censored
+              ? { color: "rgba(197, 34, 31, 0.25)", borderColor: colours.b, borderWidth: 1, borderType: "dashed" }
+              : { color: colours.b },
+          };
+        }),
+      }],
+    });
+  }
+
+})();

@@ -1,0 +1,63 @@
+"""The frontier page in a real browser: charts drawn from the vendored ECharts, switches work,
+the table and the summary read well on a phone."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from ranking.services import SnapshotSpec, snapshot_compute, snapshot_request
+from tests.ranking.conftest import voted_models  # noqa: F401  (a fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def frontier_snapshots(voted_models):  # noqa: F811
+    for key, month in (("alpha", 2), ("beta", 1), ("gamma", 1), ("delta", 1)):
+        voted_models[key].release_date = date(2024, month, 15)
+        voted_models[key].save()
+    cutoffs = [("month_end", datetime(2024, m, 1, tzinfo=UTC)) for m in (2, 3, 4)]
+    for kind, cutoff in [*cutoffs, ("current", datetime(2024, 6, 1, tzinfo=UTC))]:
+        snapshot, _ = snapshot_request(
+            spec=SnapshotSpec(modality="text", kind=kind, cutoff=cutoff, rounds=20)
+        )
+        snapshot_compute(snapshot_id=snapshot.pk)
+
+
+def test_the_page_draws_both_charts_and_switches_mode(page, live_server, frontier_snapshots):
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("link", name="Frontier").click()
+    page.locator("[data-summary]").wait_for()
+    assert (
+        "China's best, beta, trailed the US's best" in page.locator("[data-summary]").inner_text()
+    )
+    # Axes, two lines with bands, and one bar per month with a lag: drawn, not just a frame.
+    page.locator('[data-chart="tops"] svg').wait_for()
+    assert page.locator('[data-chart="tops"] svg path').count() > 10
+    assert page.locator('[data-chart="lag"] svg path').count() > 5
+    assert page.locator("#frontier tbody tr").count() == 3
+
+    page.get_by_label("Current ratings, by release").check()
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**mode=current**")
+    assert "One current fit" in page.locator(".snapshot-note").inner_text()
+    assert "2024-01" in page.locator("#frontier tbody tr").first.inner_text()
+    assert errors == []
+
+
+def test_missing_month_ends_say_what_to_run(page, live_server, voted_models):  # noqa: F811
+    page.goto(f"{live_server.url}/frontier/?modality=text&mode=asof")
+    hint = page.locator("[data-hint]").inner_text()
+    assert "backfill_snapshots --modality text --monthly" in hint and "2024-01" in hint
+
+
+def test_on_a_phone_the_page_fits_and_the_table_scrolls(phone, live_server, frontier_snapshots):
+    phone.goto(f"{live_server.url}/frontier/?modality=text&mode=current")
+    phone.locator('[data-chart="tops"] svg').wait_for()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "the page must not scroll sideways on a phone"
+    assert phone.locator("[data-summary]").is_visible()

@@ -1,0 +1,277 @@
+"""The frontier on hand-made histories: no database, numbers checked by hand."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+from ranking.stats import (
+    HistoryError,
+    MonthRatings,
+    frontier_summary,
+    monthly_frontier,
+    read_rating_history,
+    running_frontier,
+)
+
+NAMES = {"US": "the US", "CN": "China"}
+
+
+def history(rows: dict[str, list[tuple[str, str, float]]]) -> list[MonthRatings]:
+    """{month: [(model, country, score), ...]} -> MonthRatings without intervals."""
+    return [
+        MonthRatings(
+            month=month,
+            models=tuple(m for m, _, _ in listed),
+            countries=tuple(c for _, c, _ in listed),
+            scores=np.array([s for _, _, s in listed], dtype=float),
+        )
+        for month, listed in rows.items()
+    ]
+
+
+def by_month(frontier):
+    return {row.month: row for row in frontier.months}
+
+
+def test_it_finds_each_countrys_best_the_gap_and_the_lag():
+    rows = by_month(
+        monthly_frontier(
+            history(
+                {
+                    "2024-01": [("us1", "US", 1100), ("cn1", "CN", 1000), ("fr1", "FR", 1200)],
+                    "2024-02": [("us2", "US", 1150), ("cn2", "CN", 1120)],
+                    "2024-03": [("us2", "US", 1150), ("cn3", "CN", 1140)],
+                }
+            )
+        )
+    )
+    march = rows["2024-03"]
+    assert (march.a_model, march.a_score, march.b_model, march.b_score) == (
+        "us2",
+        1150,
+        "cn3",
+        1140,
+    )
+    assert march.gap == 10 and march.leader == "US"
+    # 1140 was first reached by the US in February: one month.
+    assert march.lag == 1 and not march.lag_censored
+    # 1120 in February was first reached by the US that month (January's 1100 falls short).
+    assert rows["2024-02"].lag == 0 and not rows["2024-02"].lag_censored
+    # 1000 was reached in the first month already: a lower bound.
+    assert rows["2024-01"].lag == 0 and rows["2024-01"].lag_censored
+
+
+def test_when_china_leads_the_lag_is_zero_and_china_is_the_leader():
+    row = monthly_frontier(history({"2024-01": [("us", "US", 1100), ("cn", "CN", 1130)]})).months[0]
+    assert row.gap == -30 and row.lag == 0 and not row.lag_censored and row.leader == "CN"
+
+
+def test_a_tie_in_score_is_no_lag_and_no_leader():
+    rows = monthly_frontier(
+        history(
+            {
+                "2024-01": [("us", "US", 1100), ("cn", "CN", 1000)],
+                "2024-02": [("us", "US", 1100), ("cn2", "CN", 1100)],
+            }
+        )
+    ).months
+    assert rows[1].gap == 0 and rows[1].lag == 0 and rows[1].leader == "tie"
+
+
+def test_a_month_without_a_china_model_has_no_gap_or_lag():
+    rows = monthly_frontier(
+        history(
+            {
+                "2024-01": [("us", "US", 1100), ("fr", "FR", 1000)],
+                "2024-02": [("us", "US", 1100), ("cn", "CN", 1050)],
+            }
+        )
+    ).months
+    assert rows[0].b_model is None and rows[0].gap is None and rows[0].lag is None
+    assert rows[0].leader == "US"
+    # The US reached 1050 in January, when China had no model: still the first month.
+    assert rows[1].lag == 1 and rows[1].lag_censored
+
+
+def test_a_lower_us_top_later_does_not_move_the_month_the_level_was_first_reached():
+    rows = by_month(
+        monthly_frontier(
+            history(
+                {
+                    "2024-01": [("us", "US", 1000), ("cn", "CN", 900)],
+                    "2024-02": [("us", "US", 1200), ("cn", "CN", 900)],
+                    "2024-03": [("us", "US", 1150), ("cn", "CN", 900)],  # rescaled lower
+                    "2024-04": [("us", "US", 1150), ("cn2", "CN", 1180)],
+                    "2024-05": [("us", "US", 1190), ("cn2", "CN", 1180)],
+                }
+            )
+        )
+    )
+    assert rows["2024-04"].leader == "CN" and rows["2024-04"].lag == 0
+    # 1180 was first reached in February (1200), not in May.
+    assert rows["2024-05"].lag == 3 and not rows["2024-05"].lag_censored
+
+
+def test_missing_months_count_as_calendar_months_and_censor_what_they_hide():
+    rows = by_month(
+        monthly_frontier(
+            history(
+                {
+                    "2024-01": [("us", "US", 1000), ("cn", "CN", 900)],
+                    "2024-04": [("us2", "US", 1100), ("cn", "CN", 900)],
+                    "2024-06": [("us2", "US", 1100), ("cn2", "CN", 1050)],
+                }
+            )
+        )
+    )
+    # 1050 reached in April; March is missing, so it may have been reached then: censored.
+    assert rows["2024-06"].lag == 2 and rows["2024-06"].lag_censored
+
+
+def test_any_two_countries_can_be_compared():
+    months = history({"2024-01": [("us", "US", 1100), ("fr", "FR", 1150), ("cn", "CN", 900)]})
+    row = monthly_frontier(months, a="FR", b="US").months[0]
+    assert (row.a_model, row.b_model, row.gap, row.leader) == ("fr", "us", 50, "FR")
+    with pytest.raises(ValueError):
+        monthly_frontier(months, a="US", b="US")
+
+
+def test_months_must_increase():
+    months = history({"2024-02": [("us", "US", 1)], "2024-01": [("us", "US", 1)]})
+    with pytest.raises(ValueError, match="increasing"):
+        monthly_frontier(months)
+
+
+def simulated_fit(seed: int):
+    """One fit: 6 models with known scores and 200 noisy replicates."""
+    rng = np.random.default_rng(seed)
+    scores = np.array([1000.0, 1100.0, 1200.0, 980.0, 1080.0, 1150.0])
+    replicates = scores + rng.normal(0, 15, size=(200, 6))
+    return dict(
+        models=["us-a", "us-b", "us-c", "cn-a", "cn-b", "cn-c"],
+        countries=["US", "US", "US", "CN", "CN", "CN"],
+        entry=["2024-01", "2024-03", "2024-06", "2024-02", "2024-05", "2024-08"],
+        scores=scores,
+        replicates=replicates.astype(np.float32),
+    )
+
+
+def test_the_running_best_counts_each_model_from_its_release_month():
+    fit = simulated_fit(1)
+    months = [f"2024-{m:02d}" for m in range(1, 10)]
+    rows = by_month(running_frontier(months, **fit))
+    assert rows["2024-01"].b_model is None
+    assert rows["2024-02"].b_model == "cn-a" and rows["2024-02"].lag == 1
+    assert rows["2024-02"].lag_censored
+    assert rows["2024-05"].a_model == "us-b" and rows["2024-05"].b_model == "cn-b"
+    # cn-c (1150) in August: the US first reached 1150 with us-c in June.
+    assert rows["2024-08"].lag == 2 and not rows["2024-08"].lag_censored
+    assert rows["2024-08"].gap == pytest.approx(50)
+
+
+def test_intervals_are_ordered_and_the_same_for_the_same_replicates():
+    months = [f"2024-{m:02d}" for m in range(1, 10)]
+    first = running_frontier(months, **simulated_fit(7))
+    again = running_frontier(months, **simulated_fit(7))
+    assert first == again
+    for row in first.months:
+        if row.a_model:
+            assert row.a_low <= row.a_high
+        if row.b_model:
+            assert row.b_low <= row.b_high
+            assert row.lag_low <= row.lag <= row.lag_high or row.lag_censored
+        if row.gap is not None:
+            assert row.gap_low <= row.gap <= row.gap_high
+
+
+def test_the_lag_interval_widens_when_the_levels_are_close():
+    fit = simulated_fit(3)
+    fit["scores"] = np.array([1000.0, 1100.0, 1152.0, 980.0, 1080.0, 1150.0])
+    fit["replicates"] = (fit["scores"] + np.random.default_rng(3).normal(0, 15, (400, 6))).astype(
+        np.float32
+    )
+    row = by_month(running_frontier([f"2024-{m:02d}" for m in range(1, 10)], **fit))["2024-08"]
+    # us-b (1100, March) and us-c (1152, June) are both plausible matches for cn-c (1150),
+    # and in some replicates cn-c leads: the interval spans 0 to 2 months.
+    assert row.lag == 2 and row.lag_low == 0 and row.lag_high == 2
+
+
+def test_censored_replicates_mark_the_upper_end_of_the_lag_interval():
+    fit = simulated_fit(5)
+    months = [f"2024-{m:02d}" for m in range(1, 4)]
+    row = by_month(running_frontier(months, **fit))["2024-02"]
+    assert row.lag_censored and row.lag_high_censored
+
+
+def test_month_end_fits_give_top_and_gap_intervals_but_no_lag_interval():
+    rng = np.random.default_rng(0)
+    months = []
+    for month, scores in (("2024-01", [1100.0, 1000.0]), ("2024-02", [1120.0, 1090.0])):
+        months.append(
+            MonthRatings(
+                month=month,
+                models=("us", "cn"),
+                countries=("US", "CN"),
+                scores=np.array(scores),
+                replicates=np.array(scores) + rng.normal(0, 10, (100, 2)),
+            )
+        )
+    row = monthly_frontier(months).months[1]
+    assert row.gap_low < row.gap < row.gap_high and row.lag_low is None
+
+
+def test_the_summary_says_it_in_plain_words():
+    rows = {
+        "2025-01": [("o1", "US", 1250), ("deepseek-r1", "CN", 1226)],
+    }
+    earlier = {"2024-10": [("gpt", "US", 1200), ("qwen", "CN", 1100)]}
+    earlier["2024-11"] = [("gpt", "US", 1230), ("qwen", "CN", 1100)]
+    frontier = monthly_frontier(history(earlier | rows))
+    assert frontier_summary(frontier, names=NAMES) == (
+        "In 2025-01 China's best, deepseek-r1, trailed the US's best by 24 points, "
+        "a lag of 2 months."
+    )
+    lead = monthly_frontier(history({"2025-01": [("a", "US", 1), ("b", "CN", 3)]}))
+    assert "led the US's best by 2 points" in frontier_summary(lead, names=NAMES)
+    censored = monthly_frontier(history({"2025-01": [("a", "US", 3), ("b", "CN", 1)]}))
+    assert "a lag of at least 0 months" in frontier_summary(censored, names=NAMES)
+
+
+CSV = """month,model,country,score,ci_low,ci_high
+2024-01,gpt-4,US,1250,1240,1260
+2024-01,qwen,CN,1150,1140,1160
+2024-02,gpt-4,US,1251,1241,1261
+2024-02,qwen-2,cn,1245,1235,1255
+"""
+
+
+def test_a_published_history_reads_into_months_with_intervals():
+    months = read_rating_history(io.StringIO(CSV))
+    row = monthly_frontier(months).months[1]
+    assert (row.b_model, row.b_low, row.b_high, row.lag) == ("qwen-2", 1235, 1255, 1)
+    assert row.gap == 6 and row.gap_low is None
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("month,model,score\n", "line 1: missing column(s) country"),
+        ("month,model,country,score\n2024-13,a,US,1\n", "line 2: month '2024-13' is not YYYY-MM"),
+        ("month,model,country,score\n2024-01,a,USA,1\n", "line 2: country 'USA'"),
+        ("month,model,country,score\n2024-01,a,US,high\n", "line 2: score 'high' is not a number"),
+        ("month,model,country,score\n2024-01,a,US,1\n2024-01,a,US,2\n", "line 3: a appears twice"),
+        ("month,model,country,score\n2024-01,a,US\n", "line 2: wrong number of fields"),
+        ("month,model,country,score\n", "no rows after the header"),
+        (
+            "month,model,country,score,ci_low,ci_high\n2024-01,a,US,5,6,7\n",
+            "line 2: expected ci_low <= score",
+        ),
+    ],
+)
+def test_a_bad_history_names_each_bad_line(text, error):
+    with pytest.raises(HistoryError) as raised:
+        read_rating_history(io.StringIO(text))
+    assert any(e.startswith(error) for e in raised.value.errors), raised.value.errors

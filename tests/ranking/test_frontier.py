@@ -1,0 +1,208 @@
+"""The frontier from snapshots: service, API, CSV, page and command on the same votes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from ranking.frontier import frontier_monthly
+from ranking.services import SnapshotSpec, snapshot_compute, snapshot_request
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2024, 6, 1, tzinfo=UTC)
+
+
+def compute(**spec) -> None:
+    snapshot, needed = snapshot_request(spec=SnapshotSpec(modality="text", rounds=40, **spec))
+    if needed:
+        snapshot_compute(snapshot_id=snapshot.pk)
+
+
+def month_ends(*months: int) -> None:
+    for month in months:
+        compute(kind="month_end", cutoff=datetime(2024, month + 1, 1, tzinfo=UTC))
+
+
+@pytest.fixture
+def frontier_data(voted_models):
+    """alpha (US, 1200), beta (CN, 1100), gamma (US), delta (CN); month-ends and a current fit."""
+    for key, month in (("alpha", 2), ("beta", 1), ("gamma", 1), ("delta", 1)):
+        voted_models[key].release_date = date(2024, month, 15)
+        voted_models[key].save()
+    month_ends(1, 2, 3)
+    compute(cutoff=NOW)
+    return voted_models
+
+
+def test_as_of_each_month_reads_its_month_end_snapshot(frontier_data):
+    report = frontier_monthly(modality="text", mode="asof", now=NOW)
+    rows = report.rows()
+    assert [r["month"] for r in rows] == ["2024-01", "2024-02", "2024-03"]
+    assert all(r["a_model"] == "alpha" and r["b_model"] == "beta" for r in rows)
+    assert all(r["leader"] == "US" and r["gap"] > 0 for r in rows)
+    assert all(
+        r["a_ci_low"] <= r["a_ci_high"] and r["gap_ci_low"] <= r["gap_ci_high"] for r in rows
+    )
+    assert report.missing_months == [] and report.hint == ""
+    assert rows[0]["lag_censored"] and rows[0]["lag_ci_low"] is None  # no lag interval as-of
+    assert len(set(r["snapshot_id"] for r in rows)) == 3
+
+
+def test_current_mode_counts_each_model_from_its_release_month(frontier_data):
+    rows = frontier_monthly(modality="text", mode="current").rows()
+    # From the first release to the last vote (March), not to the cutoff.
+    assert [r["month"] for r in rows] == ["2024-01", "2024-02", "2024-03"]
+    # In January alpha is not out yet: gamma is the US's best, and beta leads it.
+    assert (
+        rows[0]["a_model"] == "gamma" and rows[0]["leader"] == "CN" and rows[0]["lag_months"] == 0
+    )
+    assert rows[1]["a_model"] == "alpha" and rows[1]["leader"] == "US"
+    # beta's level was first reached by the US in February, when alpha came out.
+    assert rows[1]["lag_months"] == 0 and not rows[1]["lag_censored"]
+    assert all(r["lag_ci_low"] is not None and r["lag_ci_low"] <= r["lag_ci_high"] for r in rows)
+    assert len(set(r["snapshot_id"] for r in rows)) == 1
+
+
+def test_missing_month_end_snapshots_are_named_with_the_command_that_makes_them(voted_models):
+    month_ends(2)
+    report = frontier_monthly(modality="text", mode="asof", now=NOW)
+    assert report.missing_months == ["2024-01", "2024-03"]
+    assert "backfill_snapshots --modality text --monthly" in report.hint
+    empty = frontier_monthly(modality="image", mode="current")
+    assert empty.frontier is None and "fit_ratings" in empty.hint
+
+
+def test_the_api_returns_rows_and_refuses_bad_parameters(client, frontier_data):
+    body = client.get("/api/v1/frontier/?modality=text&mode=current").json()
+    assert body["mode"] == "current" and len(body["rows"]) == 3 and body["summary"]
+    bad = client.get("/api/v1/frontier/?modality=audio&mode=later&a=USA&b=us")
+    assert bad.status_code == 400
+    assert set(bad.json()) >= {"modality", "mode", "a"}
+    same = client.get("/api/v1/frontier/?a=US&b=us")
+    assert same.status_code == 400 and "b" in same.json()
+
+
+def test_other_countries_and_empty_scopes_answer_without_error(client, frontier_data):
+    body = client.get("/api/v1/frontier/?modality=text&a=FR&b=US").json()
+    assert all(r["a_model"] is None and r["leader"] == "US" for r in body["rows"])
+    body = client.get("/api/v1/frontier/?modality=text&category=coding").json()
+    assert body["rows"] == [] and "overall scope only" in body["hint"]
+
+
+def test_the_csv_is_the_json_rows_with_safe_cells(client, frontier_data):
+    response = client.get("/api/v1/frontier.csv?modality=text&mode=asof")
+    assert response["Content-Type"] == "text/csv"
+    table = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = client.get("/api/v1/frontier/?modality=text&mode=asof").json()["rows"]
+    assert [r["month"] for r in table] == [r["month"] for r in rows]
+    assert float(table[0]["gap"]) == rows[0]["gap"]
+
+
+@pytest.mark.parametrize("mode", ["asof", "current"])
+def test_the_command_and_the_api_agree(client, frontier_data, mode):
+    out = io.StringIO()
+    call_command("frontier", "--modality", "text", "--mode", mode, "--format", "json", stdout=out)
+    from_command = json.loads(out.getvalue())
+    from_api = client.get(f"/api/v1/frontier/?modality=text&mode={mode}").json()
+    assert from_command["rows"] == from_api["rows"]
+    assert from_command["summary"] == from_api["summary"]
+
+
+def test_the_command_prints_a_table_and_the_summary(frontier_data):
+    out = io.StringIO()
+    call_command("frontier", "--modality", "text", "--mode", "current", stdout=out)
+    assert "2024-03" in out.getvalue() and "China's best, beta" in out.getvalue()
+
+
+def test_the_command_reads_a_published_history(tmp_path):
+    path = tmp_path / "history.csv"
+    path.write_text(
+        "month,model,country,score\n2024-01,gpt,US,1200\n2024-01,qwen,CN,1100\n"
+        "2024-02,gpt,US,1200\n2024-02,qwen2,CN,1190\n"
+    )
+    out = io.StringIO()
+    call_command("frontier", "--from-csv", str(path), "--format", "csv", stdout=out)
+    table = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert table[1]["lag_months"] == "1" and table[1]["lag_censored"] == "True"
+
+
+def test_a_bad_history_fails_with_line_numbers(tmp_path):
+    path = tmp_path / "history.csv"
+    path.write_text("month,model,country,score\n2024-1,gpt,US,1200\n2024-01,qwen,CN,x\n")
+    with pytest.raises(CommandError) as raised:
+        call_command("frontier", "--from-csv", str(path))
+    assert "line 2: month '2024-1'" in str(raised.value)
+    assert "line 3: score 'x'" in str(raised.value)
+    with pytest.raises(CommandError, match="cannot open"):
+        call_command("frontier", "--from-csv", str(tmp_path / "missing.csv"))
+
+
+@pytest.mark.parametrize(("mode", "queries"), [("asof", 3), ("current", 3)])
+def test_the_page_and_api_run_a_constant_number_of_queries(
+    client, frontier_data, mode, queries, django_assert_num_queries
+):
+    with django_assert_num_queries(queries):
+        response = client.get(f"/frontier/?modality=text&mode={mode}")
+    assert response.status_code == 200
+    with django_assert_num_queries(queries):
+        assert client.get(f"/api/v1/frontier/?modality=text&mode={mode}").status_code == 200
+
+
+def test_the_page_shows_the_summary_table_charts_and_a_nav_link(client, frontier_data):
+    html = client.get("/frontier/?modality=text&mode=current").content.decode()
+    assert "China&#x27;s best, beta" in html or "China's best, beta" in html
+    assert 'id="frontier-data"' in html and "echarts.min.js" in html
+    assert 'href="/frontier/"' in html and "2024-03" in html
+    assert client.get("/frontier/?mode=sometimes").status_code == 400
+
+
+def test_a_model_without_a_release_date_counts_from_its_first_vote(voted_models):
+    voted_models["alpha"].release_date = date(2024, 3, 1)
+    voted_models["alpha"].save()
+    compute(cutoff=NOW)
+    report = frontier_monthly(modality="text", mode="current")
+    rows = report.rows()
+    assert rows[0]["month"] == "2024-01" and rows[0]["a_model"] == "gamma"
+    assert rows[2]["a_model"] == "alpha"
+    assert "3 model(s) have no release date" in report.notes[0]
+
+
+def test_the_openapi_schema_documents_the_frontier(client):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+    schema = json.loads(response.content)
+    get = schema["paths"]["/api/v1/frontier/"]["get"]
+    assert {p["name"] for p in get["parameters"]} >= {"modality", "mode", "a", "b", "category"}
+    assert "400" in get["responses"]
+    assert "/api/v1/frontier.csv" in schema["paths"]
+    assert "lag_months" in schema["components"]["schemas"]["FrontierRow"]["properties"]
+
+
+def test_as_of_and_current_agree_on_the_month_whose_snapshot_counts_the_same_votes(
+    frontier_data,
+):
+    # Every vote was cast by March, so the March month-end fit and the current fit count the
+    # same votes with the same seed: the same tops, intervals and gap. Earlier months differ.
+    asof = {r["month"]: r for r in frontier_monthly(modality="text", mode="asof", now=NOW).rows()}
+    current = {r["month"]: r for r in frontier_monthly(modality="text", mode="current").rows()}
+    keys = ["a_model", "a_score", "a_ci_low", "b_model", "b_score", "gap", "gap_ci_high"]
+    assert {k: asof["2024-03"][k] for k in keys} == {k: current["2024-03"][k] for k in keys}
+    assert asof["2024-01"]["a_model"] == "alpha" and current["2024-01"]["a_model"] == "gamma"
+
+
+def test_a_lost_replicates_file_costs_the_intervals_not_the_page(client, frontier_data):
+    from ranking.models import RatingSnapshot
+
+    for snapshot in RatingSnapshot.objects.all():
+        snapshot.data_file.delete(save=False)
+    for mode in ("asof", "current"):
+        response = client.get(f"/api/v1/frontier/?modality=text&mode={mode}")
+        assert response.status_code == 200
+        body = response.json()
+        assert body["rows"] and body["rows"][-1]["gap_ci_low"] is None
+        assert "cannot be read" in body["notes"][0]
