@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
 
-def clean_copy(target: Path) -> Path:
+def clean_copy(target: Path) -> set[str]:
     """The files git would check out (tracked, plus new files not ignored): no .venv, no var/."""
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
@@ -28,12 +28,14 @@ def clean_copy(target: Path) -> Path:
         capture_output=True,
         check=True,
     ).stdout
+    copied = set()
     for name in filter(None, listed.decode().split("\0")):
         source = ROOT / name
         if source.is_file():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
-    return target
+            copied.add(name)
+    return copied
 
 
 def processes_running_in(directory: Path) -> list[int]:
@@ -51,7 +53,8 @@ def processes_running_in(directory: Path) -> list[int]:
 def test_make_run_starts_the_product_and_ctrl_c_stops_it(tmp_path):
     if shutil.which("make") is None:
         pytest.fail("make is not installed")
-    checkout = clean_copy(tmp_path / "arena")
+    checkout = tmp_path / "arena"
+    copied = clean_copy(checkout)
     port = free_port()
     env = {
         k: v
@@ -110,3 +113,13 @@ def test_make_run_starts_the_product_and_ctrl_c_stops_it(tmp_path):
     assert processes_running_in(checkout) == [], "a process outlived Ctrl-C"
     assert (checkout / ".venv" / "bin" / "python").exists()
     assert (checkout / "var" / "arena.sqlite3").exists()
+    # Everything the product wrote lives in .venv/ and var/ (both ignored by git).
+    written = {
+        str(path.relative_to(checkout))
+        for path in checkout.rglob("*")
+        if path.is_file()
+        and path.relative_to(checkout).parts[0] not in {".venv", "var"}
+        and "__pycache__" not in path.parts
+        and not any(part.endswith(".egg-info") for part in path.parts)
+    }
+    assert written == copied, f"stray files: {sorted(written - copied)}"
