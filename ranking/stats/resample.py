@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy.stats import poisson
+from scipy.special import gammaln, pdtr
 
 Resample = Literal["multinomial", "poisson"]
 RESAMPLE: tuple[str, ...] = ("multinomial", "poisson")
@@ -41,34 +41,36 @@ class PoissonTable:
 
     @classmethod
     def for_counts(cls, count: np.ndarray) -> PoissonTable:
+        """Tables for every distinct integer count, built in a few vectorised passes (the
+        number of distinct counts grows with the number of votes)."""
         values, cell_value = np.unique(count.astype(np.int64), return_inverse=True)
-        cdf_parts, guide_parts = [], []
-        guide_start = np.zeros(values.size, np.int64)
-        buckets = np.zeros(values.size, np.int64)
-        value_offset = np.zeros(values.size, np.int64)
-        cdf_used = guide_used = 0
-        for index, value in enumerate(values):
-            spread = 12.0 * np.sqrt(value) + 25.0
-            low = max(0, int(value - spread))
-            xs = np.arange(low, int(value + spread) + 1)
-            cdf = poisson.cdf(xs, value)
-            cdf[-1] = np.inf
-            n_buckets = int(2 ** np.ceil(np.log2(max(64, 2 * xs.size))))
-            edges = np.arange(n_buckets) / n_buckets
-            guide = (np.searchsorted(cdf, edges, side="right") + cdf_used).astype(np.int32)
-            cdf_parts.append(cdf)
-            guide_parts.append(guide)
-            guide_start[index] = guide_used
-            buckets[index] = n_buckets
-            value_offset[index] = low - cdf_used
-            cdf_used += xs.size
-            guide_used += n_buckets
+        lam = values.astype(np.float64)
+        spread = 12.0 * np.sqrt(lam) + 25.0
+        low = np.maximum(0, (lam - spread).astype(np.int64))
+        sizes = (lam + spread).astype(np.int64) + 1 - low
+        starts = np.cumsum(sizes) - sizes
+        segment = np.repeat(np.arange(values.size), sizes)
+        xs = low[segment] + np.arange(segment.size) - starts[segment]
+        pmf = np.exp(xs * np.log(lam[segment]) - lam[segment] - gammaln(xs + 1.0))
+        running = np.cumsum(pmf)
+        left_tail = np.where(low > 0, pdtr(low - 1, lam), 0.0)
+        cdf = running - (running[starts] - pmf[starts] - left_tail)[segment]
+        cdf[starts + sizes - 1] = np.inf
+        buckets = 2 ** np.ceil(np.log2(np.maximum(64, 2 * sizes))).astype(np.int64)
+        guide_starts = np.cumsum(buckets) - buckets
+        guide_segment = np.repeat(np.arange(values.size), buckets)
+        edges = (np.arange(guide_segment.size) - guide_starts[guide_segment]) / buckets[
+            guide_segment
+        ]
+        # One global search: offset every segment by 2 * its index so segments do not mix.
+        keyed = 2.0 * segment + np.minimum(cdf, 1.5)
+        guide = np.searchsorted(keyed, 2.0 * guide_segment + edges, side="right")
         return cls(
-            np.concatenate(cdf_parts),
-            np.concatenate(guide_parts),
-            guide_start[cell_value],
+            cdf,
+            guide.astype(np.int32),
+            guide_starts[cell_value],
             buckets[cell_value].astype(np.float64),
-            value_offset[cell_value],
+            (low - starts)[cell_value],
         )
 
     def sample(self, rounds: int, rng: np.random.Generator) -> np.ndarray:
