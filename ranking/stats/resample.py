@@ -58,13 +58,17 @@ class PoissonTable:
         cdf[starts + sizes - 1] = np.inf
         buckets = 2 ** np.ceil(np.log2(np.maximum(64, 2 * sizes))).astype(np.int64)
         guide_starts = np.cumsum(buckets) - buckets
+        # guide[b] = starts + #{x : F(x) <= b / M} = starts + #{x : ceil(F(x) M) <= b}: a
+        # histogram of ceil(F M) per segment, cumulated, instead of a search per bucket.
+        finite = np.isfinite(cdf)
+        scaled = np.ceil(cdf[finite] * buckets[segment[finite]]).astype(np.int64)
+        in_range = scaled < buckets[segment[finite]]
+        bins = (guide_starts[segment[finite]] + scaled)[in_range]
+        histogram = np.bincount(bins, minlength=int(buckets.sum()))
+        running_count = np.cumsum(histogram)
         guide_segment = np.repeat(np.arange(values.size), buckets)
-        edges = (np.arange(guide_segment.size) - guide_starts[guide_segment]) / buckets[
-            guide_segment
-        ]
-        # One global search: offset every segment by 2 * its index so segments do not mix.
-        keyed = 2.0 * segment + np.minimum(cdf, 1.5)
-        guide = np.searchsorted(keyed, 2.0 * guide_segment + edges, side="right")
+        before = running_count[guide_starts] - histogram[guide_starts]
+        guide = running_count - before[guide_segment] + starts[guide_segment]
         return cls(
             cdf,
             guide.astype(np.int32),
