@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy.stats import poisson
+from scipy.special import gammaln, pdtr
 
 Resample = Literal["multinomial", "poisson"]
 RESAMPLE: tuple[str, ...] = ("multinomial", "poisson")
@@ -41,34 +41,27 @@ class PoissonTable:
 
     @classmethod
     def for_counts(cls, count: np.ndarray) -> PoissonTable:
+        """Tables for every distinct integer count, built in vectorised passes over groups of
+        counts (the number of distinct counts grows with the number of votes; groups bound
+        the temporaries)."""
         values, cell_value = np.unique(count.astype(np.int64), return_inverse=True)
-        cdf_parts, guide_parts = [], []
-        guide_start = np.zeros(values.size, np.int64)
-        buckets = np.zeros(values.size, np.int64)
-        value_offset = np.zeros(values.size, np.int64)
-        cdf_used = guide_used = 0
-        for index, value in enumerate(values):
-            spread = 12.0 * np.sqrt(value) + 25.0
-            low = max(0, int(value - spread))
-            xs = np.arange(low, int(value + spread) + 1)
-            cdf = poisson.cdf(xs, value)
-            cdf[-1] = np.inf
-            n_buckets = int(2 ** np.ceil(np.log2(max(64, 2 * xs.size))))
-            edges = np.arange(n_buckets) / n_buckets
-            guide = (np.searchsorted(cdf, edges, side="right") + cdf_used).astype(np.int32)
+        cdf_parts, guide_parts, bucket_parts, offset_parts = [], [], [], []
+        cdf_used = 0
+        for first in range(0, values.size, _TABLE_GROUP):
+            cdf, guide, buckets, offset = _tables(values[first : first + _TABLE_GROUP])
             cdf_parts.append(cdf)
-            guide_parts.append(guide)
-            guide_start[index] = guide_used
-            buckets[index] = n_buckets
-            value_offset[index] = low - cdf_used
-            cdf_used += xs.size
-            guide_used += n_buckets
+            guide_parts.append((guide + cdf_used).astype(np.int32))
+            bucket_parts.append(buckets)
+            offset_parts.append(offset - cdf_used)
+            cdf_used += cdf.size
+        buckets = np.concatenate(bucket_parts)
+        guide_starts = np.cumsum(buckets) - buckets
         return cls(
             np.concatenate(cdf_parts),
             np.concatenate(guide_parts),
-            guide_start[cell_value],
+            guide_starts[cell_value],
             buckets[cell_value].astype(np.float64),
-            value_offset[cell_value],
+            np.concatenate(offset_parts)[cell_value],
         )
 
     def sample(self, rounds: int, rng: np.random.Generator) -> np.ndarray:
@@ -104,6 +97,40 @@ class PoissonTable:
 
 
 _BLOCK_ELEMENTS = 1 << 17
+
+
+_TABLE_GROUP = 256
+
+
+def _tables(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """CDF segments, guide tables (indices local to the returned cdf), buckets per value and
+    ``low - start`` per value, for distinct integer counts ``values`` (d,)."""
+    lam = values.astype(np.float64)
+    spread = 12.0 * np.sqrt(lam) + 25.0
+    low = np.maximum(0, (lam - spread).astype(np.int64))
+    sizes = (lam + spread).astype(np.int64) + 1 - low
+    starts = np.cumsum(sizes) - sizes
+    segment = np.repeat(np.arange(values.size), sizes)
+    xs = low[segment] + np.arange(segment.size) - starts[segment]
+    pmf = np.exp(xs * np.log(lam[segment]) - lam[segment] - gammaln(xs + 1.0))
+    running = np.cumsum(pmf)
+    left_tail = np.where(low > 0, pdtr(low - 1, lam), 0.0)
+    cdf = running - (running[starts] - pmf[starts] - left_tail)[segment]
+    cdf[starts + sizes - 1] = np.inf
+    buckets = 2 ** np.ceil(np.log2(np.maximum(64, 2 * sizes))).astype(np.int64)
+    guide_starts = np.cumsum(buckets) - buckets
+    # guide[b] = start + #{x : F(x) <= b / M} = start + #{x : ceil(F(x) M) <= b}: a histogram
+    # of ceil(F M) per segment, cumulated, instead of a search per bucket.
+    finite = np.isfinite(cdf)
+    scaled = np.ceil(cdf[finite] * buckets[segment[finite]]).astype(np.int64)
+    in_range = scaled < buckets[segment[finite]]
+    bins = (guide_starts[segment[finite]] + scaled)[in_range]
+    histogram = np.bincount(bins, minlength=int(buckets.sum()))
+    running_count = np.cumsum(histogram)
+    guide_segment = np.repeat(np.arange(values.size), buckets)
+    before = running_count[guide_starts] - histogram[guide_starts]
+    guide = running_count - before[guide_segment] + starts[guide_segment]
+    return cdf, guide, buckets, low - starts
 
 
 def is_integral(count: np.ndarray) -> bool:
