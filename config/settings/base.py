@@ -7,6 +7,7 @@ Celery broker and a file cache under ``var/``, so a fresh machine needs no serve
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -188,6 +189,28 @@ ARENA_NEW_MODEL_VOTES = env_int("ARENA_NEW_MODEL_VOTES", 300, minimum=0)
 ARENA_NEW_MODEL_BOOST = env_int("ARENA_NEW_MODEL_BOOST", 4, minimum=0)
 # ... and a model with fewer votes than the median is weighted up until it catches up.
 ARENA_UNDER_VOTED_BOOST = env_int("ARENA_UNDER_VOTED_BOOST", 4, minimum=0)
+
+# --- Uploads -----------------------------------------------------------------------------
+# Limits on uploaded sets; unset variables keep the defaults of arena.media / arena.imports
+# (documented in docs/uploads.md).
+_MEDIA_LIMIT_VARIABLES = {
+    "max_image_bytes": "ARENA_MAX_IMAGE_BYTES",
+    "max_video_bytes": "ARENA_MAX_VIDEO_BYTES",
+    "max_image_pixels": "ARENA_MAX_IMAGE_PIXELS",
+    "max_video_seconds": "ARENA_MAX_VIDEO_SECONDS",
+    "max_archive_members": "ARENA_MAX_ARCHIVE_MEMBERS",
+    "max_archive_bytes": "ARENA_MAX_ARCHIVE_BYTES",
+    "max_compression_ratio": "ARENA_MAX_COMPRESSION_RATIO",
+}
+ARENA_MEDIA_LIMITS = {
+    key: value
+    for key, variable in _MEDIA_LIMIT_VARIABLES.items()
+    if (value := env_int(variable, 0, minimum=1 if variable in os.environ else 0))
+}
+if "ARENA_MAX_TEXT_CHARS" in os.environ:
+    ARENA_MAX_TEXT_CHARS = env_int("ARENA_MAX_TEXT_CHARS", 0, minimum=1)
+if "ARENA_MAX_MANIFEST_BYTES" in os.environ:
+    ARENA_MAX_MANIFEST_BYTES = env_int("ARENA_MAX_MANIFEST_BYTES", 0, minimum=1)
 
 # --- Ratings -----------------------------------------------------------------------------
 RANKING_REFRESH_MINUTES = env_int("RANKING_REFRESH_MINUTES", 10, minimum=1)

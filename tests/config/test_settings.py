@@ -94,3 +94,10 @@ def test_production_refuses_a_bad_environment_with_a_precise_message(tmp_path, c
     result = show("DEBUG", PRODUCTION_ENV | change, tmp_path)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and message in result.stderr
+
+
+def test_upload_limits_come_from_the_environment_and_refuse_nonsense(tmp_path):
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings.base", "ARENA_MAX_VIDEO_BYTES": "1000"}
+    assert show("ARENA_MEDIA_LIMITS", env, tmp_path).stdout.strip() == "{'max_video_bytes': 1000}"
+    bad = show("ARENA_MEDIA_LIMITS", env | {"ARENA_MAX_VIDEO_BYTES": "0"}, tmp_path)
+    assert "ARENA_MAX_VIDEO_BYTES=0 is below the minimum 1" in bad.stderr
