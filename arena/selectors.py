@@ -8,7 +8,7 @@ import numpy as np
 from django.db.models import Count, Q, QuerySet, Sum
 
 from arena.cache import cache_get_or_none, cache_set_quietly
-from arena.models import AIModel, Battle, Lab, Modality, Output, Vote
+from arena.models import Battle, Modality, Output, Vote
 from arena.sampling import PairCounts
 
 
@@ -53,10 +53,6 @@ def arena_overview() -> list[ModalityOverview]:
         )
         for modality in Modality
     ]
-
-
-def catalogue_counts() -> dict[str, int]:
-    return {"labs": Lab.objects.count(), "models": AIModel.objects.count()}
 
 
 # --- Battles ----------------------------------------------------------------------------
