@@ -31,7 +31,7 @@ from ranking.stats.ranks import (
     rank_by_score,
 )
 from ranking.stats.ratings import Ratings, rate
-from ranking.stats.style import STYLE_FEATURES, style_difference, style_features
+from ranking.stats.style import STYLE_FEATURES, style_difference
 from ranking.stats.types import ENGINE_VERSION, Outcome, PairCounts, StyleCounts
 
 __all__ = [
@@ -66,6 +66,5 @@ __all__ = [
     "read_rating_history",
     "running_frontier",
     "style_difference",
-    "style_features",
     "to_elo_scale",
 ]

@@ -1,37 +1,17 @@
-"""Style features of a text answer, for style-controlled fits (Chatbot Arena, Aug 2024).
+"""Style covariates for style-controlled fits (Chatbot Arena, Aug 2024).
 
 Chatbot Arena's "style control" adds to the Bradley-Terry logit the differences in answer
 length and Markdown density between A and B, normalised as ``(a - b) / (a + b)``, so that a
 model's score is estimated holding style fixed (LMSYS blog, "Does style matter?", 2024-08-28).
+The features of each text (``arena.style.style_features``, computed once at import) come in
+as arrays; this package never sees the texts.
 """
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 STYLE_FEATURES: tuple[str, ...] = ("tokens", "headers", "list_items", "bold")
-
-_HEADER = re.compile(r"^#{1,6}\s", re.MULTILINE)
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.MULTILINE)
-_BOLD = re.compile(r"\*\*[^*\n]+\*\*|__[^_\n]+__")
-_TOKEN = re.compile(r"\w+|[^\w\s]")
-_CODE_BLOCK = re.compile(r"```.*?```", re.DOTALL)
-
-
-def style_features(text: str) -> dict[str, int]:
-    """Counts for one answer: chars, tokens (words and punctuation marks, a tokenizer-free
-    proxy), Markdown headers, list items and bold spans. Fenced code is ignored for Markdown
-    counts, as in Chatbot Arena's implementation."""
-    prose = _CODE_BLOCK.sub("", text)
-    return {
-        "chars": len(text),
-        "tokens": len(_TOKEN.findall(text)),
-        "headers": len(_HEADER.findall(prose)),
-        "list_items": len(_LIST_ITEM.findall(prose)),
-        "bold": len(_BOLD.findall(prose)),
-    }
 
 
 def style_difference(features_a: np.ndarray, features_b: np.ndarray) -> np.ndarray:

@@ -44,3 +44,33 @@ def test_empty_text_has_zero_everything():
 
 def test_non_latin_text_is_tokenized_by_word_runs():
     assert style_features("你好，世界")["tokens"] == 3  # 你好 ， 世界
+
+
+ANSWER = """# Plan
+
+Some **bold** idea and __another__ one.
+
+- first
+- second
+1. numbered
+
+```
+# not a header
+- not a list
+```
+"""
+
+
+def test_style_features_count_markdown_outside_code():
+    features = style_features(ANSWER)
+    assert features["headers"] == 1
+    assert features["list_items"] == 3
+    assert features["bold"] == 2
+    assert features["chars"] == len(ANSWER)
+    assert features["tokens"] > 10
+
+
+def test_plain_text_has_no_markdown_elements():
+    features = style_features("Just a sentence.")
+    assert (features["headers"], features["list_items"], features["bold"]) == (0, 0, 0)
+    assert features["tokens"] == 4

@@ -8,37 +8,7 @@ from ranking.stats import (
     fit_bradley_terry,
     rate,
     style_difference,
-    style_features,
 )
-
-ANSWER = """# Plan
-
-Some **bold** idea and __another__ one.
-
-- first
-- second
-1. numbered
-
-```
-# not a header
-- not a list
-```
-"""
-
-
-def test_style_features_count_markdown_outside_code():
-    features = style_features(ANSWER)
-    assert features["headers"] == 1
-    assert features["list_items"] == 3
-    assert features["bold"] == 2
-    assert features["chars"] == len(ANSWER)
-    assert features["tokens"] > 10
-
-
-def test_plain_text_has_no_markdown_elements():
-    features = style_features("Just a sentence.")
-    assert (features["headers"], features["list_items"], features["bold"]) == (0, 0, 0)
-    assert features["tokens"] == 4
 
 
 def test_style_difference_is_normalised_and_zero_when_both_are_empty():
