@@ -172,7 +172,7 @@ def test_markdown_is_rendered_and_raw_html_is_neutralised(alice, text_arena):
         "| a | b |\n|---|---|\n| 1 | 2 |\n\n```py\nprint(1)\n```"
     )
     html = serve(alice).json()["a"]["html"]
-    assert "<h1>Title</h1>" in html and "<table>" in html and '<code class="language-py">' in html
+    assert "<h4>Title</h4>" in html and "<table>" in html and '<code class="language-py">' in html
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert 'href="javascript:' not in html  # left as plain text, never a link
 
