@@ -115,8 +115,12 @@ def _chord_block(
     assert design is not None and fit.beta is not None and fit.hessian_factor is not None
     ones, values, presence, x32, xt32 = matrices
     k = design.n_models
-    n = np.asarray(ones @ cell_draws.T, dtype=np.float32)
-    y = np.asarray(values @ cell_draws.T, dtype=np.float32)
+    # One contiguous (cells, rounds) copy: scipy would otherwise copy the transposed view
+    # in each of the two products.
+    by_cell = np.ascontiguousarray(cell_draws.T)
+    n = np.asarray(ones @ by_cell, dtype=np.float32)
+    y = np.asarray(values @ by_cell, dtype=np.float32)
+    del by_cell
     absent = np.asarray(presence @ n) == 0
     rounds = cell_draws.shape[0]
     beta = np.repeat(fit.beta[:, None], rounds, axis=1)
@@ -130,6 +134,7 @@ def _chord_block(
     active = np.arange(rounds)
     n_active, y_active, absent_active = n, y, absent
     present_active = component_present
+    previous = np.zeros(rounds)  # no ratio before the second step
     b = beta.copy()
     for _ in range(max_iter):
         eta = x32 @ b.astype(np.float32)
@@ -148,13 +153,21 @@ def _chord_block(
         strengths[absent_active] = 0.0
         step = scipy.linalg.cho_solve(fit.hessian_factor, gradient, check_finite=False)
         b += step
-        going = np.max(np.abs(step), axis=0) >= tol
+        size = np.max(np.abs(step), axis=0)
+        # The chord iteration converges linearly: with ratio q = |step_i| / |step_i-1| < 1
+        # the error left after this step is about |step_i| q / (1 - q). Stop once that
+        # estimate, or the step itself, is below tol (rather than waiting for a further
+        # step below tol, whose error would be q times smaller again).
+        ratio = np.where(size < 0.5 * previous, size / np.maximum(previous, 1e-300), 0.5)
+        going = (size >= tol) & (2.0 * size * ratio / (1.0 - ratio) >= tol)
+        previous = size
         if not going.all():
             beta[:, active] = b
             active = active[going]
             if active.size == 0:
                 break
             b = b[:, going]
+            previous = previous[going]
             n_active, y_active = n_active[:, going], y_active[:, going]
             absent_active = absent_active[:, going]
             present_active = present_active[:, going]
