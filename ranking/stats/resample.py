@@ -166,7 +166,11 @@ def multinomial_counts(
         excess = int(row.sum()) - total
         if excess > 0:
             position = rng.choice(total + excess, size=excess, replace=False)
-            np.subtract.at(row, _cells_holding(row, position), 1.0)
+            if position.size * _SEGMENT * 4 < row.size:
+                cells = _cells_holding(row, position)
+            else:
+                cells = np.searchsorted(np.cumsum(row), position, side="right")
+            np.subtract.at(row, cells, 1.0)
         elif excess < 0:
             cells = np.searchsorted(cumulative_p, rng.random(-excess), side="right")
             np.add.at(row, np.minimum(cells, row.size - 1), 1.0)
