@@ -137,9 +137,13 @@ def _chord_block(
     previous = np.zeros(rounds)  # no ratio before the second step
     b = beta.copy()
     for _ in range(max_iter):
-        eta = x32 @ b.astype(np.float32)
-        expit(eta, out=eta)
-        eta *= n_active
+        # Residuals y - n expit(eta) as y - n / (1 + exp(-eta)): numpy's vectorised float32
+        # exp makes this about twice as fast as scipy's expit followed by a product.
+        eta = x32 @ (-b).astype(np.float32)
+        with np.errstate(over="ignore"):
+            np.exp(eta, out=eta)
+        eta += 1.0
+        np.divide(n_active, eta, out=eta)
         np.subtract(y_active, eta, out=eta)
         gradient = (xt32 @ eta).astype(np.float64)
         # Within each connected component the likelihood gradient of the strengths sums to
