@@ -9,8 +9,10 @@ a block start from the full-data solution and iterate the chord (simplified Newt
 with ``H`` the Cholesky-factored full-data Hessian, shared by every round. Each iteration costs
 two sparse products over the non-empty comparison rows (no K^3 work), and since a replicate's
 Hessian differs from ``H`` by O(1/sqrt(votes)), the error contracts by that factor per
-iteration: 3 to 6 iterations reach 1e-7 natural-log units. Rounds that do not converge
-(sparse data, a model nearly lost in the replicate) fall back to a full damped Newton solve.
+iteration. A round stops once twice the estimated remaining error (from the ratio of its
+last two steps) or its last step is below ``tol``: 3 to 5 iterations. Rounds that do not
+converge (sparse data, a model nearly lost in the replicate) fall back to a full damped Newton
+solve.
 
 A model absent from a replicate (no resampled votes) has no defined strength there: its value
 is NaN and percentiles ignore it.
@@ -159,9 +161,10 @@ def _chord_block(
         b += step
         size = np.max(np.abs(step), axis=0)
         # The chord iteration converges linearly: with ratio q = |step_i| / |step_i-1| < 1
-        # the error left after this step is about |step_i| q / (1 - q). Stop once that
+        # the error left after this step is about |step_i| q / (1 - q). Stop once twice that
         # estimate, or the step itself, is below tol (rather than waiting for a further
-        # step below tol, whose error would be q times smaller again).
+        # step below tol, whose error would be q times smaller again). q is capped at 0.5,
+        # where the rule becomes the plain |step_i| < tol.
         ratio = np.where(size < 0.5 * previous, size / np.maximum(previous, 1e-300), 0.5)
         going = (size >= tol) & (2.0 * size * ratio / (1.0 - ratio) >= tol)
         previous = size
@@ -235,7 +238,8 @@ def bootstrap_intervals(
         resample: ``"multinomial"`` (N votes with replacement) or ``"poisson"`` (independent
             Poisson(count) per cell).
         level: coverage of the percentile intervals.
-        tol: convergence tolerance of each refit, natural-log units.
+        tol: convergence tolerance of each refit, natural-log units (bound on twice the
+            estimated remaining error, or on the last step).
         workers: threads (numpy releases the GIL in the heavy loops); default: CPU count.
 
     Returns:
