@@ -43,23 +43,8 @@ class RatingOut(serializers.ModelSerializer):
 
     class Meta:
         model = ModelRating
-        fields = [
-            "rank",
-            "rank_ub",
-            "model",
-            "display_name",
-            "lab",
-            "country",
-            "score",
-            "ci_low",
-            "ci_high",
-            "votes",
-            "wins",
-            "ties",
-            "losses",
-            "avg_win_rate",
-            "provisional",
-        ]
+        # The download's stable columns, less the snapshot id the enclosing object carries.
+        fields = [column for column in RATING_COLUMNS if column != "snapshot_id"]
         read_only_fields = fields
 
     def get_provisional(self, row: ModelRating) -> bool:
