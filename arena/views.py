@@ -61,9 +61,13 @@ def _voter_context(voter: str, modality: str, *, with_board: bool) -> dict:
     }
 
 
-def _next_url(modality: str, filters: dict[str, str]) -> str:
+def _with_filters(url: str, filters: dict[str, str]) -> str:
     query = urlencode({k: v for k, v in filters.items() if v})
-    return reverse("arena:battle", args=[modality]) + (f"?{query}" if query else "")
+    return url + (f"?{query}" if query else "")
+
+
+def _next_url(modality: str, filters: dict[str, str]) -> str:
+    return _with_filters(reverse("arena:battle", args=[modality]), filters)
 
 
 @require_safe
@@ -123,9 +127,7 @@ def vote(request: HttpRequest, modality: str) -> HttpResponse:
             "next_url": _next_url(modality, filters),
         }
         return render(request, "arena/refused.html", ctx, status=error.status)
-    result = reverse("arena:result", args=[modality, token])
-    query = urlencode({k: v for k, v in filters.items() if v})
-    return redirect(result + (f"?{query}" if query else ""))
+    return redirect(_with_filters(reverse("arena:result", args=[modality, token]), filters))
 
 
 @require_safe

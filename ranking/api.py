@@ -102,7 +102,7 @@ class SnapshotWithRatingsOut(SnapshotOut):
         }
 
 
-def _conditional(request: Request, etag: str, last_modified) -> HttpResponse | None:  # noqa: ANN001
+def _conditional(request: Request, etag: str) -> HttpResponse | None:
     quoted = quote_etag(etag)
     if quoted in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
         response = HttpResponse(status=304)
@@ -145,7 +145,7 @@ class LeaderboardView(APIView):
             return Response(
                 {"detail": f"No {modality} leaderboard has been computed yet."}, status=404
             )
-        unchanged = _conditional(request, snapshot.key, snapshot.finished_at)
+        unchanged = _conditional(request, snapshot.key)
         if unchanged:
             return unchanged
         response = Response(SnapshotWithRatingsOut(snapshot).data)
@@ -176,7 +176,7 @@ class SnapshotList(generics.ListAPIView):
         snapshots = self.get_queryset()
         state = snapshots.aggregate(n=Count("id"), last=Max("id"), done=Max("finished_at"))
         etag = hashlib.sha256(f"{request.get_full_path()}|{state}".encode()).hexdigest()[:32]
-        unchanged = _conditional(request, etag, state["done"])
+        unchanged = _conditional(request, etag)
         if unchanged:
             return unchanged
         response = super().get(request, *args, **kwargs)
@@ -192,7 +192,7 @@ class SnapshotDetail(generics.RetrieveAPIView):
     @extend_schema(summary="One snapshot with its ratings and download links")
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         snapshot = self.get_object()
-        unchanged = _conditional(request, snapshot.key, snapshot.finished_at)
+        unchanged = _conditional(request, snapshot.key)
         if unchanged and snapshot.status == RatingSnapshot.Status.DONE:
             return unchanged
         response = Response(self.get_serializer(snapshot).data)
@@ -204,7 +204,7 @@ class SnapshotDetail(generics.RetrieveAPIView):
 def _download(request, snapshot_id: int, name: str) -> HttpResponse:  # noqa: ANN001
     """ratings.csv, ratings.json, pairs.csv, replicates.csv, data.npz of a done snapshot."""
     snapshot = get_object_or_404(snapshots_done(), pk=snapshot_id)
-    unchanged = _conditional(request, f"{snapshot.key}-{name}", snapshot.finished_at)
+    unchanged = _conditional(request, f"{snapshot.key}-{name}")
     if unchanged:
         return unchanged
     stem = f"arena-{snapshot.modality}-{snapshot.pk}-{name.split('.')[0]}"

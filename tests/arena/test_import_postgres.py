@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.core.management import call_command
 from django.db.models import Sum
@@ -32,14 +30,11 @@ def test_the_lmsys_pair_counts_import_exactly_and_once_on_postgresql(capsys):
         "lmsys-2024-08-14",
         "--create-models",
     )
-    started = time.perf_counter()
     call_command(*args)
-    elapsed = time.perf_counter() - started
     call_command(*args)
     votes = Vote.objects.filter(source="lmsys-2024-08-14")
     assert votes.aggregate(n=Sum("count"))["n"] == 1_670_250
     assert votes.count() == 13_621
-    print(f"postgres lmsys import: {elapsed:.2f} s")
 
 
 def test_a_set_refused_while_writing_leaves_no_rows_and_no_files(monkeypatch):

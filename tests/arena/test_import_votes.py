@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -29,7 +28,6 @@ def state() -> tuple:
 
 def test_the_genai_arena_log_imports_its_anonymous_image_votes(capsys):
     path = shared_data(GENAI)
-    started = time.perf_counter()
     import_votes(
         path,
         "--format",
@@ -40,7 +38,6 @@ def test_the_genai_arena_log_imports_its_anonymous_image_votes(capsys):
         "genai",
         "--create-models",
     )
-    elapsed = time.perf_counter() - started
     out = capsys.readouterr().out
     # 2,061 battles: 1,515 anonymous (imported), 546 named (skipped, one of them a self-battle)
     assert Vote.objects.filter(source="genai").count() == 1515
@@ -51,7 +48,6 @@ def test_the_genai_arena_log_imports_its_anonymous_image_votes(capsys):
     assert votes.filter(outcome="both_bad").exists() and votes.filter(outcome="tie").exists()
     first, last = votes.order_by("created_at").values_list("created_at", flat=True)[::1514]
     assert first.date().isoformat() >= "2024-02-12" and last.date().isoformat() <= "2024-02-20"
-    print(f"genai import: {elapsed:.2f} s")
 
 
 def test_named_battles_come_too_when_asked_except_a_model_against_itself():
@@ -88,7 +84,6 @@ def test_reimporting_the_same_log_under_the_same_source_adds_nothing(capsys):
 
 def test_the_lmsys_pair_counts_import_exactly_as_counted_cells(capsys):
     path = shared_data(LMSYS)
-    started = time.perf_counter()
     import_votes(
         path,
         "--format",
@@ -101,7 +96,6 @@ def test_the_lmsys_pair_counts_import_exactly_as_counted_cells(capsys):
         "--timestamp",
         "2024-08-14T23:59:59Z",
     )
-    elapsed = time.perf_counter() - started
     votes = Vote.objects.filter(source="lmsys-2024-08-14")
     assert votes.aggregate(n=Sum("count"))["n"] == 1_670_250
     assert AIModel.objects.count() == 129
@@ -128,7 +122,6 @@ def test_the_lmsys_pair_counts_import_exactly_as_counted_cells(capsys):
         "--create-models",
     )
     assert votes.count() == cells
-    print(f"lmsys import: {elapsed:.2f} s, {cells} cells")
 
 
 def test_unknown_models_are_reported_with_their_first_row_and_nothing_is_written(tmp_path, capsys):
