@@ -1,23 +1,44 @@
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 
-from tests.services import IN_CI, reachable
+from tests.services import missing, reachable
+
+_STARTED = pytest.StashKey[float]()
+_OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "deselected")
 
 
 def _database_is_postgres() -> bool:
     return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    if _database_is_postgres():
-        db = settings.DATABASES["default"]
-        url = f"postgres://{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}"
-        if not reachable(url, 5432):
-            if IN_CI:
-                pytest.exit(f"PostgreSQL at {url} is not reachable; CI must run this pass.", 3)
-            pytest.exit(f"PostgreSQL at {url} is not reachable: PostgreSQL pass skipped.", 0)
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--summary-file",
+        metavar="PATH",
+        help="write the run's one-line outcome to PATH (`make test` prints one per pass)",
+    )
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_STARTED] = time.monotonic()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    path = session.config.getoption("summary_file")
+    if not path:
+        return
+    stats = session.config.pluginmanager.get_plugin("terminalreporter").stats
+    counts = [f"{len(stats[key])} {key}" for key in _OUTCOMES if stats.get(key)]
+    seconds = time.monotonic() - session.config.stash.get(_STARTED, time.monotonic())
+    line = f"{', '.join(counts) or 'no tests ran'} in {seconds:.0f} s (exit status {exitstatus})"
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(line + "\n")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -27,6 +48,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_pass_server() -> None:
+    """The PostgreSQL pass needs its server: every test fails in CI and skips elsewhere."""
+    if _database_is_postgres():
+        db = settings.DATABASES["default"]
+        url = f"postgres://{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}"
+        if not reachable(url, 5432):
+            missing(f"PostgreSQL at {url} (the PostgreSQL pass)")
 
 
 @pytest.fixture
