@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -50,11 +51,14 @@ def require_redis() -> str:
     return REDIS_TEST_URL
 
 
-def shared_data(relative: str):  # noqa: ANN201 - returns a Path
-    """A file of ../shared/data, or skip (fail in CI) when it is absent."""
-    from pathlib import Path
+SHARED_DATA = Path(
+    os.environ.get("ARENA_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
 
-    path = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / relative
+
+def shared_data(relative: str) -> Path:
+    """A file of ../shared/data (or of ARENA_SHARED_DATA), or skip (fail in CI) when absent."""
+    path = SHARED_DATA / relative
     if not path.exists():
         missing(f"the shared data file {path}")
     return path

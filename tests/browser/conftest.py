@@ -16,7 +16,10 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 def browser():
     if not shutil.which(CHROMIUM):
         missing(f"chromium at {CHROMIUM}")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    try:
+        from playwright import sync_api
+    except ImportError:
+        missing("Playwright (the `playwright` package of the dev lock)")
     # Playwright's sync API keeps an event loop on this thread while the browser is open;
     # the ORM calls of the tests and their fixtures are still synchronous, so Django's guard
     # against async contexts does not apply. Only for this module: nothing else inherits it.

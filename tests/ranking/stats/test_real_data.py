@@ -6,7 +6,6 @@ test skips, unless CI is set, where their absence is a failure.
 
 import csv
 import math
-import os
 from pathlib import Path
 
 import choix
@@ -16,25 +15,16 @@ import scipy.optimize
 
 from ranking.stats import elo_online, rate
 from ranking.stats.io import read_battles_json, read_pair_counts_csv
+from tests.services import shared_data
 
-ROOT = Path(__file__).resolve().parents[3]
-DATA = Path(os.environ.get("ARENA_SHARED_DATA", ROOT.parent / "shared" / "data"))
-LMSYS = DATA / "lmsys_2024_08" / "pair_counts_20240814.csv"
-GENAI = DATA / "genai_arena_2024_02" / "clean_battle_20240220.json"
+LMSYS = "lmsys_2024_08/pair_counts_20240814.csv"
+GENAI = "genai_arena_2024_02/clean_battle_20240220.json"
 ANCHOR = ("mixtral-8x7b-instruct-v0.1", 1114.0)
-
-
-def require(path: Path) -> Path:
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"real-data file {path} is missing in CI")
-        pytest.skip(f"real-data file {path} not found (set ARENA_SHARED_DATA)")
-    return path
 
 
 @pytest.fixture(scope="module")
 def lmsys():
-    return read_pair_counts_csv(require(LMSYS))
+    return read_pair_counts_csv(shared_data(LMSYS))
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +51,7 @@ def anchored(theta: np.ndarray, labels: list[str]) -> np.ndarray:
 
 
 def test_lmsys_scores_match_a_plain_scipy_lbfgs_logistic_fit(lmsys, lmsys_ratings):
-    labels, pairs, wins_i, n = independent_half_wins(LMSYS)
+    labels, pairs, wins_i, n = independent_half_wins(shared_data(LMSYS))
     k = len(labels)
     prior = lmsys_ratings.prior
 
@@ -87,7 +77,7 @@ def test_lmsys_scores_match_a_plain_scipy_lbfgs_logistic_fit(lmsys, lmsys_rating
 
 
 def test_lmsys_scores_match_choix_within_a_hundredth_of_a_point(lmsys, lmsys_ratings):
-    labels, pairs, wins_i, n = independent_half_wins(LMSYS)
+    labels, pairs, wins_i, n = independent_half_wins(shared_data(LMSYS))
     k = len(labels)
     wins = np.zeros((k, k))
     np.add.at(wins, (pairs[:, 0], pairs[:, 1]), wins_i)
@@ -113,7 +103,7 @@ def test_lmsys_board_reads_as_chatbot_arena_did_in_august_2024(lmsys, lmsys_rati
 
 
 def test_genai_arena_image_votes_fit_and_agree_with_choix_within_each_task():
-    votes = read_battles_json(require(GENAI))
+    votes = read_battles_json(shared_data(GENAI))
     ratings = rate(votes.counts, rounds=200, seed=0)
     assert votes.counts.n_votes + votes.skipped_self == 2061
     # Generation and editing models never meet: two components, reported as a warning.
@@ -136,7 +126,7 @@ def test_genai_arena_image_votes_fit_and_agree_with_choix_within_each_task():
 
 
 def test_online_elo_on_genai_arena_broadly_agrees_with_bradley_terry():
-    votes = read_battles_json(require(GENAI))
+    votes = read_battles_json(shared_data(GENAI))
     ratings = rate(votes.counts, interval="analytic")
     online = elo_online(votes.model_a, votes.model_b, votes.outcome, n_models=len(votes.labels))
     assert np.corrcoef(online.scores, ratings.score)[0, 1] > 0.5
