@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from arena.demo_media import demo_png, demo_video
 from arena.models import AIModel, Modality, Output, Prompt, PromptSet, Vote
 from arena.parsing import parse_catalogue_csv
 from arena.services import catalogue_upsert
@@ -250,82 +251,26 @@ def demo_seed(
     )
 
 
-# --- Demo media: drawn and encoded here, so no binary file ships with the code -----------
-
-
-def demo_png(seed: str, *, size: tuple[int, int] = (256, 256), fmt: str = "PNG") -> bytes:
-    """A small abstract picture whose shapes and colours follow from ``seed``."""
-    import io
-
-    from PIL import Image, ImageDraw
-
-    rng = random.Random(seed)
-    image = Image.new("RGB", size, tuple(rng.randrange(256) for _ in range(3)))
-    draw = ImageDraw.Draw(image)
-    for _ in range(6):
-        x0, y0 = rng.randrange(size[0]), rng.randrange(size[1])
-        x1 = x0 + rng.randrange(4, max(5, size[0] // 2))
-        y1 = y0 + rng.randrange(4, max(5, size[1] // 2))
-        colour = tuple(rng.randrange(256) for _ in range(3))
-        if rng.random() < 0.5:
-            draw.ellipse((x0, y0, x1, y1), fill=colour)
-        else:
-            draw.rectangle((x0, y0, x1, y1), fill=colour)
-    buffer = io.BytesIO()
-    image.save(buffer, format=fmt)
-    return buffer.getvalue()
-
-
-def demo_video(
-    seed: str,
-    *,
-    fmt: str = "mp4",
-    frames: int = 24,
-    fps: int = 12,
-    size: tuple[int, int] = (96, 64),
-) -> bytes:
-    """A short clip (H.264 in MP4, or VP8 in WebM) of a square crossing the frame, encoded
-    with the FFmpeg that PyAV ships (no system FFmpeg needed)."""
-    import io
-
-    import av
-    import numpy as np
-
-    rng = random.Random(seed)
-    background = np.array([rng.randrange(256) for _ in range(3)], dtype=np.uint8)
-    colour = np.array([rng.randrange(256) for _ in range(3)], dtype=np.uint8)
-    width, height = size
-    buffer = io.BytesIO()
-    # bitexact: no random segment ids or dates, so the same seed gives the same bytes and
-    # re-seeding the demo is idempotent (content-hash storage).
-    with av.open(buffer, mode="w", format=fmt, options={"fflags": "+bitexact"}) as container:
-        stream = container.add_stream("libx264" if fmt == "mp4" else "libvpx", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        for number in range(frames):
-            pixels = np.empty((height, width, 3), dtype=np.uint8)
-            pixels[:] = background
-            left = (number * (width - 16)) // max(frames - 1, 1)
-            top = (height - 16) // 2
-            pixels[top : top + 16, left : left + 16] = colour
-            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return buffer.getvalue()
-
-
 def _media_manifest(
     set_name: str, modality: str, prompts: tuple[tuple[str, str, str], ...], keys: list[str]
 ) -> tuple[bytes, dict[str, bytes]]:
+    """The rows of the set that the database does not hold yet, with their media: loading
+    the demo again adds what is missing and never re-encodes what is there."""
+    present = set(
+        Output.objects.filter(prompt__prompt_set__name=set_name).values_list(
+            "prompt__external_id", "model__key"
+        )
+    )
     rows, files = [], {}
     for prompt_id, category, text in prompts:
-        for number, key in enumerate(keys):
+        for key in keys:
+            if (prompt_id, key) in present:
+                continue
             if modality == Modality.IMAGE:
                 path, data = f"{prompt_id}/{key}.png", demo_png(f"{prompt_id}/{key}")
-            else:  # alternate containers so both MP4 and WebM are alive
-                fmt = "mp4" if number % 2 == 0 else "webm"
-                path, data = f"{prompt_id}/{key}.{fmt}", demo_video(f"{prompt_id}/{key}", fmt=fmt)
+            else:  # one container for every model: the format never hints at the model
+                path = f"{prompt_id}/{key}.webm"
+                data = demo_video(f"{prompt_id}/{key}", fmt="webm")
             files[path] = data
             rows.append(
                 {
@@ -358,6 +303,10 @@ def _media_sets_seed() -> tuple[int, int]:
         (DEMO_VIDEO_SET_NAME, Modality.VIDEO, DEMO_VIDEO_PROMPTS, DEMO_VIDEO_STRENGTHS),
     ):
         manifest, files = _media_manifest(set_name, modality, items, sorted(strengths))
+        prompts += len(items)
+        outputs += len(items) * len(strengths)
+        if not files:
+            continue
         report = prompt_set_ingest(
             manifest=manifest,
             manifest_name="demo.jsonl",
@@ -368,8 +317,6 @@ def _media_sets_seed() -> tuple[int, int]:
         )
         if not report.ok:
             raise ValueError(f"the demo {modality} set is invalid: {report.errors[0]}")
-        prompts += len(items)
-        outputs += len(items) * len(strengths)
     return prompts, outputs
 
 

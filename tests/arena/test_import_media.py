@@ -9,7 +9,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from arena.demo import demo_png, demo_video
+from arena.demo_media import demo_png, demo_video
 from arena.models import Output, Prompt
 from tests.arena.import_helpers import (
     jsonl,

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
-from arena.demo import demo_png
+from arena.demo_media import demo_png
 from arena.imports import prompt_set_ingest
 from arena.media import MemorySource
 from arena.models import Output, Vote

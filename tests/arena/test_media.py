@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from arena.demo import demo_png, demo_video
+from arena.demo_media import demo_png, demo_video
 from arena.media import MediaError, MediaLimits, ZipSource, inspect_media, sniff, storage_name
 from tests.arena.import_helpers import zip_bytes
 

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from arena.demo import demo_png
+from arena.demo_media import demo_png
 from arena.imports import upload_fail
 from arena.models import Output, PromptSet, Upload
 from tests.arena.import_helpers import jsonl, media_files, media_rows, snapshot, zip_bytes
