@@ -13,11 +13,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN groupadd --system arena && useradd --system --gid arena --home-dir /app arena
 
+# Exactly the locked versions (hashes checked), then the project itself without resolving.
+COPY requirements/runtime.txt ./requirements/runtime.txt
+RUN pip install --require-hashes --no-deps -r requirements/runtime.txt
 COPY pyproject.toml README.md ./
 COPY arena ./arena
 COPY ranking ./ranking
 COPY config ./config
-RUN pip install .
+RUN pip install --no-deps --no-build-isolation .
 
 COPY . .
 # collectstatic needs settings but no services; the key below exists only for this step.

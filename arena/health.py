@@ -77,3 +77,10 @@ def health_report() -> dict[str, Any]:
         "checks": {"database": asdict(database), "broker": asdict(broker)},
         "workers": workers,
     }
+
+
+def probe_host(allowed_hosts: list[str]) -> str:
+    """A host name that ALLOWED_HOSTS accepts, for a probe from inside the deployment:
+    the first entry, with a subdomain wildcard ``.example.org`` taken as ``example.org``."""
+    first = allowed_hosts[0] if allowed_hosts else "*"
+    return "localhost" if first == "*" else first.removeprefix(".")

@@ -82,3 +82,26 @@ def test_it_answers_503_when_the_database_is_unreachable(tmp_path):
     assert status == "503", result.stderr
     assert '"database": {"ok": false' in body and '"broker": {"ok": true' in body
     assert '"workers": []' in body
+
+
+@pytest.mark.parametrize(
+    ("allowed", "host"),
+    [
+        (["arena.example.org", "www.example.org"], "arena.example.org"),
+        ([".example.org"], "example.org"),  # a subdomain wildcard also accepts the domain
+        (["*"], "localhost"),
+    ],
+)
+def test_the_container_probe_asks_as_an_allowed_host(allowed, host):
+    from arena.health import probe_host
+
+    assert probe_host(allowed) == host
+
+
+def test_the_health_check_command_fails_in_one_line_when_nothing_answers():
+    from django.core.management import CommandError, call_command
+
+    from tests.stack.conftest import free_port
+
+    with pytest.raises(CommandError, match=r"^http://127\.0\.0\.1:\d+/healthz did not answer"):
+        call_command("healthcheck", url=f"http://127.0.0.1:{free_port()}/healthz")

@@ -93,8 +93,8 @@ def wait_for(
     raise AssertionError(f"timed out waiting for {what} (last error: {last_error})\n{tails}")
 
 
-def healthz(base_url: str) -> dict | None:
-    status, _, body = get(f"{base_url}/healthz")
+def healthz(base_url: str, headers: dict[str, str] | None = None) -> dict | None:
+    status, _, body = get(f"{base_url}/healthz", headers)
     return json.loads(body) | {"http_status": status}
 
 
