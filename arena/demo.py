@@ -13,7 +13,7 @@ import hashlib
 import json
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.db import transaction
@@ -23,6 +23,7 @@ from arena.models import AIModel, Modality, Output, Prompt, PromptSet, Vote
 from arena.parsing import parse_catalogue_csv
 from arena.services import catalogue_upsert
 from arena.style import style_features
+from pairwise.months import month_end, month_of, month_range, month_start
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CATALOGUE_PATH = DATA_DIR / "catalogue.csv"
@@ -129,14 +130,6 @@ def _stable_index(*parts: str, modulo: int) -> int:
     return int.from_bytes(digest[:4], "big") % modulo
 
 
-def _months(start: date, end: date) -> list[date]:
-    months, current = [], start.replace(day=1)
-    while current <= end:
-        months.append(current)
-        current = (current + timedelta(days=32)).replace(day=1)
-    return months
-
-
 def _simulate_votes(
     models: dict[str, AIModel],
     *,
@@ -152,15 +145,14 @@ def _simulate_votes(
     rng = random.Random(seed)
     prompts = list(Prompt.objects.filter(prompt_set__name=set_name))
     votes: list[Vote] = []
-    for month in _months(start, DEMO_END):
-        next_month = (month + timedelta(days=32)).replace(day=1)
-        released = [m for m in models.values() if m.release_date and m.release_date < next_month]
+    for month in month_range(month_of(start), month_of(DEMO_END)):
+        first, end = month_start(month), month_end(month)
+        released = [m for m in models.values() if m.release_date and m.release_date < end.date()]
         if len(released) < 2:
             continue
         # Newer models get more battles, as a live arena weights up new entrants.
-        weights = [3.0 if (next_month - m.release_date).days < 62 else 1.0 for m in released]
-        span = (next_month - month).total_seconds()
-        start = datetime(month.year, month.month, 1, tzinfo=UTC)
+        weights = [3.0 if (end.date() - m.release_date).days < 62 else 1.0 for m in released]
+        span = (end - first).total_seconds()
         for number in range(votes_per_month):
             model_a, model_b = rng.choices(released, weights=weights, k=2)
             while model_b.pk == model_a.pk:
@@ -174,11 +166,11 @@ def _simulate_votes(
             else:
                 outcome = Vote.Outcome.A if rng.random() < p_a else Vote.Outcome.B
             prompt = rng.choice(prompts)
-            when = start + timedelta(seconds=rng.random() * span)
+            when = first + timedelta(seconds=rng.random() * span)
             votes.append(
                 Vote(
                     source=Vote.SOURCE_DEMO,
-                    external_id=f"{id_prefix}{month:%Y-%m}-{number}",
+                    external_id=f"{id_prefix}{month}-{number}",
                     outcome=outcome,
                     voter_key=f"demo-voter-{rng.randrange(500)}",
                     created_at=when,

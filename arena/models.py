@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from arena.countries import COUNTRIES, country_flag, country_name
+from pairwise.outcomes import OUTCOME_CHOICES
 
 
 class Modality(models.TextChoices):
@@ -246,11 +247,11 @@ class Vote(models.Model):
     Excluded votes are kept, with their reason, and left out of fits.
     """
 
-    class Outcome(models.TextChoices):
-        A = "a", "A is better"
-        B = "b", "B is better"
-        TIE = "tie", "Tie"
-        BOTH_BAD = "both_bad", "Both are bad"
+    # The stored names and the voter's labels are pairwise's: A, B, TIE, BOTH_BAD.
+    Outcome = models.TextChoices(
+        "Outcome",
+        [(name.upper(), (name, label)) for name, label in OUTCOME_CHOICES],
+    )
 
     class ExclusionReason(models.TextChoices):
         NONE = "", "Not excluded"

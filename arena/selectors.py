@@ -10,6 +10,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from arena.cache import cache_get_or_none, cache_set_quietly
 from arena.models import Battle, Modality, Output, Vote
 from arena.sampling import PairCounts
+from pairwise.matrices import pair_matrices
+from pairwise.outcomes import Outcome, credit_a
 
 
 @dataclass(frozen=True)
@@ -105,23 +107,15 @@ def sampling_counts(*, modality: str, model_ids: list[int]) -> PairCounts:
         cache_set_quietly(key, rows, timeout=60)
     index = {model_id: position for position, model_id in enumerate(model_ids)}
     size = len(model_ids)
+    side_a = np.array([index.get(row[0], -1) for row in rows], dtype=np.int64)
+    side_b = np.array([index.get(row[1], -1) for row in rows], dtype=np.int64)
+    outcome = np.array([Outcome.from_name(row[2]) for row in rows], dtype=np.int64)
+    count = np.array([row[3] for row in rows], dtype=np.float64)
     votes = np.zeros(size)
-    games = np.zeros((size, size))
-    wins = np.zeros((size, size))
-    credit = {Vote.Outcome.A: 1.0, Vote.Outcome.B: 0.0}
-    for model_a, model_b, outcome, n in rows:
-        i, j = index.get(model_a), index.get(model_b)
-        if i is not None:
-            votes[i] += n
-        if j is not None:
-            votes[j] += n
-        if i is None or j is None:
-            continue
-        share_a = credit.get(outcome, 0.5)
-        games[i, j] += n
-        games[j, i] += n
-        wins[i, j] += n * share_a
-        wins[j, i] += n * (1.0 - share_a)
+    for side in (side_a, side_b):  # votes against models outside the candidates count too
+        np.add.at(votes, side[side >= 0], count[side >= 0])
+    among = (side_a >= 0) & (side_b >= 0)
+    games, wins = pair_matrices(size, side_a[among], side_b[among], outcome[among], count[among])
     return PairCounts(votes=votes, games=games, wins=wins)
 
 
@@ -150,9 +144,8 @@ def personal_leaderboard(*, voter_key: str, modality: str) -> list[PersonalRow]:
         "outcome",
     )
     tally: dict[tuple[str, str], list[float]] = {}
-    credit = {Vote.Outcome.A: 1.0, Vote.Outcome.B: 0.0}
     for name_a, lab_a, name_b, lab_b, outcome in rows:
-        share_a = credit.get(outcome, 0.5)
+        share_a = credit_a(outcome)
         for key, share in (((name_a, lab_a), share_a), ((name_b, lab_b), 1.0 - share_a)):
             entry = tally.setdefault(key, [0, 0.0])
             entry[0] += 1

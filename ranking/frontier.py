@@ -8,7 +8,7 @@ of queries, plus one file read per snapshot for its bootstrap replicates).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 from django.db.models import Max, Min, QuerySet
@@ -16,11 +16,12 @@ from django.utils import timezone
 
 from arena.countries import country_name
 from arena.models import Vote
+from pairwise.months import month_closed_by, month_ends, month_range
 from ranking.models import ModelRating, RatingSnapshot
 from ranking.selectors import leaderboard_latest, snapshots_done
-from ranking.services import VOTE_FILTER, month_ends, snapshot_data
+from ranking.services import VOTE_FILTER, snapshot_data
 from ranking.stats import Frontier, MonthRatings, frontier_summary, monthly_frontier
-from ranking.stats.frontier import month_range, running_frontier
+from ranking.stats.frontier import running_frontier
 
 MODES = ("asof", "current")
 SENTENCE_NAMES = {"US": "the US", "GB": "the UK", "AE": "the UAE", "NL": "the Netherlands"}
@@ -139,11 +140,6 @@ def frontier_monthly(
     return _asof(scope, a=a, b=b, now=now or timezone.now())
 
 
-def _month_of(cutoff: datetime) -> str:
-    """The month a cutoff closes: a month-end cutoff is the first instant of the next month."""
-    return f"{cutoff - timedelta(microseconds=1):%Y-%m}"
-
-
 def _scale(snapshot: RatingSnapshot) -> str:
     anchor = snapshot.params.get("anchor")
     anchored = anchor and not any(w.startswith("anchor ") for w in snapshot.warnings)
@@ -185,7 +181,7 @@ def _ratings(snapshot_ids: list[int]) -> list[tuple]:
 def _asof(scope: dict, *, a: str, b: str, now: datetime) -> FrontierReport:
     snapshots: dict[str, RatingSnapshot] = {}
     for snapshot in snapshots_done(**scope, kind=RatingSnapshot.Kind.MONTH_END):
-        snapshots.setdefault(_month_of(snapshot.cutoff), snapshot)  # newest first: keep it
+        snapshots.setdefault(month_closed_by(snapshot.cutoff), snapshot)  # newest first: keep it
     months = sorted(snapshots)
     by_snapshot: dict[int, list[tuple]] = {}
     for rating in _ratings([s.pk for s in snapshots.values()]):
@@ -194,7 +190,7 @@ def _asof(scope: dict, *, a: str, b: str, now: datetime) -> FrontierReport:
         first=Min("created_at"), last=Max("created_at")
     )
     expected = (
-        [_month_of(end) for end in month_ends(span["first"], span["last"], now=now)]
+        [month_closed_by(end) for end in month_ends(span["first"], span["last"], now=now)]
         if span["first"]
         else []
     )
@@ -302,7 +298,7 @@ def _current(scope: dict, *, a: str, b: str) -> FrontierReport:
         .filter(id__lte=snapshot.max_vote_id)
         .aggregate(at=Max("created_at"))["at"]
     )
-    last = f"{last_vote:%Y-%m}" if last_vote else _month_of(snapshot.cutoff)
+    last = f"{last_vote:%Y-%m}" if last_vote else month_closed_by(snapshot.cutoff)
     months = month_range(min(entry), max(max(entry), last))
     notes = []
     replicates = _replicates(snapshot, notes)

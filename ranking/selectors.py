@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from django.db.models import QuerySet
 
+from pairwise.matrices import observed_win_rates, pair_matrices, predicted_win_rates
 from ranking.models import ModelRating, RatingSnapshot
 
 
@@ -67,21 +68,10 @@ def leaderboard_charts(snapshot: RatingSnapshot, board: list[ModelRating], *, to
     shown = board[:top]
     columns = [row.column for row in shown]
     labels = [row.model.key for row in shown]
-    data = snapshot_data(snapshot)
-    size = snapshot.n_models
-    wins = np.zeros((size, size))
-    games = np.zeros((size, size))
-    for a, b, outcome, count in data["cells"].tolist():
-        share = {0: 1.0, 1: 0.0}.get(outcome, 0.5)
-        wins[a, b] += count * share
-        wins[b, a] += count * (1 - share)
-        games[a, b] += count
-        games[b, a] += count
-    sub_wins, sub_games = wins[np.ix_(columns, columns)], games[np.ix_(columns, columns)]
-    scores = np.array([row.score for row in shown])
-    predicted = 1.0 / (1.0 + 10 ** ((scores[None, :] - scores[:, None]) / 400.0))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        observed = np.where(sub_games > 0, sub_wins / np.where(sub_games > 0, sub_games, 1), np.nan)
+    games, wins = pair_matrices(snapshot.n_models, *snapshot_data(snapshot)["cells"].T)
+    sub_games = games[np.ix_(columns, columns)]
+    observed = observed_win_rates(sub_games, wins[np.ix_(columns, columns)])
+    predicted = predicted_win_rates(np.array([row.score for row in shown]))
 
     def cells(matrix: np.ndarray, digits: int) -> list[list]:
         return [

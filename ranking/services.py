@@ -8,7 +8,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
@@ -19,17 +19,13 @@ from django.db.models import F, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from arena.models import AIModel, Modality, Vote
+from pairwise.months import month_ends
+from pairwise.outcomes import Outcome
 from ranking.models import ModelRating, RatingSnapshot
-from ranking.stats import ENGINE_VERSION, Outcome, PairCounts, rate
+from ranking.stats import ENGINE_VERSION, PairCounts, rate
 
 logger = logging.getLogger(__name__)
 
-OUTCOME_CODES = {
-    Vote.Outcome.A: Outcome.A_WINS,
-    Vote.Outcome.B: Outcome.B_WINS,
-    Vote.Outcome.TIE: Outcome.TIE,
-    Vote.Outcome.BOTH_BAD: Outcome.BOTH_BAD,
-}
 VOTE_FILTER = {"excluded": False}
 
 
@@ -189,7 +185,7 @@ def aggregate_counts(snapshot: RatingSnapshot) -> tuple[list[int], np.ndarray, d
     model_ids = sorted({row[0] for row in rows} | {row[1] for row in rows})
     index = {model_id: i for i, model_id in enumerate(model_ids)}
     cells = np.array(
-        [(index[a], index[b], int(OUTCOME_CODES[outcome]), n) for a, b, outcome, n in rows],
+        [(index[a], index[b], int(Outcome.from_name(outcome)), n) for a, b, outcome, n in rows],
         dtype=np.int64,
     ).reshape(-1, 4)
     return model_ids, cells, excluded
@@ -351,20 +347,6 @@ def snapshot_refresh_due(*, now: datetime | None = None) -> list[RatingSnapshot]
             spec = SnapshotSpec(modality=modality, category=category, language=language, cutoff=now)
             scheduled.append(snapshot_schedule(spec=spec))
     return scheduled
-
-
-def month_ends(first: datetime, last: datetime, *, now: datetime) -> list[datetime]:
-    """The end (first instant of the next month, UTC) of every month from ``first``'s to
-    ``last``'s, leaving out a month that has not ended by ``now``."""
-    ends = []
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        end = datetime(year, month, 1, tzinfo=UTC)
-        if end > now:
-            break
-        ends.append(end)
-    return ends
 
 
 def snapshot_backfill_monthly(

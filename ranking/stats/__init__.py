@@ -4,6 +4,7 @@ Bradley-Terry on the Elo scale with bootstrap intervals, as on Chatbot Arena; se
 ``docs/ratings.md`` for the methods and ``docs/performance.md`` for the measurements.
 """
 
+from pairwise.outcomes import Outcome
 from ranking.stats.bootstrap import (
     BootstrapResult,
     analytic_covariance,
@@ -32,7 +33,7 @@ from ranking.stats.ranks import (
 )
 from ranking.stats.ratings import Ratings, rate
 from ranking.stats.style import STYLE_FEATURES, style_difference
-from ranking.stats.types import ENGINE_VERSION, Outcome, PairCounts, StyleCounts
+from ranking.stats.types import ENGINE_VERSION, PairCounts, StyleCounts
 
 __all__ = [
     "ENGINE_VERSION",

@@ -35,7 +35,8 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.special import expit
 
-from ranking.stats.types import Outcome, PairCounts, StyleCounts
+from pairwise.outcomes import Outcome
+from ranking.stats.types import PairCounts, StyleCounts
 
 Ties = Literal["half", "drop", "davidson"]
 TIES: tuple[str, ...] = ("half", "drop", "davidson")

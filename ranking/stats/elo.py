@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ranking.stats.types import Outcome
+from pairwise.outcomes import CREDIT_A
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,8 +39,8 @@ def elo_online(
     """Sequential Elo updates over votes in time order; model_a, model_b, outcome: (n,)."""
     model_a = np.asarray(model_a, dtype=np.int64)
     model_b = np.asarray(model_b, dtype=np.int64)
-    outcome = np.asarray(outcome)
-    credit = np.where(outcome == Outcome.A_WINS, 1.0, np.where(outcome == Outcome.B_WINS, 0.0, 0.5))
+    outcome = np.asarray(outcome, dtype=np.int64)
+    credit = CREDIT_A[outcome]
     rating = [float(initial)] * n_models
     for a, b, s in zip(model_a.tolist(), model_b.tolist(), credit.tolist(), strict=True):
         expected = 1.0 / (1.0 + base ** ((rating[b] - rating[a]) / scale))

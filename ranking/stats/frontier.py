@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+from pairwise.months import month_ordinal
+
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
@@ -81,23 +82,6 @@ class HistoryError(ValueError):
     def __init__(self, errors: list[str]) -> None:
         super().__init__("\n".join(errors))
         self.errors = errors
-
-
-def month_ordinal(month: str) -> int:
-    """'YYYY-MM' -> months since year 0, so consecutive months differ by one."""
-    found = _MONTH.match(month)
-    if not found:
-        raise ValueError(f"{month!r} is not a month written YYYY-MM")
-    return int(found.group(1)) * 12 + int(found.group(2)) - 1
-
-
-def month_label(ordinal: int) -> str:
-    return f"{ordinal // 12:04d}-{ordinal % 12 + 1:02d}"
-
-
-def month_range(first: str, last: str) -> list[str]:
-    """Every month from ``first`` to ``last`` inclusive."""
-    return [month_label(o) for o in range(month_ordinal(first), month_ordinal(last) + 1)]
 
 
 def monthly_frontier(
@@ -362,7 +346,9 @@ def _history_row(row: dict, with_ci: bool) -> tuple | str:
         return "wrong number of fields"
     month, model = row["month"].strip(), row["model"].strip()
     country = row["country"].strip().upper()
-    if not _MONTH.match(month):
+    try:
+        month_ordinal(month)
+    except ValueError:
         return f"month {month!r} is not YYYY-MM"
     if not model:
         return "model is blank"

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ranking.stats.types import Outcome, PairCounts
+from pairwise.outcomes import Outcome
+from ranking.stats.types import PairCounts
 
 WINNER_VALUES: dict[str, Outcome] = {
     "model_a": Outcome.A_WINS,

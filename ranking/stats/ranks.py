@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ranking.stats.types import Outcome, PairCounts
+from pairwise.matrices import observed_win_rates as observed_from_matrices
+from pairwise.matrices import pair_matrices, predicted_win_rates
+from ranking.stats.types import PairCounts
 
 
 def rank_by_score(score: np.ndarray) -> np.ndarray:
@@ -33,37 +35,12 @@ def rank_by_intervals(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     return rank
 
 
-def pair_matrices(counts: PairCounts) -> tuple[np.ndarray, np.ndarray]:
-    """(K, K) votes between i and j (symmetric) and (K, K) wins of i over j, ties counting half."""
-    k = counts.n_models
-    a, b, outcome, count = counts.model_a, counts.model_b, counts.outcome, counts.count
-    games = np.zeros((k, k))
-    np.add.at(games, (a, b), count)
-    games += games.T
-    credit_a = np.where(
-        outcome == Outcome.A_WINS, 1.0, np.where(outcome == Outcome.B_WINS, 0.0, 0.5)
-    )
-    wins = np.zeros((k, k))
-    np.add.at(wins, (a, b), credit_a * count)
-    np.add.at(wins, (b, a), (1.0 - credit_a) * count)
-    return games, wins
-
-
 def observed_win_rates(counts: PairCounts) -> np.ndarray:
     """(K, K) observed share of i's votes against j that i won (ties half); NaN if never met."""
-    games, wins = pair_matrices(counts)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(games > 0, wins / games, np.nan)
-
-
-def predicted_win_rates(
-    score: np.ndarray, *, scale: float = 400.0, base: float = 10.0
-) -> np.ndarray:
-    """(K, K) Bradley-Terry P(i beats j) from Elo-scale scores (K,); the diagonal is NaN."""
-    score = np.asarray(score, dtype=np.float64)
-    p = 1.0 / (1.0 + base ** ((score[None, :] - score[:, None]) / scale))
-    np.fill_diagonal(p, np.nan)
-    return p
+    games, wins = pair_matrices(
+        counts.n_models, counts.model_a, counts.model_b, counts.outcome, counts.count
+    )
+    return observed_from_matrices(games, wins)
 
 
 def average_win_rate(score: np.ndarray, *, scale: float = 400.0, base: float = 10.0) -> np.ndarray:

@@ -7,24 +7,12 @@ contiguous indices ``0 .. n_models - 1`` and maps the results back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
 
 import numpy as np
 
+from pairwise.outcomes import FLIPPED, Outcome
+
 ENGINE_VERSION = "ranking.stats/1.0"
-
-
-class Outcome(IntEnum):
-    """Outcome of one vote, seen from the (model A, model B) order in which it was shown."""
-
-    A_WINS = 0
-    B_WINS = 1
-    TIE = 2
-    BOTH_BAD = 3
-
-
-#: Outcome seen from the other side: swapping A and B turns an A win into a B win.
-FLIPPED_OUTCOME = np.array([1, 0, 2, 3], dtype=np.int8)
 
 
 def _as_index_array(values: object, name: str, n_models: int) -> np.ndarray:
@@ -136,7 +124,7 @@ class PairCounts:
     def swapped(self) -> PairCounts:
         """The same votes with A and B exchanged and the outcomes flipped accordingly."""
         return PairCounts(
-            self.n_models, self.model_b, self.model_a, FLIPPED_OUTCOME[self.outcome], self.count
+            self.n_models, self.model_b, self.model_a, FLIPPED[self.outcome], self.count
         )
 
     def per_model_totals(self) -> dict[str, np.ndarray]:

@@ -10,7 +10,6 @@ from arena.models import Vote
 from ranking.models import ModelRating, RatingSnapshot
 from ranking.services import (
     SnapshotSpec,
-    month_ends,
     snapshot_compute,
     snapshot_refresh_due,
     snapshot_request,
@@ -138,15 +137,6 @@ def test_a_failed_fit_is_marked_failed_and_retried_by_the_next_request(
     committed(snapshot_schedule, spec=spec)
     snapshot.refresh_from_db()
     assert snapshot.status == "done" and snapshot.attempts == 2
-
-
-def test_month_ends_cover_every_month_with_votes_that_has_ended():
-    ends = month_ends(
-        datetime(2023, 11, 5, tzinfo=UTC),
-        datetime(2024, 2, 3, tzinfo=UTC),
-        now=datetime(2024, 2, 20, tzinfo=UTC),
-    )
-    assert [e.date().isoformat() for e in ends] == ["2023-12-01", "2024-01-01", "2024-02-01"]
 
 
 def test_backfill_makes_one_month_end_snapshot_per_month_and_is_idempotent(

@@ -1,0 +1,9 @@
+"""The pairwise vocabulary both apps speak, with no Django and no database.
+
+- :mod:`pairwise.outcomes`: the four outcomes of a vote, their codes, names and labels, the
+  credit each gives side A, and what swapping the sides does to them.
+- :mod:`pairwise.months`: calendar months as ``YYYY-MM`` labels, ordinals and instants.
+
+``arena`` (votes) and ``ranking`` (ratings, including the engine ``ranking.stats``) import
+this package; it imports neither (``tests/test_architecture.py``).
+"""
