@@ -1,10 +1,12 @@
-"""How outputs are shown: sanitised Markdown for text, opaque URLs for media.
+"""How outputs are shown: sanitised Markdown for text, opaque URLs for media; and the
+modality tabs every page draws with ``templates/arena/_modality_tabs.html``.
 
 Nothing returned here may identify a model: no ids, keys, original file names.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models.fields.files import FieldFile
@@ -60,3 +62,11 @@ def prompt_payload(prompt: Prompt) -> dict[str, Any]:
         "language": prompt.language,
         "input_media_url": media_url(prompt.input_media),
     }
+
+
+def modality_tabs(current: str | None, url: Callable[[str], str]) -> list[dict[str, Any]]:
+    """One tab per modality for ``_modality_tabs.html``; ``url`` maps a modality to its page."""
+    return [
+        {"label": modality.label, "url": url(modality.value), "current": modality == current}
+        for modality in Modality
+    ]
