@@ -278,3 +278,16 @@ def test_the_choices_and_their_labels_are_the_vote_outcomes(client, text_arena):
         "t arrowup",
         "x arrowdown",
     ]
+
+
+def test_an_answers_top_heading_sits_just_under_the_model_heading(client, text_arena):
+    """Whatever level an answer starts its headings at, the page outline goes h3 -> h4."""
+    from arena.models import Output
+
+    for output in Output.objects.filter(modality="text"):
+        output.text = f"### Answer {output.pk}\n\nGreen.\n\n#### Roots"
+        output.save(update_fields=["text"])
+    html = client.get("/arena/text/").content.decode()
+    assert len(re.findall(r"<h4>Answer \d+</h4>", html)) == 2
+    assert html.count("<h5>Roots</h5>") == 2
+    assert "<h6>" not in html
