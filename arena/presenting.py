@@ -1,10 +1,12 @@
-"""How outputs are shown: sanitised Markdown for text, opaque URLs for media.
+"""How outputs are shown: sanitised Markdown for text, opaque URLs for media; and the
+modality tabs every page draws with ``templates/arena/_modality_tabs.html``.
 
 Nothing returned here may identify a model: no ids, keys, original file names.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models.fields.files import FieldFile
@@ -16,15 +18,19 @@ from arena.models import Modality, Output, Prompt
 # javascript:, vbscript: and data: links (except images) by default.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _markdown.enable(["table", "strikethrough"])
-# An answer sits under the page's h3 "Model A": its own headings start at h4, so a "# Title"
-# in an output cannot break the page's outline (screen readers navigate by it).
-HEADING_OFFSET = 3
+# An answer sits under the page's h3 "Model A": its own top heading becomes h4, whether it
+# was written "# Title" or "### Title", so an output cannot break the page's outline
+# (screen readers navigate by it, and a jump from h3 to h6 fails axe's heading-order rule).
+TOP_HEADING = 4
 
 
 def _demote_headings(state) -> None:  # noqa: ANN001 - a markdown-it core state
-    for token in state.tokens:
-        if token.type in {"heading_open", "heading_close"}:
-            token.tag = f"h{min(6, int(token.tag[1]) + HEADING_OFFSET)}"
+    headings = [t for t in state.tokens if t.type in {"heading_open", "heading_close"}]
+    if not headings:
+        return
+    offset = TOP_HEADING - min(int(t.tag[1]) for t in headings)
+    for token in headings:
+        token.tag = f"h{min(6, int(token.tag[1]) + offset)}"
 
 
 _markdown.core.ruler.push("demote_headings", _demote_headings)
@@ -60,3 +66,11 @@ def prompt_payload(prompt: Prompt) -> dict[str, Any]:
         "language": prompt.language,
         "input_media_url": media_url(prompt.input_media),
     }
+
+
+def modality_tabs(current: str | None, url: Callable[[str], str]) -> list[dict[str, Any]]:
+    """One tab per modality for ``_modality_tabs.html``; ``url`` maps a modality to its page."""
+    return [
+        {"label": modality.label, "url": url(modality.value), "current": modality == current}
+        for modality in Modality
+    ]

@@ -12,8 +12,8 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
 from arena.health import health_report
-from arena.models import Modality, Vote
-from arena.presenting import output_payload, prompt_payload
+from arena.models import Battle, Modality, Vote
+from arena.presenting import modality_tabs, output_payload, prompt_payload
 from arena.selectors import (
     arena_overview,
     battle_filter_options,
@@ -55,6 +55,7 @@ def _voter_context(voter: str, modality: str, *, with_board: bool) -> dict:
     if with_board and votes >= settings.ARENA_PERSONAL_BOARD_MIN_VOTES:
         board = personal_leaderboard(voter_key=voter, modality=modality)
     return {
+        "modality": modality,
         "votes_cast": votes,
         "personal_board": board,
         "board_min_votes": settings.ARENA_PERSONAL_BOARD_MIN_VOTES,
@@ -70,6 +71,27 @@ def _next_url(modality: str, filters: dict[str, str]) -> str:
     return _with_filters(reverse("arena:battle", args=[modality]), filters)
 
 
+def _tabs(modality: Modality) -> list[dict]:
+    return modality_tabs(modality, lambda m: reverse("arena:battle", args=[m]))
+
+
+def _card(served: Battle) -> dict:
+    """What ``arena/_battle_card.html`` shows of a served battle before its vote: the prompt
+    and both outputs, nothing that names a model."""
+    return {
+        "token": served.token,
+        "prompt": prompt_payload(served.prompt),
+        "a": output_payload(served.output_a),
+        "b": output_payload(served.output_b),
+    }
+
+
+def _refused(response: HttpResponse, error: Refused) -> HttpResponse:
+    if isinstance(error, Throttled):
+        response["Retry-After"] = str(error.retry_after)
+    return response
+
+
 @require_safe
 @never_cache
 @ensure_csrf_cookie
@@ -79,28 +101,44 @@ def battle(request: HttpRequest, modality: str) -> HttpResponse:
     voter = voter_key(request, create=True)
     ctx = {
         "modality": modality,
-        "modalities": Modality,
+        "tabs": _tabs(modality),
         "filters": filters,
         "options": battle_filter_options(modality=modality),
         "shortcuts": SHORTCUTS,
+        "card_url": _with_filters(reverse("arena:battle-card", args=[modality]), filters),
         **_voter_context(voter, modality, with_board=False),
     }
-    status = 200
     try:
         served = battle_create(voter_key=voter, modality=modality, **filters)
     except Refused as error:
-        ctx["error"], status = error.message, error.status
-    else:
-        ctx |= {
-            "battle": served,
-            "prompt": prompt_payload(served.prompt),
-            "a": output_payload(served.output_a),
-            "b": output_payload(served.output_b),
-        }
-    response = render(request, "arena/battle.html", ctx, status=status)
-    if status == 429:
-        response["Retry-After"] = "60"
-    return response
+        ctx["error"] = error.message
+        return _refused(render(request, "arena/battle.html", ctx, status=error.status), error)
+    return render(request, "arena/battle.html", ctx | {"card": _card(served)})
+
+
+@require_safe
+@never_cache
+def battle_card(request: HttpRequest, modality: str) -> HttpResponse:
+    """The next battle's card alone, for static/js/battle.js to put in place of the voted
+    one: the same template renders it with and without JavaScript."""
+    modality = _modality(modality)
+    try:
+        served = battle_create(
+            voter_key=voter_key(request, create=True), modality=modality, **_filters(request.GET)
+        )
+    except Refused as error:
+        response = HttpResponse(error.message, status=error.status, content_type="text/plain")
+        return _refused(response, error)
+    return render(request, "arena/_battle_card.html", _card(served))
+
+
+@require_safe
+@never_cache
+def voter_panel(request: HttpRequest, modality: str) -> HttpResponse:
+    """The voter's panel with their own board, for static/js/battle.js after a vote."""
+    modality = _modality(modality)
+    voter = voter_key(request, create=False)
+    return render(request, "arena/_voter.html", _voter_context(voter, modality, with_board=True))
 
 
 @require_POST
@@ -121,9 +159,8 @@ def vote(request: HttpRequest, modality: str) -> HttpResponse:
     except Refused as error:
         ctx = {
             "modality": modality,
-            "modalities": Modality,
+            "tabs": _tabs(modality),
             "error": error.message,
-            "filters": filters,
             "next_url": _next_url(modality, filters),
         }
         return render(request, "arena/refused.html", ctx, status=error.status)
@@ -139,27 +176,33 @@ def result(request: HttpRequest, modality: str, token: str) -> HttpResponse:
     voted = getattr(served, "vote", None) if served else None
     if served is None or voted is None or served.modality != modality:
         raise Http404("No vote of yours on this battle.")
-    filters = _filters(request.GET)
     ctx = {
-        "modality": modality,
-        "modalities": Modality,
+        "tabs": _tabs(modality),
         "battle": served,
         "vote": voted,
-        "prompt": prompt_payload(served.prompt),
-        "a": output_payload(served.output_a),
-        "b": output_payload(served.output_b),
-        "filters": filters,
-        "next_url": _next_url(modality, filters),
-        "choices": Vote.Outcome,
+        "card": _card(served),
+        "next_url": _next_url(modality, _filters(request.GET)),
         **_voter_context(voter, modality, with_board=True),
     }
     return render(request, "arena/result.html", ctx)
 
 
-# Keyboard shortcuts, shown on the page and used by static/js/battle.js.
+#: The keys of each choice, as ``KeyboardEvent.key`` lower-cased: the page shows them and
+#: static/js/battle.js reads them from it. The choices and their labels are ``Vote.Outcome``.
+SHORTCUT_KEYS = {
+    Vote.Outcome.A: ("a", "arrowleft"),
+    Vote.Outcome.B: ("b", "arrowright"),
+    Vote.Outcome.TIE: ("t", "arrowup"),
+    Vote.Outcome.BOTH_BAD: ("x", "arrowdown"),
+}
+_KEY_GLYPHS = {"arrowleft": "←", "arrowright": "→", "arrowup": "↑", "arrowdown": "↓"}
+
 SHORTCUTS = [
-    {"choice": "a", "label": "A is better", "keys": "A or ←"},
-    {"choice": "b", "label": "B is better", "keys": "B or →"},
-    {"choice": "tie", "label": "Tie", "keys": "T or ↑"},
-    {"choice": "both_bad", "label": "Both are bad", "keys": "X or ↓"},
+    {
+        "choice": value,
+        "label": label,
+        "keys": " or ".join(_KEY_GLYPHS.get(key, key.upper()) for key in SHORTCUT_KEYS[value]),
+        "key_names": " ".join(SHORTCUT_KEYS[value]),
+    }
+    for value, label in Vote.Outcome.choices
 ]

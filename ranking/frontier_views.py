@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -14,8 +17,9 @@ from rest_framework.views import APIView
 
 from arena.countries import COUNTRIES, country_name
 from arena.models import Modality
+from arena.presenting import modality_tabs
 from ranking.exports import to_csv
-from ranking.frontier import COLUMNS, MODES, frontier_json, frontier_monthly, sentence_names
+from ranking.frontier import COLUMNS, frontier_json, frontier_monthly, sentence_names
 
 
 class FrontierQuery(serializers.Serializer):
@@ -115,11 +119,17 @@ class FrontierCSV(APIView):
         return response
 
 
+def _frontier_url(params: dict, *, modality: str) -> str:
+    """This frontier (mode and countries) for another modality."""
+    query = {"modality": modality, "mode": params["mode"], "a": params["a"], "b": params["b"]}
+    return f"{reverse('ranking:frontier')}?{urlencode(query)}"
+
+
 @require_safe
 def frontier_page(request: HttpRequest) -> HttpResponse:
     query = FrontierQuery(data=request.GET)
     if not query.is_valid():
-        ctx = {"errors": query.errors, "modalities": Modality, "modes": MODES}
+        ctx = {"errors": query.errors}
         return render(request, "ranking/frontier.html", ctx, status=400)
     params = query.validated_data
     report = frontier_monthly(**params)
@@ -130,8 +140,7 @@ def frontier_page(request: HttpRequest) -> HttpResponse:
     ctx = {
         "params": params,
         "modality": Modality(params["modality"]),
-        "modalities": Modality,
-        "modes": MODES,
+        "tabs": modality_tabs(params["modality"], lambda m: _frontier_url(params, modality=m)),
         "report": report,
         "rows": rows,
         "a_name": country_name(params["a"]) or params["a"],

@@ -3,9 +3,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from arena.models import AIModel, Modality
+from arena.presenting import modality_tabs
 from ranking.selectors import (
     leaderboard_charts,
     leaderboard_latest,
@@ -42,7 +44,9 @@ def leaderboard(request: HttpRequest, modality: str = "text") -> HttpResponse:
         snapshot = leaderboard_latest(modality=modality, category=category, language=language)
     ctx = {
         "modality": Modality(modality),
-        "modalities": Modality,
+        "tabs": modality_tabs(
+            modality, lambda m: reverse("ranking:leaderboard-modality", args=[m])
+        ),
         "snapshot": snapshot,
         "history": history,
         "scopes": snapshot_scopes(modality=modality),
@@ -80,7 +84,6 @@ def model_page(request: HttpRequest, modality: str, key: str) -> HttpResponse:
     ]
     ctx = {
         "modality": Modality(modality),
-        "modalities": Modality,
         "model": model,
         "history": history,
         "series": series,

@@ -1,15 +1,13 @@
 // Progressive enhancement of the arena pages: vote without a page reload, keyboard
 // shortcuts, the next battle fetched in place, image zoom and synchronised videos.
 // Without JavaScript the same page works as plain forms (POST, then redirect).
+// The page is the one source of what this script shows: the choices, their labels and keys
+// come from the vote buttons, the URLs from data attributes, and the next battle's card and
+// the voter's panel are HTML fragments rendered by the server's own templates.
 (function () {
   "use strict";
 
   const root = document.getElementById("battle");
-  const KEYS = {
-    a: "a", arrowleft: "a", b: "b", arrowright: "b",
-    t: "tie", arrowup: "tie", x: "both_bad", arrowdown: "both_bad",
-  };
-  const LABELS = { a: "A is better", b: "B is better", tie: "Tie", both_bad: "Both are bad" };
 
   function csrfToken() {
     const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -34,6 +32,12 @@
 
   const form = root.querySelector("[data-vote-form]");
   const buttons = Array.from(form.querySelectorAll("button[data-choice]"));
+  const keys = {}; // KeyboardEvent.key, lower-cased -> choice
+  const labels = {}; // choice -> what the voter reads
+  buttons.forEach(function (button) {
+    labels[button.dataset.choice] = button.dataset.label;
+    button.dataset.keys.split(" ").forEach(function (key) { keys[key] = button.dataset.choice; });
+  });
   const reveal = root.querySelector("[data-reveal]");
   const next = root.querySelector("[data-next]");
   const tokenInput = form.querySelector("[data-token-input]");
@@ -47,6 +51,19 @@
     reveal.textContent = message;
     reveal.classList.toggle("error", Boolean(isError));
     reveal.setAttribute("role", isError ? "alert" : "status");
+  }
+
+  function card() {
+    return root.querySelector("[data-battle-card]");
+  }
+
+  // A fragment of HTML rendered by the server, parsed without running anything in it.
+  async function fragment(url, selector) {
+    const response = await fetch(url, { credentials: "same-origin" });
+    if (!response.ok) return null;
+    const holder = document.createElement("template");
+    holder.innerHTML = await response.text();
+    return holder.content.querySelector(selector);
   }
 
   function describe(side) {
@@ -64,7 +81,7 @@
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-        body: JSON.stringify({ token: root.dataset.token, choice: choice }),
+        body: JSON.stringify({ token: card().dataset.token, choice: choice }),
       });
     } catch (error) {
       // Network failure: the vote may or may not have arrived; a retry is idempotent.
@@ -81,7 +98,7 @@
       });
       root.querySelector('[data-side="a"] [data-model-name]').textContent = ": " + describe(body.a);
       root.querySelector('[data-side="b"] [data-model-name]').textContent = ": " + describe(body.b);
-      say("You voted: " + LABELS[choice] + ". A was " + describe(body.a) + ", B was " + describe(body.b) + ".");
+      say("You voted: " + labels[choice] + ". A was " + describe(body.a) + ", B was " + describe(body.b) + ".");
       next.hidden = false;
       next.focus();
       updateVoter(body.votes_cast);
@@ -94,96 +111,30 @@
   }
 
   async function updateVoter(votesCast) {
-    const count = document.querySelector("[data-votes-cast]");
-    if (count && typeof votesCast === "number") count.textContent = String(votesCast);
     const voter = document.getElementById("voter");
-    if (!voter || votesCast < Number(voter.dataset.minVotes)) return;
-    const response = await fetch(root.dataset.apiMe + "?modality=" + root.dataset.modality, { credentials: "same-origin" });
-    if (!response.ok) return;
-    const me = await response.json();
-    if (!me.leaderboard) return;
-    const hint = voter.querySelector("[data-board-hint]");
-    if (hint) hint.remove();
-    const table = document.createElement("table");
-    table.className = "board";
-    table.innerHTML = "<caption>Your leaderboard: win rate in your votes, ties count half</caption>" +
-      "<thead><tr><th scope='col'>#</th><th scope='col'>Model</th><th scope='col'>Lab</th><th scope='col'>Votes</th><th scope='col'>Win rate</th></tr></thead>";
-    const tbody = document.createElement("tbody");
-    me.leaderboard.forEach(function (row, index) {
-      const tr = document.createElement("tr");
-      [index + 1, row.model, row.lab, row.votes, Math.round(row.win_rate * 100) + "%"].forEach(function (value) {
-        const td = document.createElement("td");
-        td.textContent = String(value);
-        tr.appendChild(td);
-      });
-      tbody.appendChild(tr);
-    });
-    table.appendChild(tbody);
-    const holder = voter.querySelector("[data-personal-board]");
-    holder.replaceChildren(table);
-  }
-
-  function renderOutput(side, payload) {
-    const article = root.querySelector('[data-side="' + side + '"]');
-    const label = side.toUpperCase();
-    article.querySelector("[data-model-name]").textContent = "";
-    const body = article.querySelector("[data-output-body]");
-    body.replaceChildren();
-    if (payload.kind === "text") {
-      const div = document.createElement("div");
-      div.className = "markdown";
-      div.tabIndex = 0;
-      div.setAttribute("aria-label", "Answer " + label);
-      div.innerHTML = payload.html; // rendered server-side by markdown-it with raw HTML disabled
-      body.appendChild(div);
-    } else if (payload.kind === "image") {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "zoom";
-      button.dataset.zoom = payload.url;
-      button.setAttribute("aria-label", "Enlarge image " + label);
-      const img = document.createElement("img");
-      img.src = payload.url;
-      img.alt = "Image " + label;
-      button.appendChild(img);
-      const link = document.createElement("a");
-      link.className = "full-size";
-      link.href = payload.url;
-      link.target = "_blank";
-      link.rel = "noopener";
-      link.textContent = "Full resolution";
-      body.append(button, link);
-    } else {
-      const video = document.createElement("video");
-      Object.assign(video, { src: payload.url, controls: true, loop: true, muted: true, playsInline: true, preload: "auto" });
-      video.setAttribute("aria-label", "Video " + label);
-      body.appendChild(video);
-    }
+    if (!voter || typeof votesCast !== "number") return;
+    voter.querySelector("[data-votes-cast]").textContent = String(votesCast);
+    if (votesCast < Number(voter.dataset.minVotes)) return;
+    const panel = await fragment(root.dataset.voterUrl, "#voter").catch(function () { return null; });
+    // Only while the battle beside it is voted: the board names models.
+    if (panel && state === "voted") voter.replaceWith(panel);
   }
 
   async function loadNext() {
     if (state !== "voted") return;
     state = "loading";
-    const query = new URLSearchParams({ modality: root.dataset.modality });
-    if (root.dataset.category) query.set("category", root.dataset.category);
-    if (root.dataset.language) query.set("language", root.dataset.language);
-    let response;
+    let fresh;
     try {
-      response = await fetch(root.dataset.apiNext + "?" + query.toString(), { credentials: "same-origin" });
+      fresh = await fragment(root.dataset.cardUrl, "[data-battle-card]");
     } catch (error) {
+      fresh = null;
+    }
+    if (!fresh) {
       window.location.href = next.href; // let the server page say what is wrong
       return;
     }
-    if (!response.ok) {
-      window.location.href = next.href;
-      return;
-    }
-    const battle = await response.json();
-    root.dataset.token = battle.token;
-    tokenInput.value = battle.token;
-    root.querySelector("[data-prompt-text]").textContent = battle.prompt.text;
-    renderOutput("a", battle.a);
-    renderOutput("b", battle.b);
+    card().replaceWith(fresh);
+    tokenInput.value = fresh.dataset.token;
     buttons.forEach(function (button) { button.removeAttribute("aria-pressed"); });
     // The personal board names models: it must not sit beside a blind battle.
     const board = document.querySelector("[data-personal-board]");
@@ -217,9 +168,9 @@
       if (state === "voted") { event.preventDefault(); loadNext(); }
       return;
     }
-    if (KEYS[key] && state === "open") {
+    if (keys[key] && state === "open") {
       event.preventDefault();
-      vote(KEYS[key]);
+      vote(keys[key]);
     }
   });
 

@@ -8,13 +8,7 @@
   const months = rows.map(function (r) { return r.month; });
   const colours = { a: "#0b57d0", b: "#c5221f" };
 
-  function chart(name) {
-    const element = document.querySelector('[data-chart="' + name + '"]');
-    if (!element) return null;
-    const instance = window.echarts.init(element, null, { renderer: "svg" });
-    window.addEventListener("resize", function () { instance.resize(); });
-    return instance;
-  }
+  const chart = window.arenaChart; // static/js/charts.js
 
   function band(side) {
     const low = rows.map(function (r) { return r[side + "_ci_low"]; });

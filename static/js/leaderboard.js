@@ -37,13 +37,7 @@
 
   if (typeof window.echarts === "undefined") return;
 
-  function chart(name) {
-    const element = document.querySelector('[data-chart="' + name + '"]');
-    if (!element) return null;
-    const instance = window.echarts.init(element, null, { renderer: "svg" });
-    window.addEventListener("resize", function () { instance.resize(); });
-    return instance;
-  }
+  const chart = window.arenaChart; // static/js/charts.js
 
   const dataElement = document.getElementById("chart-data");
   if (dataElement) {

@@ -5,19 +5,17 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template.loader import render_to_string
 from PIL import Image
 
+from arena import views
 from arena.models import AIModel, Battle, Lab, Vote
-from tests.factories import (
-    AIModelFactory,
-    LabFactory,
-    OutputFactory,
-    PromptFactory,
-    PromptSetFactory,
-)
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -36,9 +34,12 @@ def png(colour: str) -> bytes:
 @pytest.fixture
 def media_arena(db):
     """Image and video sets with outputs of two models (files named neutrally)."""
-    labs = [LabFactory(name="Pixel Lab", country="US"), LabFactory(name="Frame Lab", country="CN")]
+    labs = [
+        factories.LabFactory(name="Pixel Lab", country="US"),
+        factories.LabFactory(name="Frame Lab", country="CN"),
+    ]
     models = [
-        AIModelFactory(
+        factories.AIModelFactory(
             key=f"painter-{n}", display_name=f"Painter {n}", lab=lab, modalities=["image", "video"]
         )
         for n, lab in enumerate(labs)
@@ -51,10 +52,12 @@ def media_arena(db):
         ("image", png, "image/png"),
         ("video", fake_video, "video/mp4"),
     ):
-        prompt = PromptFactory(prompt_set=PromptSetFactory(modality=modality), text=f"A {modality}")
+        prompt = factories.PromptFactory(
+            prompt_set=factories.PromptSetFactory(modality=modality), text=f"A {modality}"
+        )
         for n, (model, colour) in enumerate(zip(models, ["red", "blue"], strict=True)):
             data = content(colour)
-            OutputFactory(
+            factories.OutputFactory(
                 prompt=prompt,
                 model=model,
                 modality=modality,
@@ -177,3 +180,114 @@ def test_demo_media_battles_serve_opaque_urls_that_load(client, modality, settin
         media = client.get(url)
         assert media.status_code == 200
         assert media["Content-Type"].startswith(modality)
+
+
+INCLUDE = re.compile(r"{%\s*include\s[^%]*%}")
+
+
+def test_every_partial_is_included_with_only_its_own_context():
+    """A partial sees what its includer hands it and nothing else: a `model` (or a board, or
+    the battle) in a page's context can never reach a partial of a blind page."""
+    root = Path(settings.BASE_DIR) / "templates"
+    includes = [
+        (path.relative_to(root), tag)
+        for path in sorted(root.rglob("*.html"))
+        for tag in INCLUDE.findall(path.read_text())
+    ]
+    assert len(includes) > 10
+    assert [(path, tag) for path, tag in includes if not re.search(r"\sonly\s*%}$", tag)] == []
+
+
+@pytest.fixture
+def names_in_every_context(monkeypatch):
+    """Every arena page also gets, in its context, each model a careless change could add:
+    the served battle, ``model``, ``model_a``, ``model_b`` and a board naming them all."""
+    render = views.render
+
+    def render_with_names(request, template, ctx=None, **kwargs):  # noqa: ANN001, ANN202
+        ctx = dict(ctx or {})
+        if "card" in ctx:
+            served = Battle.objects.get(token=ctx["card"]["token"])
+            ctx |= {"battle": served, "model_a": served.model_a, "model_b": served.model_b}
+        models = list(AIModel.objects.select_related("lab"))
+        board = [
+            {"model": m.display_name, "lab": m.lab.name, "votes": 9, "win_rate": 0.5}
+            for m in models
+        ]
+        return render(
+            request, template, ctx | {"model": models[0], "personal_board": board}, **kwargs
+        )
+
+    monkeypatch.setattr(views, "render", render_with_names)
+
+
+@pytest.mark.parametrize("modality", ["text", "image", "video"])
+def test_a_blind_page_names_no_model_even_when_its_context_holds_them(
+    client, text_arena, media_arena, names_in_every_context, modality, settings
+):
+    settings.ARENA_PERSONAL_BOARD_MIN_VOTES = 1
+    token, _ = vote_through_the_form(client, modality, "a")  # asserts the page is blind
+    result = client.get(f"/arena/{modality}/result/{token}/").content.decode()
+    assert "Your leaderboard" in result, "the context holds names that pages do show"
+    card = client.get(f"/arena/{modality}/card/").content.decode()
+    assert 'data-battle-card data-token="' in card
+    for secret in identities():
+        assert secret not in card, f"{secret!r} leaks into the next battle's card"
+
+
+def test_the_battle_card_shows_a_model_only_where_its_includer_passes_one(text_arena):
+    model = AIModel.objects.select_related("lab").first()
+    card = {"token": "t", "prompt": {"text": "Q"}, "a": {"kind": "text", "html": "<p>1</p>"}}
+    blind = render_to_string(
+        "arena/_battle_card.html", card | {"model": model, "battle": model, "b": card["a"]}
+    )
+    assert model.display_name not in blind and model.lab.name not in blind
+    shown = render_to_string("arena/_battle_card.html", card | {"model_a": model})
+    assert f'Model A<span class="model-name" data-model-name>: {model.display_name}' in shown
+
+
+def test_the_next_battles_card_comes_alone_and_keeps_the_filters(client, text_arena):
+    page = client.get("/arena/text/?category=coding&language=fr").content.decode()
+    assert 'data-card-url="/arena/text/card/?category=coding&amp;language=fr"' in page
+    card = client.get("/arena/text/card/?category=coding&language=fr")
+    html = card.content.decode()
+    assert card.status_code == 200 and "<html" not in html and "<form" not in html
+    token = re.search(r'data-token="([^"]+)"', html)[1]
+    assert Battle.objects.get(token=token).prompt.language == "fr"
+    nothing = client.get("/arena/text/card/?category=poetry")
+    assert nothing.status_code == 404 and "Nothing to serve" in nothing.content.decode()
+
+
+def test_the_voter_panel_comes_alone_with_the_board_after_enough_votes(
+    client, text_arena, settings
+):
+    settings.ARENA_PERSONAL_BOARD_MIN_VOTES = 1
+    assert "Your leaderboard" not in client.get("/arena/text/voter/").content.decode()
+    vote_through_the_form(client, "text", "a")
+    panel = client.get("/arena/text/voter/").content.decode()
+    assert panel.startswith('<section class="voter"') and "Your leaderboard (text)" in panel
+
+
+def test_the_choices_and_their_labels_are_the_vote_outcomes(client, text_arena):
+    html = client.get("/arena/text/").content.decode()
+    buttons = re.findall(r'data-choice="([^"]+)" data-label="([^"]+)" data-keys="([^"]+)"', html)
+    assert [(c, label) for c, label, _ in buttons] == list(Vote.Outcome.choices)
+    assert [keys for *_, keys in buttons] == [
+        "a arrowleft",
+        "b arrowright",
+        "t arrowup",
+        "x arrowdown",
+    ]
+
+
+def test_an_answers_top_heading_sits_just_under_the_model_heading(client, text_arena):
+    """Whatever level an answer starts its headings at, the page outline goes h3 -> h4."""
+    from arena.models import Output
+
+    for output in Output.objects.filter(modality="text"):
+        output.text = f"### Answer {output.pk}\n\nGreen.\n\n#### Roots"
+        output.save(update_fields=["text"])
+    html = client.get("/arena/text/").content.decode()
+    assert len(re.findall(r"<h4>Answer \d+</h4>", html)) == 2
+    assert html.count("<h5>Roots</h5>") == 2
+    assert "<h6>" not in html

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import UTC, date, datetime
 
 import pytest
 
+from ranking.services import SnapshotSpec, snapshot_compute, snapshot_request
+from tests.ranking.conftest import voted_models  # noqa: F401  (a fixture)
 from tests.services import missing
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -65,3 +68,18 @@ def phone(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def monthly_snapshots(voted_models):  # noqa: F811
+    """voted_models released in Jan-Feb 2024, three month-end snapshots and a current one:
+    a leaderboard, a history for each model, and a frontier in both modes."""
+    for key, month in (("alpha", 2), ("beta", 1), ("gamma", 1), ("delta", 1)):
+        voted_models[key].release_date = date(2024, month, 15)
+        voted_models[key].save()
+    cutoffs = [("month_end", datetime(2024, m, 1, tzinfo=UTC)) for m in (2, 3, 4)]
+    for kind, cutoff in [*cutoffs, ("current", datetime(2024, 6, 1, tzinfo=UTC))]:
+        snapshot, _ = snapshot_request(
+            spec=SnapshotSpec(modality="text", kind=kind, cutoff=cutoff, rounds=20)
+        )
+        snapshot_compute(snapshot_id=snapshot.pk)

@@ -3,30 +3,12 @@ the table and the summary read well on a phone."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
 import pytest
-
-from ranking.services import SnapshotSpec, snapshot_compute, snapshot_request
-from tests.ranking.conftest import voted_models  # noqa: F401  (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def frontier_snapshots(voted_models):  # noqa: F811
-    for key, month in (("alpha", 2), ("beta", 1), ("gamma", 1), ("delta", 1)):
-        voted_models[key].release_date = date(2024, month, 15)
-        voted_models[key].save()
-    cutoffs = [("month_end", datetime(2024, m, 1, tzinfo=UTC)) for m in (2, 3, 4)]
-    for kind, cutoff in [*cutoffs, ("current", datetime(2024, 6, 1, tzinfo=UTC))]:
-        snapshot, _ = snapshot_request(
-            spec=SnapshotSpec(modality="text", kind=kind, cutoff=cutoff, rounds=20)
-        )
-        snapshot_compute(snapshot_id=snapshot.pk)
-
-
-def test_the_page_draws_both_charts_and_switches_mode(page, live_server, frontier_snapshots):
+def test_the_page_draws_both_charts_and_switches_mode(page, live_server, monthly_snapshots):
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{live_server.url}/")
@@ -49,13 +31,13 @@ def test_the_page_draws_both_charts_and_switches_mode(page, live_server, frontie
     assert errors == []
 
 
-def test_missing_month_ends_say_what_to_run(page, live_server, voted_models):  # noqa: F811
+def test_missing_month_ends_say_what_to_run(page, live_server, voted_models):
     page.goto(f"{live_server.url}/frontier/?modality=text&mode=asof")
     hint = page.locator("[data-hint]").inner_text()
     assert "backfill_snapshots --modality text --monthly" in hint and "2024-01" in hint
 
 
-def test_on_a_phone_the_page_fits_and_the_table_scrolls(phone, live_server, frontier_snapshots):
+def test_on_a_phone_the_page_fits_and_the_table_scrolls(phone, live_server, monthly_snapshots):
     phone.goto(f"{live_server.url}/frontier/?modality=text&mode=current")
     phone.locator('[data-chart="tops"] svg').wait_for()
     width = phone.evaluate("document.documentElement.scrollWidth")
