@@ -35,7 +35,6 @@ from arena.style import style_features
 
 Progress = Callable[[str, int, int], None]  # phase, done, total
 UNKNOWN_LAB = "Unknown (imported)"
-DEFAULT_MAX_TEXT_CHARS = 100_000
 
 
 def _no_progress(phase: str, done: int, total: int) -> None:
@@ -136,8 +135,9 @@ def prompt_set_ingest(
     """Check a manifest and its media completely, then write the set, or nothing.
     ``set_source`` and ``set_description`` apply when the set is new."""
     limits = limits or MediaLimits.from_settings()
-    max_chars = getattr(settings, "ARENA_MAX_TEXT_CHARS", DEFAULT_MAX_TEXT_CHARS)
-    parsed = parse_manifest(manifest, name=manifest_name, max_text_chars=max_chars)
+    parsed = parse_manifest(
+        manifest, name=manifest_name, max_text_chars=settings.ARENA_MAX_TEXT_CHARS
+    )
     report = IngestReport(errors=list(parsed.errors))
     rows = parsed.rows
     if not rows:
@@ -211,7 +211,7 @@ def _existing_set_conflicts(modality: str, planned: list[_Planned]) -> list[RowE
 
 
 def _plan_texts(planned: list[_Planned], models: dict[str, AIModel], progress: Progress) -> None:
-    overrides = getattr(settings, "ARENA_IDENTITY_NAMES", {})
+    overrides = settings.ARENA_IDENTITY_NAMES
     for done, item in enumerate(planned, start=1):
         if done % 500 == 0 or done == len(planned):
             progress("checking texts", done, len(planned))
@@ -333,7 +333,7 @@ def _media_referenced(name: str) -> bool:
             Output.objects.filter(media=name).exists()
             or Prompt.objects.filter(input_media=name).exists()
         )
-    except Exception:  # noqa: BLE001 - the database may be what failed; then delete
+    except Exception:  # the database may be what failed; then delete
         return False
 
 

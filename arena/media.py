@@ -47,7 +47,7 @@ class MediaLimits:
         from django.conf import settings
         from django.core.exceptions import ImproperlyConfigured
 
-        overrides = getattr(settings, "ARENA_MEDIA_LIMITS", {})
+        overrides = settings.ARENA_MEDIA_LIMITS
         unknown = sorted(set(overrides) - set(cls.__dataclass_fields__))
         if unknown:
             raise ImproperlyConfigured(f"ARENA_MEDIA_LIMITS has unknown keys {unknown}")

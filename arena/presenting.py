@@ -21,7 +21,7 @@ _markdown.enable(["table", "strikethrough"])
 HEADING_OFFSET = 3
 
 
-def _demote_headings(state) -> None:  # noqa: ANN001 - a markdown-it core state
+def _demote_headings(state) -> None:  # a markdown-it core state
     for token in state.tokens:
         if token.type in {"heading_open", "heading_close"}:
             token.tag = f"h{min(6, int(token.tag[1]) + HEADING_OFFSET)}"

@@ -15,7 +15,7 @@ def worker_heartbeat_task() -> None:
 
 
 class _UploadTask(DjangoTask):
-    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:  # noqa: ANN001
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
         from arena.imports import upload_fail
 
         upload_fail(upload_id=args[0], reason=f"the import crashed ({type(exc).__name__})")
