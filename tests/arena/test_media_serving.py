@@ -3,10 +3,10 @@ from __future__ import annotations
 import pytest
 
 from arena.demo_media import demo_png, demo_video
-from arena.imports import prompt_set_ingest
 from arena.media import FolderSource
 from arena.models import Output
 from arena.presenting import served_media_url
+from arena.set_ingest import prompt_set_ingest
 from tests.arena.import_helpers import jsonl, media_rows
 from tests.factories import AIModelFactory
 
