@@ -71,7 +71,7 @@ class UploadForm(forms.Form):
         manifest = self.cleaned_data["manifest"]
         if not manifest.name.lower().endswith((".jsonl", ".ndjson", ".json", ".csv")):
             raise forms.ValidationError("A manifest is a .jsonl or .csv file.")
-        limit = getattr(settings, "ARENA_MAX_MANIFEST_BYTES", 200 * 1024 * 1024)
+        limit = settings.ARENA_MAX_MANIFEST_BYTES
         if manifest.size > limit:
             raise forms.ValidationError(f"The manifest is over the limit of {limit:,} bytes.")
         return manifest

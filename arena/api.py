@@ -47,13 +47,13 @@ class BattleOut(serializers.Serializer):
     a = serializers.SerializerMethodField()
     b = serializers.SerializerMethodField()
 
-    def get_prompt(self, battle) -> dict:  # noqa: ANN001
+    def get_prompt(self, battle) -> dict:
         return prompt_payload(battle.prompt)
 
-    def get_a(self, battle) -> dict:  # noqa: ANN001
+    def get_a(self, battle) -> dict:
         return output_payload(battle.output_a)
 
-    def get_b(self, battle) -> dict:  # noqa: ANN001
+    def get_b(self, battle) -> dict:
         return output_payload(battle.output_b)
 
 
@@ -62,7 +62,7 @@ class VoteIn(serializers.Serializer):
     choice = serializers.ChoiceField(choices=Vote.Outcome.choices)
 
 
-def revealed_side(model) -> dict:  # noqa: ANN001
+def revealed_side(model) -> dict:
     return {
         "model": model.key,
         "display_name": model.display_name,

@@ -11,7 +11,7 @@ class SessionCsrfAuthentication(SessionAuthentication):
     """DRF checks CSRF only for logged-in users; an anonymous voter's session needs it too,
     or another site could cast votes in a visitor's name."""
 
-    def authenticate(self, request: Request):  # noqa: ANN201
+    def authenticate(self, request: Request):
         self.enforce_csrf(request)
         return super().authenticate(request)
 

@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 def cache_get_or_none(key: str) -> Any:
     try:
         return cache.get(key)
-    except Exception:  # noqa: BLE001 - any backend error means "not cached"
+    except Exception:  # any backend error means "not cached"
         logger.warning("cache unavailable for get %s", key, exc_info=True)
         return None
 
@@ -22,5 +22,5 @@ def cache_get_or_none(key: str) -> Any:
 def cache_set_quietly(key: str, value: Any, *, timeout: int) -> None:
     try:
         cache.set(key, value, timeout)
-    except Exception:  # noqa: BLE001
+    except Exception:
         logger.warning("cache unavailable for set %s", key, exc_info=True)

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from django.db import transaction
 
+from arena.catalogue import parse_catalogue_csv
 from arena.demo_media import demo_png, demo_video
 from arena.models import AIModel, Modality, Output, Prompt, PromptSet, Vote
-from arena.parsing import parse_catalogue_csv
 from arena.services import catalogue_upsert
 from arena.style import style_features
 from pairwise.months import month_end, month_of, month_range, month_start
@@ -282,8 +282,8 @@ def _media_manifest(
 
 def _media_sets_seed() -> tuple[int, int]:
     """The image and video demo sets, imported through the same path as an upload."""
-    from arena.imports import prompt_set_ingest
     from arena.media import MemorySource
+    from arena.set_ingest import prompt_set_ingest
 
     parsed = parse_catalogue_csv(DEMO_VIDEO_MODELS_PATH.read_bytes())
     if parsed.errors:

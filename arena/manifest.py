@@ -6,15 +6,13 @@ line of the file (JSONL: the line; CSV: the line where the record starts, header
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from dataclasses import dataclass
 from posixpath import normpath
 
 from arena.models import Modality
-from arena.parsing import Parsed, RowError
+from pairwise.rows import Parsed, RowError, csv_records, decode_utf8
 
 MANIFEST_REQUIRED = ("set", "modality", "prompt_id", "prompt", "model")
 MANIFEST_FIELDS = (*MANIFEST_REQUIRED, "category", "language", "text", "media", "input_media")
@@ -52,17 +50,6 @@ def safe_member_path(path: str) -> str | None:
     return None if normal in {".", ""} else normal
 
 
-def _decode(data: bytes, result: Parsed) -> str | None:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        result.errors.append(
-            RowError(line, "", f"not UTF-8 (byte {error.object[error.start]:#04x}); save as UTF-8")
-        )
-        return None
-
-
 def _jsonl_records(text: str, result: Parsed) -> list[tuple[int, dict[str, str]]]:
     records = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -93,20 +80,10 @@ def _jsonl_records(text: str, result: Parsed) -> list[tuple[int, dict[str, str]]
 
 
 def _csv_records(text: str, result: Parsed) -> list[tuple[int, dict[str, str]]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    missing = [name for name in MANIFEST_REQUIRED if name not in (reader.fieldnames or [])]
-    if missing:
-        result.errors.append(RowError(1, "", f"missing columns: {', '.join(missing)}"))
-        return []
-    records, start = [], reader.line_num + 1
-    try:
-        for values in reader:
-            cells = {name: values.get(name) or "" for name in MANIFEST_FIELDS}
-            records.append((start, cells))
-            start = reader.line_num + 1
-    except csv.Error as error:
-        result.errors.append(RowError(start, "", f"not valid CSV ({error})"))
-    return records
+    return [
+        (line, {name: values.get(name, "") for name in MANIFEST_FIELDS})
+        for line, values, _ in csv_records(text, MANIFEST_REQUIRED, result)
+    ]
 
 
 def _is_jsonl(name: str, text: str) -> bool:
@@ -123,7 +100,7 @@ def parse_manifest(data: bytes, *, name: str, max_text_chars: int) -> Parsed[Man
     the rows together: one set and one modality per manifest, one output per (prompt,
     model), one prompt text per prompt_id."""
     result: Parsed[ManifestRow] = Parsed()
-    text = _decode(data, result)
+    text = decode_utf8(data, result)
     if text is None:
         return result
     records = _jsonl_records(text, result) if _is_jsonl(name, text) else _csv_records(text, result)
@@ -191,52 +168,14 @@ def _article(modality: str) -> str:
 def _check_row(
     line: int, cells: dict[str, str], max_text_chars: int, result: Parsed
 ) -> ManifestRow | None:
-    errors_before = len(result.errors)
-
-    def fail(name: str, message: str) -> None:
-        result.errors.append(RowError(line, name, message))
-
-    for name in MANIFEST_REQUIRED:
-        if not cells[name]:
-            fail(name, "required")
-    for name, limit in _MAX_LENGTH.items():
-        if len(cells[name]) > limit:
-            fail(name, f"{len(cells[name])} characters; the limit is {limit}")
-    for name in MANIFEST_FIELDS:
-        if "\x00" in cells[name]:
-            fail(name, "contains a NUL character")
-    modality = cells["modality"]
-    if modality and modality not in Modality.values:
-        fail("modality", f"{modality!r} is not one of {'|'.join(Modality.values)}")
-    if cells["model"] and not _MODEL_KEY.match(cells["model"]):
-        fail("model", f"{cells['model']!r} is not a model key (letters, digits, . _ : / @ + -)")
-    for name in ("prompt", "text"):
-        if len(cells[name]) > max_text_chars:
-            fail(name, f"{len(cells[name]):,} characters; the limit is {max_text_chars:,}")
-    if modality == Modality.TEXT:
-        if not cells["text"]:
-            fail("text", "required for a text output")
-        if cells["media"]:
-            fail("media", "a text output has text, not media")
-    elif modality in Modality.values:
-        if not cells["media"]:
-            fail(
-                "media",
-                f"required for {_article(modality)} output (a path in the archive or folder)",
-            )
-        if cells["text"]:
-            fail("text", f"{_article(modality)} output has media, not text")
-    for name in ("media", "input_media"):
-        if cells[name] and safe_member_path(cells[name]) is None:
-            fail(name, f"{cells[name]!r} is absolute or contains '..': refused")
-    if cells["input_media"] and modality != Modality.VIDEO:
-        fail("input_media", "only video sets take an input image (image-to-video)")
-    if len(result.errors) > errors_before:
+    errors = _cell_errors(cells, max_text_chars) + _content_errors(cells)
+    result.errors += [RowError(line, name, message) for name, message in errors]
+    if errors:
         return None
     return ManifestRow(
         row=line,
         set_name=cells["set"],
-        modality=modality,
+        modality=cells["modality"],
         prompt_id=cells["prompt_id"],
         prompt=cells["prompt"],
         category=cells["category"],
@@ -246,3 +185,52 @@ def _check_row(
         media=safe_member_path(cells["media"]) or "" if cells["media"] else "",
         input_media=safe_member_path(cells["input_media"]) or "" if cells["input_media"] else "",
     )
+
+
+def _cell_errors(cells: dict[str, str], max_text_chars: int) -> list[tuple[str, str]]:
+    """(field, problem) for each cell that is wrong whatever the other cells say."""
+    errors = [(name, "required") for name in MANIFEST_REQUIRED if not cells[name]]
+    errors += [
+        (name, f"{len(cells[name])} characters; the limit is {limit}")
+        for name, limit in _MAX_LENGTH.items()
+        if len(cells[name]) > limit
+    ]
+    errors += [
+        (name, "contains a NUL character") for name in MANIFEST_FIELDS if "\x00" in cells[name]
+    ]
+    modality, model = cells["modality"], cells["model"]
+    if modality and modality not in Modality.values:
+        errors.append(("modality", f"{modality!r} is not one of {'|'.join(Modality.values)}"))
+    if model and not _MODEL_KEY.match(model):
+        errors.append(("model", f"{model!r} is not a model key (letters, digits, . _ : / @ + -)"))
+    errors += [
+        (name, f"{len(cells[name]):,} characters; the limit is {max_text_chars:,}")
+        for name in ("prompt", "text")
+        if len(cells[name]) > max_text_chars
+    ]
+    return errors
+
+
+def _content_errors(cells: dict[str, str]) -> list[tuple[str, str]]:
+    """(field, problem) for what the modality asks: text or media, and safe media paths."""
+    modality = cells["modality"]
+    errors = []
+    if modality == Modality.TEXT:
+        if not cells["text"]:
+            errors.append(("text", "required for a text output"))
+        if cells["media"]:
+            errors.append(("media", "a text output has text, not media"))
+    elif modality in Modality.values:
+        if not cells["media"]:
+            where = "a path in the archive or folder"
+            errors.append(("media", f"required for {_article(modality)} output ({where})"))
+        if cells["text"]:
+            errors.append(("text", f"{_article(modality)} output has media, not text"))
+    errors += [
+        (name, f"{cells[name]!r} is absolute or contains '..': refused")
+        for name in ("media", "input_media")
+        if cells[name] and safe_member_path(cells[name]) is None
+    ]
+    if cells["input_media"] and modality != Modality.VIDEO:
+        errors.append(("input_media", "only video sets take an input image (image-to-video)"))
+    return errors

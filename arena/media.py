@@ -47,7 +47,7 @@ class MediaLimits:
         from django.conf import settings
         from django.core.exceptions import ImproperlyConfigured
 
-        overrides = getattr(settings, "ARENA_MEDIA_LIMITS", {})
+        overrides = settings.ARENA_MEDIA_LIMITS
         unknown = sorted(set(overrides) - set(cls.__dataclass_fields__))
         if unknown:
             raise ImproperlyConfigured(f"ARENA_MEDIA_LIMITS has unknown keys {unknown}")
@@ -351,13 +351,3 @@ def _probe_video(data: bytes, ext: str, limits: MediaLimits) -> tuple[int, int, 
     if duration > limits.max_video_seconds:
         raise MediaError(f"lasts {duration:.1f} s; the limit is {limits.max_video_seconds:g} s")
     return width, height, duration
-
-
-def media_url(name: str) -> str:
-    """The public URL of a stored output (``outputs/<hash>.<ext>``) or input
-    (``inputs/...``) file: ``/media/o/<hash>.<ext>`` or ``/media/i/<hash>.<ext>``."""
-    from django.urls import reverse
-
-    folder, _, base = name.partition("/")
-    kind = {"outputs": "o", "inputs": "i"}[folder]
-    return reverse("arena_media:serve", kwargs={"kind": kind, "name": base})

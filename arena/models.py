@@ -233,10 +233,6 @@ class Battle(models.Model):
     def __str__(self) -> str:
         return f"battle {self.pk} ({self.modality})"
 
-    @property
-    def is_expired(self) -> bool:
-        return timezone.now() >= self.expires_at
-
 
 class Vote(models.Model):
     """A judgement of A against B: cast here on a served battle, or imported from an

@@ -1,7 +1,8 @@
 """How outputs are shown: sanitised Markdown for text, opaque URLs for media; and the
 modality tabs every page draws with ``templates/arena/_modality_tabs.html``.
 
-Nothing returned here may identify a model: no ids, keys, original file names.
+Nothing returned here may identify a model: no ids, keys, original file names. URLs are
+built here, on the web side: ``arena.media`` knows storage and content, not routes.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models.fields.files import FieldFile
+from django.urls import reverse
 from markdown_it import MarkdownIt
 
 from arena.models import Modality, Output, Prompt
@@ -24,7 +26,7 @@ _markdown.enable(["table", "strikethrough"])
 TOP_HEADING = 4
 
 
-def _demote_headings(state) -> None:  # noqa: ANN001 - a markdown-it core state
+def _demote_headings(state) -> None:  # a markdown-it core state
     headings = [t for t in state.tokens if t.type in {"heading_open", "heading_close"}]
     if not headings:
         return
@@ -40,8 +42,22 @@ def render_markdown(text: str) -> str:
     return _markdown.render(text)
 
 
-def media_url(file: FieldFile) -> str:
+#: The short kinds in the URLs of ``arena.views_media.media_serve`` and the storage folders
+#: they stand for.
+MEDIA_KINDS = {"o": "outputs", "i": "inputs"}
+
+
+def storage_url(file: FieldFile) -> str:
+    """Where the storage serves a stored file (``FieldFile.url``); "" without a file."""
     return file.url if file else ""
+
+
+def served_media_url(name: str) -> str:
+    """The URL at which ``media_serve`` answers for a stored output (``outputs/<hash>.<ext>``)
+    or input (``inputs/...``) file: ``/media/o/<hash>.<ext>`` or ``/media/i/<hash>.<ext>``."""
+    folder, _, base = name.partition("/")
+    kind = {stored: kind for kind, stored in MEDIA_KINDS.items()}[folder]
+    return reverse("arena_media:serve", kwargs={"kind": kind, "name": base})
 
 
 def output_payload(output: Output) -> dict[str, Any]:
@@ -50,7 +66,7 @@ def output_payload(output: Output) -> dict[str, Any]:
     meta = output.media_meta or {}
     payload = {
         "kind": output.modality,
-        "url": media_url(output.media),
+        "url": storage_url(output.media),
         "mime": meta.get("mime", ""),
     }
     for name in ("width", "height", "duration"):
@@ -64,7 +80,7 @@ def prompt_payload(prompt: Prompt) -> dict[str, Any]:
         "text": prompt.text,
         "category": prompt.category,
         "language": prompt.language,
-        "input_media_url": media_url(prompt.input_media),
+        "input_media_url": storage_url(prompt.input_media),
     }
 
 

@@ -1,10 +1,18 @@
-"""A progress bar for management commands: plain text, redrawn in place on a terminal and
-printed at most every 10% otherwise (so logs stay short). No dependency."""
+"""Progress of long imports: the callback they report to, and a progress bar for management
+commands (plain text, redrawn in place on a terminal and printed at most every 10%
+otherwise, so logs stay short). No dependency."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TextIO
+
+Progress = Callable[[str, int, int], None]  # phase, done, total
+
+
+def no_progress(phase: str, done: int, total: int) -> None:
+    """For callers that do not watch."""
 
 
 class ProgressBar:

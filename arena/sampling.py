@@ -7,9 +7,8 @@ Each candidate pair (i, j) gets the weight
     w_ij = (u_ij + floor) * (1 + boost_i + boost_j)
 
 - ``u_ij`` in (0, 1] is how uncertain the order of i and j still is: ``2 * Phi(-z)`` with
-  ``z = |d_ij| / se(d_ij)``. With ratings (scores and standard errors on the Elo scale) ``d``
-  is the score difference; without them it is the pair's own win share minus one half, with
-  a Laplace prior (``(wins + 1) / (n + 2)``). A pair never played has ``u = 1``.
+  ``z = |d_ij| / se(d_ij)``, ``d`` being the pair's own win share minus one half, with a
+  Laplace prior (``(wins + 1) / (n + 2)``). A pair never played has ``u = 1``.
 - ``boost_i = new_model_boost * max(0, 1 - votes_i / new_model_votes)
   + under_voted_boost * max(0, 1 - votes_i / median(votes))``: a new model is served more
   until it has ``new_model_votes`` votes (Chatbot Arena weights new models up the same way),
@@ -18,7 +17,9 @@ Each candidate pair (i, j) gets the weight
 - ``floor`` keeps settled pairs in rotation (they still check for drift and give voters
   variety).
 
-``bench/sampling.py`` measures the effect against uniform sampling (docs/performance.md).
+``bench/sampling.py`` measures the effect against uniform sampling (docs/voting.md). A
+variant driven by rating snapshots (score differences over their standard errors) measured
+no better and was removed.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ FLOOR = 0.3
 
 
 @dataclass(frozen=True)
-class PairCounts:
+class SamplingCounts:
     """Counted votes between the candidate models (indices 0..K-1).
 
     votes: (K,) votes each model took part in.
@@ -45,39 +46,23 @@ class PairCounts:
     wins: np.ndarray
 
 
-@dataclass(frozen=True)
-class Ratings:
-    """Current scores and standard errors (Elo points) of the candidate models; NaN if unknown."""
-
-    score: np.ndarray
-    se: np.ndarray
-
-
-def order_uncertainty(counts: PairCounts, ratings: Ratings | None = None) -> np.ndarray:
-    """(K, K) chance-like uncertainty of each pair's order, 1 on the diagonal's complement
-    when nothing is known; the diagonal is 0."""
+def order_uncertainty(counts: SamplingCounts) -> np.ndarray:
+    """(K, K) chance-like uncertainty of each pair's order, 1 off the diagonal when nothing
+    is known; the diagonal is 0."""
     share = (counts.wins + 1.0) / (counts.games + 2.0)
     se = np.sqrt(share * (1.0 - share) / (counts.games + 2.0))
     z = np.abs(share - 0.5) / se
-    if ratings is not None:
-        known = np.isfinite(ratings.score) & np.isfinite(ratings.se)
-        both = known[:, None] & known[None, :]
-        gap = np.abs(ratings.score[:, None] - ratings.score[None, :])
-        spread = np.sqrt(ratings.se[:, None] ** 2 + ratings.se[None, :] ** 2)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            z = np.where(both & (spread > 0), gap / np.where(spread > 0, spread, 1.0), z)
     uncertainty = 2.0 * ndtr(-z)
     np.fill_diagonal(uncertainty, 0.0)
     return uncertainty
 
 
 def pair_weights(
-    counts: PairCounts,
+    counts: SamplingCounts,
     *,
     new_model_votes: int,
     new_model_boost: float,
     under_voted_boost: float,
-    ratings: Ratings | None = None,
 ) -> np.ndarray:
     """(K, K) symmetric sampling weights with a zero diagonal (see the module docstring)."""
     boost = np.zeros_like(counts.votes, dtype=float)
@@ -86,7 +71,7 @@ def pair_weights(
     median = float(np.median(counts.votes)) if counts.votes.size else 0.0
     if median > 0:
         boost += under_voted_boost * np.clip(1.0 - counts.votes / median, 0.0, 1.0)
-    weights = (order_uncertainty(counts, ratings) + FLOOR) * (1.0 + boost[:, None] + boost[None, :])
+    weights = (order_uncertainty(counts) + FLOOR) * (1.0 + boost[:, None] + boost[None, :])
     np.fill_diagonal(weights, 0.0)
     return weights
 

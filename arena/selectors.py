@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from arena.cache import cache_get_or_none, cache_set_quietly
 from arena.models import Battle, Modality, Output, Vote
-from arena.sampling import PairCounts
+from arena.sampling import SamplingCounts
 from pairwise.matrices import pair_matrices
 from pairwise.outcomes import Outcome, credit_a
 
@@ -88,7 +88,7 @@ def battle_filter_options(*, modality: str) -> dict[str, list[str]]:
     return {"categories": categories, "languages": languages}
 
 
-def sampling_counts(*, modality: str, model_ids: list[int]) -> PairCounts:
+def sampling_counts(*, modality: str, model_ids: list[int]) -> SamplingCounts:
     """Counted votes among the candidate models, for the pair-sampling policy.
 
     One GROUP BY over the modality's counted votes; cached for a minute, since a pair
@@ -116,7 +116,7 @@ def sampling_counts(*, modality: str, model_ids: list[int]) -> PairCounts:
         np.add.at(votes, side[side >= 0], count[side >= 0])
     among = (side_a >= 0) & (side_b >= 0)
     games, wins = pair_matrices(size, side_a[among], side_b[among], outcome[among], count[among])
-    return PairCounts(votes=votes, games=games, wins=wins)
+    return SamplingCounts(votes=votes, games=games, wins=wins)
 
 
 def voter_vote_count(*, voter_key: str) -> int:

@@ -14,8 +14,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from arena.catalogue import CatalogueRow
 from arena.models import AIModel, Battle, Lab, Vote, WorkerHeartbeat
-from arena.parsing import CatalogueRow
 from arena.sampling import draw_pair, pair_weights
 from arena.selectors import sampling_counts, servable_outputs
 

@@ -15,8 +15,8 @@ def worker_heartbeat_task() -> None:
 
 
 class _UploadTask(DjangoTask):
-    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:  # noqa: ANN001
-        from arena.imports import upload_fail
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        from arena.upload_jobs import upload_fail
 
         upload_fail(upload_id=args[0], reason=f"the import crashed ({type(exc).__name__})")
 
@@ -25,6 +25,6 @@ class _UploadTask(DjangoTask):
 def upload_process_task(upload_id: int) -> None:
     """An admin's prompt/output set upload. Time limits are the global ones (settings):
     a big video set may take minutes."""
-    from arena.imports import upload_process
+    from arena.upload_jobs import upload_process
 
     upload_process(upload_id=upload_id)

@@ -18,13 +18,14 @@ from django.views.decorators.http import require_safe
 
 from arena.media import IMAGE_TYPES, VIDEO_TYPES
 from arena.models import Output, Prompt
+from arena.presenting import MEDIA_KINDS
 
 _NAME = re.compile(r"^([0-9a-f]{64})\.(png|jpg|webp|gif|mp4|webm)$")
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _TYPES = {**IMAGE_TYPES, **VIDEO_TYPES}
-# Short kinds for media_url(); the storage folder names too, so that FieldFile.url
+# The short kinds of served_media_url(); the storage folder names too, so that FieldFile.url
 # (MEDIA_URL + "outputs/<sha256>.<ext>") works with the default storage. Never "uploads".
-_FOLDERS = {"o": "outputs", "i": "inputs", "outputs": "outputs", "inputs": "inputs"}
+_FOLDERS = {**MEDIA_KINDS, **{folder: folder for folder in MEDIA_KINDS.values()}}
 
 
 def _known(folder: str, name: str) -> bool:

@@ -23,8 +23,17 @@ def voter_key(request: HttpRequest, *, create: bool) -> str:
 
 
 def client_ip(request: HttpRequest) -> str:
-    value = request.META.get(settings.ARENA_CLIENT_IP_HEADER, "") or request.META.get(
-        "REMOTE_ADDR", ""
-    )
-    # X-Forwarded-For style headers list the client first.
-    return value.split(",")[0].strip()
+    """The client's address: ``REMOTE_ADDR``, or behind proxies the address the outermost
+    trusted proxy saw. ``ARENA_CLIENT_IP_HEADER`` names the header the proxies set. In an
+    X-Forwarded-For list each proxy appends the address it received from, so the entries on
+    the left are whatever the client sent: the entry that counts is the one
+    ``ARENA_TRUSTED_PROXY_COUNT`` places from the right. A header shorter than that was not
+    written by the proxies, and ``REMOTE_ADDR`` is used instead."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    header = settings.ARENA_CLIENT_IP_HEADER
+    if header == "REMOTE_ADDR":
+        return remote
+    entries = [entry.strip() for entry in request.META.get(header, "").split(",")]
+    entries = [entry for entry in entries if entry]
+    trusted = settings.ARENA_TRUSTED_PROXY_COUNT
+    return entries[-trusted] if len(entries) >= trusted else remote

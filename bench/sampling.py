@@ -23,8 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from arena.sampling import PairCounts as SamplingCounts
-from arena.sampling import pair_weights
+from arena.sampling import SamplingCounts, pair_weights
 from ranking.stats import PairCounts, rate
 
 BATCH = 200

@@ -180,8 +180,11 @@ ARENA_BATTLES_PER_MINUTE_PER_SESSION = env_int(
 )
 # Votes beyond this many per voter in 24 hours are kept but excluded ("daily_cap").
 ARENA_DAILY_VOTE_CAP = env_int("ARENA_DAILY_VOTE_CAP", 500, minimum=1)
-# The request header holding the client address behind a trusted proxy (e.g. HTTP_X_REAL_IP).
+# The request header holding the client address behind trusted proxies (e.g. HTTP_X_REAL_IP,
+# HTTP_X_FORWARDED_FOR), and how many proxies append to it: the client address is the entry
+# that many places from the right (the entries left of it are whatever the client sent).
 ARENA_CLIENT_IP_HEADER = env_str("ARENA_CLIENT_IP_HEADER", "REMOTE_ADDR")
+ARENA_TRUSTED_PROXY_COUNT = env_int("ARENA_TRUSTED_PROXY_COUNT", 1, minimum=1)
 # A voter sees their own leaderboard after this many votes.
 ARENA_PERSONAL_BOARD_MIN_VOTES = env_int("ARENA_PERSONAL_BOARD_MIN_VOTES", 20, minimum=1)
 # Pair sampling: a model with fewer counted votes than this is "new" and served more often.
@@ -191,8 +194,8 @@ ARENA_NEW_MODEL_BOOST = env_int("ARENA_NEW_MODEL_BOOST", 4, minimum=0)
 ARENA_UNDER_VOTED_BOOST = env_int("ARENA_UNDER_VOTED_BOOST", 4, minimum=0)
 
 # --- Uploads -----------------------------------------------------------------------------
-# Limits on uploaded sets; unset variables keep the defaults of arena.media / arena.imports
-# (documented in docs/uploads.md).
+# Limits on uploaded sets (docs/uploads.md). Media limits: unset variables keep the defaults
+# of arena.media.MediaLimits, so each default is written once.
 _MEDIA_LIMIT_VARIABLES = {
     "max_image_bytes": "ARENA_MAX_IMAGE_BYTES",
     "max_video_bytes": "ARENA_MAX_VIDEO_BYTES",
@@ -207,10 +210,14 @@ ARENA_MEDIA_LIMITS = {
     for key, variable in _MEDIA_LIMIT_VARIABLES.items()
     if (value := env_int(variable, 0, minimum=1 if variable in os.environ else 0))
 }
-if "ARENA_MAX_TEXT_CHARS" in os.environ:
-    ARENA_MAX_TEXT_CHARS = env_int("ARENA_MAX_TEXT_CHARS", 0, minimum=1)
-if "ARENA_MAX_MANIFEST_BYTES" in os.environ:
-    ARENA_MAX_MANIFEST_BYTES = env_int("ARENA_MAX_MANIFEST_BYTES", 0, minimum=1)
+# A prompt or a text output longer than this refuses its row.
+ARENA_MAX_TEXT_CHARS = env_int("ARENA_MAX_TEXT_CHARS", 100_000, minimum=1)
+# The admin upload form refuses a larger manifest.
+ARENA_MAX_MANIFEST_BYTES = env_int("ARENA_MAX_MANIFEST_BYTES", 200 * 1024 * 1024, minimum=1)
+# Per lab name, the regular expressions that name it in an identity leak ("As a <name>
+# model..."), replacing arena.leaks.DEFAULT_LAB_NAMES for that lab; set it in a settings
+# module, e.g. {"Owl Labs": [r"Owl ?Labs?", r"Hoot"]}.
+ARENA_IDENTITY_NAMES: dict[str, list[str]] = {}
 
 # --- Ratings -----------------------------------------------------------------------------
 RANKING_REFRESH_MINUTES = env_int("RANKING_REFRESH_MINUTES", 10, minimum=1)

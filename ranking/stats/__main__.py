@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from ranking.stats.io import InputError, LabelledVotes, read_pair_counts_csv, read_votes_csv
+from ranking.stats.io import READERS, InputError, LabelledVotes
 from ranking.stats.ratings import Ratings, rate
 
 COLUMNS = ("model", "score", "ci_low", "ci_high", "rank", "rank_ub", "votes")
@@ -22,8 +22,13 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m ranking.stats",
         description="Bradley-Terry ratings (Elo scale) with bootstrap intervals.",
     )
-    parser.add_argument("file", help="CSV of votes or of pair counts")
-    parser.add_argument("--format-in", choices=("votes", "pair_counts"), default="votes")
+    parser.add_argument("file", help="votes (CSV), pair counts (CSV) or a clean_battle log (JSON)")
+    parser.add_argument(
+        "--format-in",
+        choices=(*READERS, "votes"),
+        default="csv",
+        help="the formats of manage.py import_votes (docs/uploads.md); votes: the old name of csv",
+    )
     parser.add_argument("--rounds", type=int, default=1000, help="bootstrap rounds")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--anchor", metavar="MODEL=SCORE", help="fix one model's score")
@@ -70,8 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: --rounds must be at least 1", file=sys.stderr)
         return 2
     try:
-        reader = read_votes_csv if args.format_in == "votes" else read_pair_counts_csv
-        votes = reader(args.file)
+        votes = READERS["csv" if args.format_in == "votes" else args.format_in](args.file)
         if not votes.labels:
             raise InputError(f"{args.file}: no votes")
         anchor = _anchor(args.anchor, votes)

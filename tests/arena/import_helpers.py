@@ -1,4 +1,4 @@
-"""Building manifests, archives and bad files for the import tests."""
+"""Building manifests, archives and bad files for the import tests, and running imports."""
 
 from __future__ import annotations
 
@@ -9,8 +9,14 @@ import zipfile
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management import call_command
 
 from arena.models import Output, Prompt, PromptSet, Vote
+from tests.services import shared_data
+
+GENAI = "genai_arena_2024_02/clean_battle_20240220.json"
+LMSYS = "lmsys_2024_08/pair_counts_20240814.csv"
+LMSYS_SOURCE = "lmsys-2024-08-14"
 
 
 def jsonl(rows: list[dict[str, str]]) -> bytes:
@@ -80,3 +86,39 @@ _PROGRESS = re.compile(r"^\s*[a-z ]+ \[[#-]+\]")
 def report_lines(stderr: str) -> list[str]:
     """A command's stderr without its progress bar: the report alone."""
     return [line for line in stderr.strip().splitlines() if not _PROGRESS.match(line)]
+
+
+def import_votes(
+    path: str | Path, file_format: str, *options: str, modality: str = "text", source: str = "s"
+) -> None:
+    """``manage.py import_votes`` with the required options spelled once."""
+    call_command(
+        "import_votes",
+        str(path),
+        "--format",
+        file_format,
+        "--modality",
+        modality,
+        "--source",
+        source,
+        *options,
+    )
+
+
+def import_genai(*options: str) -> None:
+    """The GenAI-Arena image log under the source "genai", creating its models."""
+    import_votes(
+        shared_data(GENAI),
+        "clean_battle",
+        "--create-models",
+        *options,
+        modality="image",
+        source="genai",
+    )
+
+
+def import_lmsys(*options: str) -> None:
+    """The LMSYS pair counts under their source, creating their models."""
+    import_votes(
+        shared_data(LMSYS), "pair_counts", "--create-models", *options, source=LMSYS_SOURCE
+    )

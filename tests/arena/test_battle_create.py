@@ -14,7 +14,7 @@ from tests.factories import AIModelFactory, OutputFactory, VoteFactory
 pytestmark = pytest.mark.django_db
 
 
-def serve_many(n: int, seed: int = 1, **kwargs):  # noqa: ANN201
+def serve_many(n: int, seed: int = 1, **kwargs):
     rng = np.random.default_rng(seed)
     return [battle_create(voter_key=f"v{i}", modality="text", rng=rng, **kwargs) for i in range(n)]
 

@@ -74,7 +74,7 @@ def identities() -> list[str]:
     return names + [lab.name for lab in Lab.objects.all()]
 
 
-def vote_through_the_form(client, modality: str, choice: str):  # noqa: ANN001, ANN201
+def vote_through_the_form(client, modality: str, choice: str):
     page = client.get(f"/arena/{modality}/")
     assert page.status_code == 200
     html = page.content.decode()

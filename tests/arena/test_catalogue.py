@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
+from arena.catalogue import parse_catalogue_csv
 from arena.demo import CATALOGUE_PATH
 from arena.models import AIModel, Lab
-from arena.parsing import parse_catalogue_csv
 from arena.services import catalogue_upsert
 
 HEADER = "key,display_name,organisation,country,release_date,licence,open_weights,modalities\n"

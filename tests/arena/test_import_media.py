@@ -232,7 +232,7 @@ def test_losing_a_race_with_another_import_is_a_clear_refusal_that_leaves_nothin
     def race(*args, **kwargs):
         raise IntegrityError("duplicate key value violates unique constraint")
 
-    monkeypatch.setattr("arena.imports._write_rows", race)
+    monkeypatch.setattr("arena.set_ingest._write_rows", race)
     with pytest.raises(CommandError, match="another import wrote to this set at the same time"):
         call_command("import_set", manifest, "--media", archive)
     assert snapshot() == before

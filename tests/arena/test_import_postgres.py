@@ -3,36 +3,22 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from django.db.models import Sum
 
 from arena.demo_media import demo_png
-from arena.imports import prompt_set_ingest
 from arena.media import MemorySource
 from arena.models import Output, Vote
-from tests.arena.import_helpers import jsonl, media_rows, snapshot
+from arena.set_ingest import prompt_set_ingest
+from tests.arena.import_helpers import LMSYS_SOURCE, import_lmsys, jsonl, media_rows, snapshot
 from tests.factories import AIModelFactory
-from tests.services import shared_data
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_lmsys_pair_counts_import_exactly_and_once_on_postgresql(capsys):
-    path = str(shared_data("lmsys_2024_08/pair_counts_20240814.csv"))
-    args = (
-        "import_votes",
-        path,
-        "--format",
-        "pair_counts",
-        "--modality",
-        "text",
-        "--source",
-        "lmsys-2024-08-14",
-        "--create-models",
-    )
-    call_command(*args)
-    call_command(*args)
-    votes = Vote.objects.filter(source="lmsys-2024-08-14")
+def test_the_lmsys_pair_counts_import_exactly_and_once_on_postgresql():
+    import_lmsys()
+    import_lmsys()
+    votes = Vote.objects.filter(source=LMSYS_SOURCE)
     assert votes.aggregate(n=Sum("count"))["n"] == 1_670_250
     assert votes.count() == 13_621
 

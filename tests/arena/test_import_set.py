@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from arena.imports import prompt_set_ingest
 from arena.models import AIModel, Output, PromptSet
+from arena.set_ingest import prompt_set_ingest
 from tests.arena.import_helpers import jsonl, report_lines, snapshot, text_rows
 from tests.factories import AIModelFactory, LabFactory
 

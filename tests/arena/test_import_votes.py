@@ -3,23 +3,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Sum
 
 from arena.models import AIModel, Vote
-from arena.parsing import parse_clean_battle_json, parse_pair_counts_csv, parse_votes_csv
+from pairwise.formats import parse_clean_battle_json, parse_pair_counts_csv, parse_votes_csv
+from tests.arena.import_helpers import LMSYS_SOURCE, import_genai, import_lmsys, import_votes
 from tests.factories import AIModelFactory, VoteFactory
-from tests.services import shared_data
 
 pytestmark = pytest.mark.django_db
-
-GENAI = "genai_arena_2024_02/clean_battle_20240220.json"
-LMSYS = "lmsys_2024_08/pair_counts_20240814.csv"
-
-
-def import_votes(*args: str) -> None:
-    call_command("import_votes", *map(str, args))
 
 
 def state() -> tuple:
@@ -27,21 +19,12 @@ def state() -> tuple:
 
 
 def test_the_genai_arena_log_imports_its_anonymous_image_votes(capsys):
-    path = shared_data(GENAI)
-    import_votes(
-        path,
-        "--format",
-        "clean_battle",
-        "--modality",
-        "image",
-        "--source",
-        "genai",
-        "--create-models",
-    )
+    import_genai()
     out = capsys.readouterr().out
     # 2,061 battles: 1,515 anonymous (imported), 546 named (skipped, one of them a self-battle)
     assert Vote.objects.filter(source="genai").count() == 1515
-    assert "546" in out and "1515 vote rows created" in out
+    assert "skipped (not anonymous): 546" in out and "1515 vote rows created" in out
+    assert "--include-named imports them" in out
     assert AIModel.objects.count() == 13
     votes = Vote.objects.filter(source="genai")
     assert set(votes.values_list("modality", flat=True)) == {"image"}
@@ -51,52 +34,20 @@ def test_the_genai_arena_log_imports_its_anonymous_image_votes(capsys):
 
 
 def test_named_battles_come_too_when_asked_except_a_model_against_itself():
-    import_votes(
-        shared_data(GENAI),
-        "--format",
-        "clean_battle",
-        "--modality",
-        "image",
-        "--source",
-        "genai",
-        "--create-models",
-        "--include-named",
-    )
+    import_genai("--include-named")
     assert Vote.objects.count() == 2060
 
 
 def test_reimporting_the_same_log_under_the_same_source_adds_nothing(capsys):
-    args = (
-        shared_data(GENAI),
-        "--format",
-        "clean_battle",
-        "--modality",
-        "image",
-        "--source",
-        "genai",
-        "--create-models",
-    )
-    import_votes(*args)
-    import_votes(*args)
+    import_genai()
+    import_genai()
     assert "0 vote rows created (0 votes), 1515 already present" in capsys.readouterr().out
     assert Vote.objects.count() == 1515
 
 
 def test_the_lmsys_pair_counts_import_exactly_as_counted_cells(capsys):
-    path = shared_data(LMSYS)
-    import_votes(
-        path,
-        "--format",
-        "pair_counts",
-        "--modality",
-        "text",
-        "--source",
-        "lmsys-2024-08-14",
-        "--create-models",
-        "--timestamp",
-        "2024-08-14T23:59:59Z",
-    )
-    votes = Vote.objects.filter(source="lmsys-2024-08-14")
+    import_lmsys("--timestamp", "2024-08-14T23:59:59Z")
+    votes = Vote.objects.filter(source=LMSYS_SOURCE)
     assert votes.aggregate(n=Sum("count"))["n"] == 1_670_250
     assert AIModel.objects.count() == 129
     assert set(votes.values_list("created_at", flat=True)) == {
@@ -111,16 +62,7 @@ def test_the_lmsys_pair_counts_import_exactly_as_counted_cells(capsys):
         "both_bad": 85,
     }
     cells = votes.count()
-    import_votes(
-        path,
-        "--format",
-        "pair_counts",
-        "--modality",
-        "text",
-        "--source",
-        "lmsys-2024-08-14",
-        "--create-models",
-    )
+    import_lmsys()
     assert votes.count() == cells
 
 
@@ -135,7 +77,7 @@ def test_unknown_models_are_reported_with_their_first_row_and_nothing_is_written
     )
     before = state()
     with pytest.raises(CommandError, match="refused: 2 problems; nothing was written"):
-        import_votes(path, "--format", "csv", "--modality", "text", "--source", "s")
+        import_votes(path, "csv")
     assert capsys.readouterr().err.splitlines()[:2] == [
         "row 2, model: unknown model 'mystery' (2 rows); add it with import_models, or pass "
         "--create-models",
@@ -180,14 +122,16 @@ def test_a_clean_battle_log_that_is_not_json_is_refused_with_its_line(tmp_path, 
     path = tmp_path / "battles.json"
     path.write_text('[\n{"model_a": "a", "model_b": "b", "winner": "model_a", "tstamp": 1}\n{')
     with pytest.raises(CommandError):
-        import_votes(path, "--format", "clean_battle", "--modality", "text", "--source", "x")
+        import_votes(path, "clean_battle")
     assert capsys.readouterr().err.strip() == (
         "row 3: not valid JSON (Expecting ',' delimiter at column 1)"
     )
-    parsed = parse_clean_battle_json('[{"model_a": "a", "model_b": "b", "winner": "b"}]')
+    parsed = parse_clean_battle_json(
+        '[{"model_a": "a", "model_b": "b", "winner": "b", "tstamp": "yesterday"}]'
+    )
     assert [str(e) for e in parsed.errors] == [
         "row 1, winner: 'b' is not one of model_a, model_b, tie, tie (bothbad)",
-        "row 1, tstamp: None is not a Unix time in seconds",
+        "row 1, tstamp: 'yesterday' is not a Unix time in seconds",
     ]
 
 
@@ -198,7 +142,7 @@ def test_imported_votes_carry_the_denormalised_columns(tmp_path):
         "model_a,model_b,winner,timestamp,category,language\n"
         "a,b,tie (bothbad),2024-05-01T10:00:00+02:00,math,de\n"
     )
-    import_votes(path, "--format", "csv", "--modality", "text", "--source", "s")
+    import_votes(path, "csv")
     vote = Vote.objects.get()
     assert (
         vote.model_a,
@@ -218,11 +162,25 @@ def test_the_arena_source_is_reserved_for_votes_cast_here(tmp_path, capsys):
     path = tmp_path / "votes.csv"
     path.write_text("model_a,model_b,winner,timestamp\na,b,model_a,1\n")
     with pytest.raises(CommandError):
-        import_votes(path, "--format", "csv", "--modality", "text", "--source", "arena")
+        import_votes(path, "csv", source="arena")
     assert "source: name the source" in capsys.readouterr().err
     assert Vote.objects.count() == 1
 
 
 def test_a_missing_file_is_a_clear_error_not_a_traceback():
     with pytest.raises(CommandError, match="cannot read /nonexistent.csv"):
-        import_votes("/nonexistent.csv", "--format", "csv", "--modality", "text", "--source", "x")
+        import_votes("/nonexistent.csv", "csv")
+
+
+def test_rows_without_a_time_take_the_timestamp_option_in_every_format(tmp_path):
+    AIModelFactory(key="a"), AIModelFactory(key="b")
+    votes_csv = tmp_path / "votes.csv"
+    votes_csv.write_text("model_a,model_b,winner\na,b,model_a\n")
+    battles = tmp_path / "battles.json"
+    battles.write_text('[{"model_a": "a", "model_b": "b", "winner": "tie"}]')
+    import_votes(votes_csv, "csv", "--timestamp", "2024-05-01T00:00:00Z", source="csv")
+    import_votes(battles, "clean_battle", "--timestamp", "1714521600", source="json")
+    assert set(Vote.objects.values_list("source", "created_at")) == {
+        ("csv", datetime(2024, 5, 1, tzinfo=UTC)),
+        ("json", datetime(2024, 5, 1, tzinfo=UTC)),
+    }

@@ -3,9 +3,10 @@ from __future__ import annotations
 import pytest
 
 from arena.demo_media import demo_png, demo_video
-from arena.imports import prompt_set_ingest
-from arena.media import FolderSource, media_url
+from arena.media import FolderSource
 from arena.models import Output
+from arena.presenting import served_media_url
+from arena.set_ingest import prompt_set_ingest
 from tests.arena.import_helpers import jsonl, media_rows
 from tests.factories import AIModelFactory
 
@@ -30,7 +31,7 @@ def outputs(tmp_path):
 
 def test_media_are_served_at_an_opaque_url_that_names_no_model(client, outputs):
     image = outputs["image"]
-    url = media_url(image.media.name)
+    url = served_media_url(image.media.name)
     assert url == f"/media/o/{image.checksum}.png"
     assert "secret" not in url and "a-by" not in url
     response = client.get(url)
@@ -57,7 +58,7 @@ def test_staged_uploads_are_never_served(client, outputs):
 
 
 def test_a_video_can_be_fetched_by_byte_ranges_for_seeking(client, outputs):
-    url = media_url(outputs["video"].media.name)
+    url = served_media_url(outputs["video"].media.name)
     whole = (outputs["folder"] / "b.mp4").read_bytes()
     response = client.get(url, HTTP_RANGE="bytes=10-19")
     assert response.status_code == 206
@@ -73,4 +74,4 @@ def test_unknown_or_malformed_names_are_not_found(client, outputs):
     assert client.get("/media/x/" + outputs["image"].checksum + ".png").status_code == 404
     # the right hash with another extension is another name
     assert client.get(f"/media/o/{outputs['image'].checksum}.gif").status_code == 404
-    assert client.post(media_url(outputs["image"].media.name)).status_code == 405
+    assert client.post(served_media_url(outputs["image"].media.name)).status_code == 405

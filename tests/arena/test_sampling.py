@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from arena.sampling import PairCounts, Ratings, draw_pair, order_uncertainty, pair_weights
+from arena.sampling import SamplingCounts, draw_pair, order_uncertainty, pair_weights
 
 
-def counts(games: list[list[float]], wins: list[list[float]]) -> PairCounts:
+def counts(games: list[list[float]], wins: list[list[float]]) -> SamplingCounts:
     games_array, wins_array = np.array(games, float), np.array(wins, float)
-    return PairCounts(votes=games_array.sum(axis=1), games=games_array, wins=wins_array)
+    return SamplingCounts(votes=games_array.sum(axis=1), games=games_array, wins=wins_array)
 
 
 def test_a_pair_never_played_is_fully_uncertain():
@@ -27,18 +27,8 @@ def test_a_lopsided_pair_is_settled_and_an_even_one_is_not():
     assert uncertainty[1, 2] == pytest.approx(1.0)  # never played
 
 
-def test_ratings_decide_the_uncertainty_when_they_are_known():
-    data = counts([[0, 0, 0], [0, 0, 0], [0, 0, 0]], [[0, 0, 0], [0, 0, 0], [0, 0, 0]])
-    ratings = Ratings(score=np.array([1200.0, 1100.0, np.nan]), se=np.array([10.0, 10.0, np.nan]))
-    uncertainty = order_uncertainty(data, ratings)
-    # 100 points apart with a combined SE of 14.1: z = 7.07, settled
-    assert uncertainty[0, 1] < 1e-10
-    # the unrated model falls back to its (empty) pair counts
-    assert uncertainty[0, 2] == pytest.approx(1.0)
-
-
 def test_new_models_get_up_to_one_plus_twice_the_boost():
-    data = PairCounts(
+    data = SamplingCounts(
         votes=np.array([0.0, 1000.0, 1000.0]), games=np.zeros((3, 3)), wins=np.zeros((3, 3))
     )
     weights = pair_weights(data, new_model_votes=300, new_model_boost=4, under_voted_boost=0)
@@ -48,7 +38,7 @@ def test_new_models_get_up_to_one_plus_twice_the_boost():
 
 
 def test_the_boost_fades_as_a_model_collects_votes():
-    data = PairCounts(
+    data = SamplingCounts(
         votes=np.array([150.0, 1000.0, 1000.0]), games=np.zeros((3, 3)), wins=np.zeros((3, 3))
     )
     weights = pair_weights(data, new_model_votes=300, new_model_boost=4, under_voted_boost=0)
@@ -72,7 +62,7 @@ def test_drawing_from_all_zero_weights_is_refused():
 
 
 def test_a_model_far_below_the_median_of_votes_is_weighted_up():
-    data = PairCounts(
+    data = SamplingCounts(
         votes=np.array([100.0, 1000.0, 1000.0]), games=np.zeros((3, 3)), wins=np.zeros((3, 3))
     )
     weights = pair_weights(data, new_model_votes=0, new_model_boost=0, under_voted_boost=4)

@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from arena.demo_media import demo_png
-from arena.imports import upload_fail
 from arena.models import Output, PromptSet, Upload
+from arena.upload_jobs import upload_fail
 from tests.arena.import_helpers import jsonl, media_files, media_rows, snapshot, zip_bytes
 from tests.factories import AIModelFactory
 
@@ -137,7 +137,7 @@ def test_the_task_marks_the_upload_failed_when_the_import_crashes(admin_client_c
     with mock.patch("arena.tasks.upload_process_task.delay_on_commit"):
         admin_client_carol.post(UPLOAD_URL, image_upload())
     upload = Upload.objects.get()
-    with mock.patch("arena.imports.upload_process", side_effect=MemoryError):
+    with mock.patch("arena.upload_jobs.upload_process", side_effect=MemoryError):
         # throw=False: as on a real worker, where on_failure runs instead of propagating
         result = upload_process_task.apply(args=[upload.id], throw=False)
     assert result.failed()
@@ -172,8 +172,8 @@ def test_a_text_set_upload_creates_models_when_asked_and_lists_identity_leaks(
 
 
 def test_a_long_report_is_capped_on_the_upload():
-    from arena.imports import IngestReport
-    from arena.parsing import RowError
+    from arena.set_ingest import IngestReport
+    from pairwise.rows import RowError
 
     report = IngestReport(errors=[RowError(n, "model", "bad") for n in range(1, 1006)])
     assert report.as_dict()["errors"][-2:] == ["row 1000, model: bad", "... and 5 more"]

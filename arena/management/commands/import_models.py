@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from arena.catalogue import parse_catalogue_csv
 from arena.management.commands._reporting import read_input, refuse
-from arena.parsing import parse_catalogue_csv
 from arena.services import catalogue_upsert
 
 

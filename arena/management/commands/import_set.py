@@ -5,10 +5,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError
 
-from arena.imports import prompt_set_ingest
 from arena.management.commands._reporting import read_input, refuse
 from arena.media import MediaError, MediaLimits, media_source_open
 from arena.progress import ProgressBar
+from arena.set_ingest import prompt_set_ingest
 
 
 class Command(BaseCommand):

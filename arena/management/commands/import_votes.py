@@ -5,16 +5,14 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError
 
-from arena.imports import votes_import
 from arena.management.commands._reporting import read_input, refuse
 from arena.models import Modality
-from arena.parsing import parse_clean_battle_json, parse_pair_counts_csv, parse_votes_csv
 from arena.progress import ProgressBar
+from arena.vote_import import votes_import
+from pairwise.formats import FORMATS, Skip, parse_time, parse_votes
 
 
 def _timestamp(value: str) -> datetime:
-    from arena.parsing import parse_time
-
     moment = parse_time(value)
     if moment is None:
         raise CommandError(f"--timestamp {value!r} is not an ISO 8601 time or Unix seconds")
@@ -24,15 +22,14 @@ def _timestamp(value: str) -> datetime:
 class Command(BaseCommand):
     help = (
         "Import external votes: a Chatbot Arena clean_battle JSON log, a CSV of "
-        "model_a,model_b,winner,timestamp[,category,language], or aggregated pair counts. "
-        "All or nothing; re-importing the same file under the same source adds nothing."
+        "model_a,model_b,winner[,timestamp,category,language], or aggregated pair counts "
+        "(docs/uploads.md). All or nothing; re-importing the same file under the same "
+        "source adds nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path")
-        parser.add_argument(
-            "--format", required=True, choices=["clean_battle", "csv", "pair_counts"]
-        )
+        parser.add_argument("--format", required=True, choices=list(FORMATS))
         parser.add_argument("--modality", required=True, choices=Modality.values)
         parser.add_argument(
             "--source", required=True, help="a label for this log, e.g. lmsys-2024-08-14"
@@ -51,18 +48,17 @@ class Command(BaseCommand):
             "--timestamp",
             type=_timestamp,
             default=None,
-            help="pair_counts: the time given to the votes (default: now)",
+            help="the time of rows that have none (pair counts, and clean_battle or csv rows "
+            "without one); default: now",
         )
 
     def handle(self, *args: object, **options: object) -> None:
         data = read_input(str(options["path"]))
-        fmt = options["format"]
-        if fmt == "clean_battle":
-            parsed = parse_clean_battle_json(data, include_named=bool(options["include_named"]))
-        elif fmt == "csv":
-            parsed = parse_votes_csv(data)
-        else:
-            parsed = parse_pair_counts_csv(data)
+        parsed = parse_votes(
+            data,
+            format_name=str(options["format"]),
+            include_named=bool(options["include_named"]),
+        )
         if parsed.errors:
             refuse(
                 self, parsed.errors, f"refused: {len(parsed.errors)} problems; nothing was written"
@@ -85,3 +81,5 @@ class Command(BaseCommand):
         if not report.ok:
             refuse(self, report.errors, report.summary())
         self.stdout.write(self.style.SUCCESS(report.summary()))
+        if Skip.NAMED in parsed.skipped:
+            self.stdout.write("named battles were left out; --include-named imports them")

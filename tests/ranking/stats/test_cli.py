@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from ranking.stats.io import read_battles_json, read_votes_csv
+
 ROOT = Path(__file__).resolve().parents[3]
 
 VOTES = """model_a,model_b,winner
@@ -85,8 +87,12 @@ def test_same_seed_gives_the_same_output(tmp_path):
 @pytest.mark.parametrize(
     ("text", "args", "message"),
     [
-        ("model_a,winner\nx,model_a\n", (), "missing column(s) model_b"),
-        ("model_a,model_b,winner\nx,y,model_a\nx,y,draw\n", (), "line 3: unknown winner 'draw'"),
+        ("model_a,winner\nx,model_a\n", (), "line 1: missing columns: model_b"),
+        (
+            "model_a,model_b,winner\nx,y,model_a\nx,y,draw\n",
+            (),
+            "line 3, winner: 'draw' is not one of model_a, model_b, tie, tie (bothbad)",
+        ),
         (
             "model_a,model_b,winner\nx,y,model_a\n",
             ("--anchor", "nobody=1000"),
@@ -95,7 +101,7 @@ def test_same_seed_gives_the_same_output(tmp_path):
         (
             "model_i,model_j,wins_i,wins_j,ties,ties_bothbad\nx,y,3,two,0,0\n",
             ("--format-in", "pair_counts"),
-            "line 2: wins_j is not a number: 'two'",
+            "line 2, wins_j: 'two' is not a count (0 or more)",
         ),
     ],
 )
@@ -111,3 +117,47 @@ def test_missing_file_exits_2_without_traceback(tmp_path):
     result = run(str(tmp_path / "absent.csv"))
     assert result.returncode == 2
     assert "cannot open" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_clean_battle_log_is_read_like_the_importer_reads_it(tmp_path):
+    battles = [
+        {"model_a": "x", "model_b": "y", "winner": "model_a", "tstamp": 2},
+        {"model_a": "y", "model_b": "x", "winner": "model_a"},  # no anony: anonymous
+        {"model_a": "x", "model_b": "x", "winner": "tie"},  # skipped
+    ]
+    path = write(tmp_path, json.dumps(battles), "battles.json")
+    result = run(path, "--format-in", "clean_battle", "--rounds", "10", "--out", "json")
+    assert result.returncode == 0, result.stderr
+    assert sum(row["votes"] for row in json.loads(result.stdout)) == 2 * 2
+
+
+def test_the_old_name_of_the_votes_format_still_works(tmp_path):
+    path = write(tmp_path, VOTES)
+    assert run(path, "--format-in", "votes", "--rounds", "20").stdout == (
+        run(path, "--format-in", "csv", "--rounds", "20").stdout
+    )
+
+
+def test_votes_with_times_come_in_time_order_and_without_them_in_file_order(tmp_path):
+    timed = write(
+        tmp_path,
+        "model_a,model_b,winner,timestamp\n"
+        "a,b,model_a,2024-05-03\n"
+        "c,b,model_a,2024-05-01\n"
+        "a,c,tie,2024-05-03\n",
+    )
+    votes = read_votes_csv(timed)
+    assert [votes.labels[i] for i in votes.model_a] == ["c", "a", "a"]
+    untimed = read_votes_csv(write(tmp_path, "model_a,model_b,winner\nb,a,tie\na,c,tie\n", "u.csv"))
+    assert [untimed.labels[i] for i in untimed.model_a] == ["b", "a"]
+    log = write(
+        tmp_path,
+        json.dumps(
+            [
+                {"model_a": "a", "model_b": "b", "winner": "tie", "anony": False},
+                {"model_a": "a", "model_b": "c", "winner": "tie"},
+            ]
+        ),
+        "battles.json",
+    )
+    assert read_battles_json(log, anonymous_only=True).labels == ("a", "c")

@@ -1,22 +1,18 @@
-"""Imports: prompt/output sets and external votes. Each is all or nothing: every row is
-checked first, every problem reported with its row, and only a clean file is written, in
-one transaction. Media files are written before the transaction and removed again if
-anything fails, so a failed import leaves neither rows nor orphan files.
+"""Prompt/output sets in: a manifest and its media are checked completely (every problem
+reported with its row), then written in one transaction, or nothing is. Media files are
+written before the transaction and removed again if anything fails, so a refused or failed
+ingest leaves neither rows nor orphan files.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
 
 from arena.leaks import identity_leak, lab_names
 from arena.manifest import ManifestRow, parse_manifest
@@ -25,51 +21,14 @@ from arena.media import (
     MediaInfo,
     MediaLimits,
     MediaSource,
-    ZipSource,
     inspect_media,
     storage_name,
 )
-from arena.models import AIModel, Lab, Modality, Output, Prompt, PromptSet, Upload, Vote
-from arena.parsing import RowError, VoteRow
+from arena.models import AIModel, Modality, Output, Prompt, PromptSet
+from arena.progress import Progress, no_progress
 from arena.style import style_features
-
-Progress = Callable[[str, int, int], None]  # phase, done, total
-UNKNOWN_LAB = "Unknown (imported)"
-DEFAULT_MAX_TEXT_CHARS = 100_000
-
-
-def _no_progress(phase: str, done: int, total: int) -> None:
-    pass
-
-
-def _unknown_model_errors(
-    rows: list[tuple[int, str]], known: set[str], *, hint: str
-) -> list[RowError]:
-    """One error per unknown key, at its first row, with how many rows name it."""
-    first: dict[str, int] = {}
-    counts: Counter[str] = Counter()
-    for row, key in rows:
-        if key not in known:
-            first.setdefault(key, row)
-            counts[key] += 1
-    return [
-        RowError(row, "model", f"unknown model {key!r} ({counts[key]} rows); {hint}")
-        for key, row in sorted(first.items(), key=lambda item: item[1])
-    ]
-
-
-def _models_create(keys: set[str], modality: str) -> int:
-    """Create unknown models under a placeholder lab, to be completed with import_models."""
-    if not keys:
-        return 0
-    lab, _ = Lab.objects.get_or_create(name=UNKNOWN_LAB, defaults={"country": ""})
-    AIModel.objects.bulk_create(
-        [AIModel(key=key, display_name=key, lab=lab, modalities=[modality]) for key in sorted(keys)]
-    )
-    return len(keys)
-
-
-# --- Prompt/output sets ----------------------------------------------------------------------
+from arena.unknown_models import models_create, unknown_model_errors
+from pairwise.rows import RowError
 
 
 @dataclass
@@ -129,15 +88,16 @@ def prompt_set_ingest(
     media: MediaSource | None = None,
     create_models: bool = False,
     limits: MediaLimits | None = None,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     set_source: str = PromptSet.Source.UPLOAD,
     set_description: str = "",
 ) -> IngestReport:
     """Check a manifest and its media completely, then write the set, or nothing.
     ``set_source`` and ``set_description`` apply when the set is new."""
     limits = limits or MediaLimits.from_settings()
-    max_chars = getattr(settings, "ARENA_MAX_TEXT_CHARS", DEFAULT_MAX_TEXT_CHARS)
-    parsed = parse_manifest(manifest, name=manifest_name, max_text_chars=max_chars)
+    parsed = parse_manifest(
+        manifest, name=manifest_name, max_text_chars=settings.ARENA_MAX_TEXT_CHARS
+    )
     report = IngestReport(errors=list(parsed.errors))
     rows = parsed.rows
     if not rows:
@@ -148,7 +108,7 @@ def prompt_set_ingest(
         for m in AIModel.objects.select_related("lab").filter(key__in={row.model for row in rows})
     }
     if not create_models:
-        report.errors += _unknown_model_errors(
+        report.errors += unknown_model_errors(
             [(row.row, row.model) for row in rows],
             set(models),
             hint="add it with import_models, or allow creating unknown models",
@@ -211,7 +171,7 @@ def _existing_set_conflicts(modality: str, planned: list[_Planned]) -> list[RowE
 
 
 def _plan_texts(planned: list[_Planned], models: dict[str, AIModel], progress: Progress) -> None:
-    overrides = getattr(settings, "ARENA_IDENTITY_NAMES", {})
+    overrides = settings.ARENA_IDENTITY_NAMES
     for done, item in enumerate(planned, start=1):
         if done % 500 == 0 or done == len(planned):
             progress("checking texts", done, len(planned))
@@ -333,7 +293,7 @@ def _media_referenced(name: str) -> bool:
             Output.objects.filter(media=name).exists()
             or Prompt.objects.filter(input_media=name).exists()
         )
-    except Exception:  # noqa: BLE001 - the database may be what failed; then delete
+    except Exception:  # the database may be what failed; then delete
         return False
 
 
@@ -378,7 +338,7 @@ def _write_rows(
 ) -> None:
     first = planned[0].row
     if create_models:
-        report.models_created = _models_create(
+        report.models_created = models_create(
             {item.row.model for item in planned} - set(models), first.modality
         )
         models = {
@@ -431,183 +391,3 @@ def _write_rows(
         outputs.append(output)
     Output.objects.bulk_create(outputs, batch_size=1000)
     report.outputs_created = len(outputs)
-
-
-# --- External votes -----------------------------------------------------------------------
-
-
-@dataclass
-class VotesReport:
-    ok: bool = False
-    rows: int = 0
-    created: int = 0
-    already_present: int = 0
-    votes_created: int = 0  # sum of counts: pair-count cells stand for many votes
-    models_created: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
-    errors: list[RowError] = field(default_factory=list)
-
-    def summary(self) -> str:
-        if not self.ok:
-            return f"refused: {len(self.errors)} problems; nothing was written"
-        skipped = "".join(f"; skipped ({reason}): {n}" for reason, n in self.skipped.items())
-        return (
-            f"{self.rows} rows accepted; {self.created} vote rows created ({self.votes_created:,} "
-            f"votes), {self.already_present} already present; models created: "
-            f"{self.models_created}{skipped}"
-        )
-
-
-def votes_import(
-    *,
-    rows: list[VoteRow],
-    modality: str,
-    source: str,
-    create_models: bool = False,
-    timestamp: datetime | None = None,
-    progress: Progress = _no_progress,
-) -> VotesReport:
-    """Write parsed external votes under ``source``, skipping the external ids it already
-    holds. ``timestamp`` dates rows without a time (pair counts); default: now."""
-    report = VotesReport(rows=len(rows))
-    if modality not in Modality.values:
-        report.errors.append(
-            RowError(0, "modality", f"{modality!r} is not one of {'|'.join(Modality.values)}")
-        )
-    if not source or len(source) > 64 or source == Vote.SOURCE_ARENA:
-        report.errors.append(
-            RowError(
-                0,
-                "source",
-                "name the source (up to 64 characters; "
-                f"{Vote.SOURCE_ARENA!r} is for votes cast here)",
-            )
-        )
-    keys = {row.model_a for row in rows} | {row.model_b for row in rows}
-    models = dict(AIModel.objects.filter(key__in=keys).values_list("key", "id"))
-    if not create_models:
-        report.errors += _unknown_model_errors(
-            [(row.row, key) for row in rows for key in (row.model_a, row.model_b)],
-            set(models),
-            hint="add it with import_models, or pass --create-models",
-        )
-    if report.errors:
-        return report
-    when = timestamp or timezone.now()
-    with transaction.atomic():
-        if create_models:
-            report.models_created = _models_create(keys - set(models), modality)
-            models = dict(AIModel.objects.filter(key__in=keys).values_list("key", "id"))
-        present = set(Vote.objects.filter(source=source).values_list("external_id", flat=True))
-        batch: list[Vote] = []
-        for done, row in enumerate(rows, start=1):
-            if row.external_id in present:
-                report.already_present += 1
-            else:
-                batch.append(
-                    Vote(
-                        source=source,
-                        external_id=row.external_id,
-                        outcome=row.outcome,
-                        count=row.count,
-                        created_at=row.created_at or when,
-                        modality=modality,
-                        model_a_id=models[row.model_a],
-                        model_b_id=models[row.model_b],
-                        category=row.category,
-                        language=row.language,
-                    )
-                )
-                report.votes_created += row.count
-            if len(batch) >= 2000 or done == len(rows):
-                Vote.objects.bulk_create(batch)
-                report.created += len(batch)
-                batch = []
-                progress("writing", done, len(rows))
-    report.ok = True
-    return report
-
-
-# --- Admin uploads: the same ingest, run by a worker, reporting progress -----------------
-
-
-def _upload_progress(upload_id: int) -> Progress:
-    last = {"value": (None, -1)}
-
-    def report(phase: str, done: int, total: int) -> None:
-        # Outside the write transaction, so the admin's page sees it; throttled to 1%.
-        step = (phase, 100 * done // total if total else 0)
-        if step != last["value"]:
-            last["value"] = step
-            Upload.objects.filter(id=upload_id).update(phase=phase, done=done, total=total)
-
-    return report
-
-
-def _upload_finish(upload: Upload, status: str, report: dict[str, object]) -> None:
-    """Record the outcome and delete the staged files: they name the models, and the
-    report is what the admin needs afterwards."""
-    for staged in (upload.manifest, upload.media):
-        if staged:
-            staged.storage.delete(staged.name)
-    Upload.objects.filter(id=upload.id).update(
-        status=status,
-        report=report,
-        finished_at=timezone.now(),
-        manifest="",
-        media="",
-        prompt_set=upload.prompt_set,
-    )
-
-
-def upload_process(*, upload_id: int) -> None:
-    """Run a pending upload through prompt_set_ingest. Claimed with one conditional UPDATE,
-    so a redelivered task does not import twice."""
-    claimed = Upload.objects.filter(id=upload_id, status=Upload.Status.PENDING).update(
-        status=Upload.Status.RUNNING, started_at=timezone.now(), phase="reading"
-    )
-    if not claimed:
-        return
-    upload = Upload.objects.get(id=upload_id)
-    with upload.manifest.open("rb") as handle:
-        manifest = handle.read()
-    source = (
-        ZipSource(upload.media.open("rb"), MediaLimits.from_settings()) if upload.media else None
-    )
-    try:
-        report = prompt_set_ingest(
-            manifest=manifest,
-            manifest_name=upload.manifest_name,
-            media=source,
-            create_models=upload.create_models,
-            progress=_upload_progress(upload_id),
-        )
-    except MediaError as error:  # a staged file changed between check and write
-        _upload_finish(
-            upload,
-            Upload.Status.FAILED,
-            {"ok": False, "summary": str(error), "errors": [str(error)]},
-        )
-        return
-    finally:
-        if source is not None:
-            source.close()
-    if report.ok:
-        upload.prompt_set = PromptSet.objects.get(name=report.set_name)
-    status = Upload.Status.DONE if report.ok else Upload.Status.FAILED
-    _upload_finish(upload, status, report.as_dict())
-
-
-def upload_fail(*, upload_id: int, reason: str) -> None:
-    """Called by the task when it crashes or times out: the page must not spin forever."""
-    upload = Upload.objects.filter(id=upload_id).exclude(status=Upload.Status.DONE).first()
-    if upload is not None:
-        _upload_finish(
-            upload,
-            Upload.Status.FAILED,
-            {
-                "ok": False,
-                "summary": "the import stopped: nothing was written",
-                "errors": [reason],
-            },
-        )

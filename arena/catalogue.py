@@ -1,0 +1,125 @@
+"""Model catalogues: a CSV of models with their organisation and its country in, typed
+rows and row-numbered errors out. No database access here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from arena.countries import COUNTRIES
+from arena.models import Modality
+from pairwise.rows import Parsed, RowError, csv_records, decode_utf8
+
+CATALOGUE_COLUMNS = (
+    "key",
+    "display_name",
+    "organisation",
+    "country",
+    "release_date",
+    "licence",
+    "open_weights",
+)
+_TRUE = {"true", "yes", "1"}
+_FALSE = {"false", "no", "0", ""}
+
+
+@dataclass(frozen=True)
+class CatalogueRow:
+    row: int
+    key: str
+    display_name: str
+    organisation: str
+    country: str
+    release_date: date | None
+    licence: str
+    open_weights: bool
+    modalities: tuple[str, ...]
+
+
+@dataclass
+class _Seen:
+    """What earlier rows said: the row of each key, the country of each organisation."""
+
+    keys: dict[str, int]
+    countries: dict[str, tuple[str, int]]
+
+
+def parse_catalogue_csv(data: bytes | str) -> Parsed[CatalogueRow]:
+    """Parse a model catalogue. Columns: key, display_name, organisation, country (ISO
+    3166-1 alpha-2 or blank), release_date (YYYY-MM-DD or blank), licence, open_weights
+    (true/false), and optionally modalities (``text``, ``image|video``...; default text)."""
+    result: Parsed[CatalogueRow] = Parsed()
+    text = decode_utf8(data, result)
+    if text is None:
+        return result
+    seen = _Seen(keys={}, countries={})
+    for line, values, _ in csv_records(text, CATALOGUE_COLUMNS, result):
+        cell = {name: value.strip() for name, value in values.items()}
+        errors = _key_errors(line, cell["key"], seen) + _lab_errors(line, cell, seen)
+        released = _release_date(line, cell["release_date"], errors)
+        if cell["open_weights"].lower() not in _TRUE | _FALSE:
+            errors.append(
+                RowError(line, "open_weights", f"{cell['open_weights']!r} is not true or false")
+            )
+        modalities = tuple(m.strip() for m in (cell.get("modalities") or "text").split("|"))
+        unknown = [m for m in modalities if m not in Modality.values]
+        if unknown:
+            message = f"unknown {unknown}; use {'|'.join(Modality.values)}"
+            errors.append(RowError(line, "modalities", message))
+        result.errors += errors
+        if not errors:
+            result.rows.append(_catalogue_row(line, cell, released, modalities))
+    return result
+
+
+def _key_errors(line: int, key: str, seen: _Seen) -> list[RowError]:
+    if not key or any(char.isspace() for char in key):
+        return [RowError(line, "key", "a model key is required and has no spaces")]
+    if key in seen.keys:
+        return [RowError(line, "key", f"duplicate of row {seen.keys[key]}")]
+    seen.keys[key] = line
+    return []
+
+
+def _lab_errors(line: int, cell: dict[str, str], seen: _Seen) -> list[RowError]:
+    """The organisation is required, and has one ISO country (or blank) on every row."""
+    organisation, country = cell["organisation"], cell["country"].upper()
+    errors = [] if organisation else [RowError(line, "organisation", "required")]
+    if country and country not in COUNTRIES:
+        message = f"{cell['country']!r} is not an ISO 3166-1 alpha-2 code"
+        return [*errors, RowError(line, "country", message)]
+    if organisation:
+        first = seen.countries.setdefault(organisation, (country, line))
+        if first[0] != country:
+            message = (
+                f"{organisation!r} has country {first[0] or 'blank'} on row {first[1]}; "
+                "one organisation has one country"
+            )
+            errors.append(RowError(line, "country", message))
+    return errors
+
+
+def _release_date(line: int, value: str, errors: list[RowError]) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors.append(RowError(line, "release_date", f"{value!r} is not a YYYY-MM-DD date"))
+        return None
+
+
+def _catalogue_row(
+    line: int, cell: dict[str, str], released: date | None, modalities: tuple[str, ...]
+) -> CatalogueRow:
+    return CatalogueRow(
+        row=line,
+        key=cell["key"],
+        display_name=cell["display_name"] or cell["key"],
+        organisation=cell["organisation"],
+        country=cell["country"].upper(),
+        release_date=released,
+        licence=cell["licence"],
+        open_weights=cell["open_weights"].lower() in _TRUE,
+        modalities=modalities,
+    )

@@ -1,0 +1,94 @@
+"""Admin uploads as jobs: a staged upload is claimed by one worker, run through
+``prompt_set_ingest`` with its progress recorded for the admin's page, and always ends
+DONE or FAILED with a report; the staged files are deleted when it ends."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from arena.media import MediaError, MediaLimits, ZipSource
+from arena.models import PromptSet, Upload
+from arena.progress import Progress
+from arena.set_ingest import prompt_set_ingest
+
+
+def _upload_progress(upload_id: int) -> Progress:
+    last = {"value": (None, -1)}
+
+    def report(phase: str, done: int, total: int) -> None:
+        # Outside the write transaction, so the admin's page sees it; throttled to 1%.
+        step = (phase, 100 * done // total if total else 0)
+        if step != last["value"]:
+            last["value"] = step
+            Upload.objects.filter(id=upload_id).update(phase=phase, done=done, total=total)
+
+    return report
+
+
+def _upload_finish(upload: Upload, status: str, report: dict[str, object]) -> None:
+    """Record the outcome and delete the staged files: they name the models, and the
+    report is what the admin needs afterwards."""
+    for staged in (upload.manifest, upload.media):
+        if staged:
+            staged.storage.delete(staged.name)
+    Upload.objects.filter(id=upload.id).update(
+        status=status,
+        report=report,
+        finished_at=timezone.now(),
+        manifest="",
+        media="",
+        prompt_set=upload.prompt_set,
+    )
+
+
+def upload_process(*, upload_id: int) -> None:
+    """Run a pending upload through prompt_set_ingest. Claimed with one conditional UPDATE,
+    so a redelivered task does not import twice."""
+    claimed = Upload.objects.filter(id=upload_id, status=Upload.Status.PENDING).update(
+        status=Upload.Status.RUNNING, started_at=timezone.now(), phase="reading"
+    )
+    if not claimed:
+        return
+    upload = Upload.objects.get(id=upload_id)
+    with upload.manifest.open("rb") as handle:
+        manifest = handle.read()
+    source = (
+        ZipSource(upload.media.open("rb"), MediaLimits.from_settings()) if upload.media else None
+    )
+    try:
+        report = prompt_set_ingest(
+            manifest=manifest,
+            manifest_name=upload.manifest_name,
+            media=source,
+            create_models=upload.create_models,
+            progress=_upload_progress(upload_id),
+        )
+    except MediaError as error:  # a staged file changed between check and write
+        _upload_finish(
+            upload,
+            Upload.Status.FAILED,
+            {"ok": False, "summary": str(error), "errors": [str(error)]},
+        )
+        return
+    finally:
+        if source is not None:
+            source.close()
+    if report.ok:
+        upload.prompt_set = PromptSet.objects.get(name=report.set_name)
+    status = Upload.Status.DONE if report.ok else Upload.Status.FAILED
+    _upload_finish(upload, status, report.as_dict())
+
+
+def upload_fail(*, upload_id: int, reason: str) -> None:
+    """Called by the task when it crashes or times out: the page must not spin forever."""
+    upload = Upload.objects.filter(id=upload_id).exclude(status=Upload.Status.DONE).first()
+    if upload is not None:
+        _upload_finish(
+            upload,
+            Upload.Status.FAILED,
+            {
+                "ok": False,
+                "summary": "the import stopped: nothing was written",
+                "errors": [reason],
+            },
+        )

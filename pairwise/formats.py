@@ -1,0 +1,326 @@
+"""The three vote file formats and their rules, written once for every reader: the importer
+(``manage.py import_votes``, in arena) and the engine's command line (``python -m
+ranking.stats``, through :mod:`ranking.stats.io`). docs/uploads.md describes them.
+
+- ``clean_battle``: a Chatbot Arena log, a JSON list of battles.
+- ``csv``: one vote a line, ``model_a,model_b,winner[,timestamp,category,language]``.
+- ``pair_counts``: one unordered pair a line with its counts per outcome.
+
+Each reader returns every problem with its row, not only the first, and never raises for
+bad content. A row without a time has ``created_at`` None; whoever reads it decides the
+time (the importer: ``--timestamp`` or now).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from pairwise.outcomes import OUTCOME_NAMES, Outcome
+from pairwise.rows import Parsed, RowError, csv_records, decode_utf8
+
+#: The ``winner`` values of clean_battle logs, also those of CSV vote files.
+WINNERS: dict[str, Outcome] = {
+    "model_a": Outcome.A_WINS,
+    "model_b": Outcome.B_WINS,
+    "tie": Outcome.TIE,
+    "tie (bothbad)": Outcome.BOTH_BAD,
+}
+VOTE_CSV_COLUMNS = ("model_a", "model_b", "winner")
+VOTE_CSV_OPTIONAL = ("timestamp", "category", "language")
+#: Required columns of pair counts; ``n`` (the sum of the four counts) is optional.
+PAIR_COUNT_COLUMNS = ("model_i", "model_j", "wins_i", "wins_j", "ties", "ties_bothbad")
+#: The outcome each count stands for, model_i being side A.
+PAIR_COUNT_CELLS: dict[str, Outcome] = {
+    "wins_i": Outcome.A_WINS,
+    "wins_j": Outcome.B_WINS,
+    "ties": Outcome.TIE,
+    "ties_bothbad": Outcome.BOTH_BAD,
+}
+#: The widths of the vote table's columns: a longer value is a row error, not a crash.
+MAX_LENGTH = {"category": 64, "language": 16}
+EXTERNAL_ID_MAX = 128
+
+
+class Skip(StrEnum):
+    """Why a well-formed row is left out (counted in ``Parsed.skipped``)."""
+
+    SELF = "a model against itself"
+    NAMED = "not anonymous"
+
+
+@dataclass(frozen=True)
+class VoteRow:
+    """One judgement, or one cell of pair counts (``count`` judgements alike).
+
+    ``external_id`` is stable across re-reads of the same file, whatever the row order, so
+    a re-import can recognise the rows it already holds."""
+
+    row: int
+    model_a: str
+    model_b: str
+    outcome: Outcome
+    count: int
+    created_at: datetime | None
+    category: str
+    language: str
+    external_id: str
+
+
+def parse_votes(
+    data: bytes | str, *, format_name: str, include_named: bool = False
+) -> Parsed[VoteRow]:
+    """Read a vote file in one of ``FORMATS``; ``include_named`` applies to clean_battle."""
+    if format_name == "clean_battle":
+        return parse_clean_battle_json(data, include_named=include_named)
+    return FORMATS[format_name](data)
+
+
+def parse_time(value: str) -> datetime | None:
+    """ISO 8601 (a time without offset is UTC) or Unix seconds; None if it is neither."""
+    try:
+        return datetime.fromtimestamp(float(value), UTC)
+    except (ValueError, OverflowError, OSError):
+        pass
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --- clean_battle ---------------------------------------------------------------------------
+
+
+def parse_clean_battle_json(data: bytes | str, *, include_named: bool = False) -> Parsed[VoteRow]:
+    """A JSON list of objects with model_a, model_b, winner and optionally tstamp (Unix
+    seconds), anony, category, language. The row of an object is its position in the list
+    (1-based). A battle with ``"anony": false`` is skipped unless ``include_named``; one
+    without ``anony`` is anonymous, as in Chatbot Arena's logs."""
+    result: Parsed[VoteRow] = Parsed()
+    battles = _json_list(data, result)
+    seen: dict[str, int] = {}
+    for number, battle in enumerate(battles, start=1):
+        if not isinstance(battle, dict):
+            result.errors.append(RowError(number, "", "a JSON object is expected"))
+            continue
+        stamp = battle.get("tstamp")
+        created_at, time_error = _unix_time(stamp)
+        errors = _vote_errors(number, battle)
+        if time_error:
+            errors.append(RowError(number, "tstamp", time_error))
+        if errors:
+            result.errors += errors
+        elif battle.get("anony", True) is False and not include_named:
+            result.skip(Skip.NAMED)
+        else:
+            parts = [battle[name] for name in VOTE_CSV_COLUMNS] + [repr(stamp)]
+            parts += [str(battle.get(name, "")) for name in ("judge", "question_id")]
+            _add_vote(result, number, battle, created_at, id_parts=("battle", parts, seen))
+    return result
+
+
+def _json_list(data: bytes | str, result: Parsed) -> list[object]:
+    text = decode_utf8(data, result)
+    if text is None:
+        return []
+    try:
+        battles = json.loads(text)
+    except json.JSONDecodeError as error:
+        message = f"not valid JSON ({error.msg} at column {error.colno})"
+        result.errors.append(RowError(error.lineno, "", message))
+        return []
+    if not isinstance(battles, list):
+        result.errors.append(RowError(1, "", "a JSON list of battles is expected"))
+        return []
+    return battles
+
+
+def _unix_time(stamp: object) -> tuple[datetime | None, str]:
+    """(time, "") from Unix seconds; (None, "") without one; (None, problem) if bad."""
+    if stamp is None:
+        return None, ""
+    if isinstance(stamp, bool) or not isinstance(stamp, int | float):
+        return None, f"{stamp!r} is not a Unix time in seconds"
+    try:
+        return datetime.fromtimestamp(stamp, UTC), ""
+    except (OverflowError, OSError, ValueError):
+        return None, f"{stamp!r} is out of range"
+
+
+# --- csv --------------------------------------------------------------------------------------
+
+
+def parse_votes_csv(data: bytes | str) -> Parsed[VoteRow]:
+    """``model_a,model_b,winner[,timestamp,category,language]`` with a header; winner as in
+    clean_battle; timestamp ISO 8601 or Unix seconds, or blank. Row = line in the file."""
+    result: Parsed[VoteRow] = Parsed()
+    text = decode_utf8(data, result)
+    if text is None:
+        return result
+    seen: dict[str, int] = {}
+    columns = (*VOTE_CSV_COLUMNS, *VOTE_CSV_OPTIONAL)
+    for line, values, surplus in csv_records(text, VOTE_CSV_COLUMNS, result):
+        cells = {name: values.get(name, "").strip() for name in columns}
+        errors = _surplus_errors(line, surplus) + _vote_errors(line, cells)
+        created_at = parse_time(cells["timestamp"]) if cells["timestamp"] else None
+        if cells["timestamp"] and created_at is None:
+            message = f"{cells['timestamp']!r} is not an ISO 8601 time or Unix seconds"
+            errors.append(RowError(line, "timestamp", message))
+        if errors:
+            result.errors += errors
+        else:
+            parts = [cells[name] for name in columns]
+            _add_vote(result, line, cells, created_at, id_parts=("csv", parts, seen))
+    return result
+
+
+# --- pair_counts ------------------------------------------------------------------------------
+
+
+def parse_pair_counts_csv(data: bytes | str) -> Parsed[VoteRow]:
+    """``model_i,model_j,wins_i,wins_j,ties,ties_bothbad[,n]`` per unordered pair, counts
+    being whole numbers (0 or more) and ``n``, when given, their sum. Each non-zero count
+    becomes one row with that count, model_i as side A. Row = line in the file."""
+    result: Parsed[VoteRow] = Parsed()
+    text = decode_utf8(data, result)
+    if text is None:
+        return result
+    pairs: dict[frozenset[str], int] = {}
+    for line, values, surplus in csv_records(text, PAIR_COUNT_COLUMNS, result):
+        model_i, model_j = values["model_i"].strip(), values["model_j"].strip()
+        errors = _surplus_errors(line, surplus)
+        errors += _model_errors(line, {"model_i": model_i, "model_j": model_j})
+        counts = _counts(line, values, errors)
+        if model_i and model_i == model_j:
+            errors.append(RowError(line, "model_j", "the same model as model_i"))
+        pair = frozenset((model_i, model_j))
+        if model_i and model_j and pair in pairs:
+            message = f"the pair {model_i} / {model_j} is already on row {pairs[pair]}"
+            errors.append(RowError(line, "", message))
+        pairs.setdefault(pair, line)
+        result.errors += errors
+        if not errors:
+            for column, outcome in PAIR_COUNT_CELLS.items():
+                if counts[column]:
+                    result.rows.append(_pair_cell(line, model_i, model_j, outcome, counts[column]))
+    return result
+
+
+def _counts(line: int, values: Mapping[str, str], errors: list[RowError]) -> dict[str, int]:
+    """The counts of a row; each one that is not a whole number 0 or more is an error, and
+    so is an ``n`` that is not their sum."""
+    counts: dict[str, int] = {}
+    for name in (*PAIR_COUNT_CELLS, "n"):
+        raw = values.get(name, "").strip()
+        if name == "n" and not raw:
+            continue
+        if raw.isascii() and raw.isdigit():
+            counts[name] = int(raw)
+        else:
+            errors.append(RowError(line, name, f"{raw!r} is not a count (0 or more)"))
+    total = sum(counts.get(name, 0) for name in PAIR_COUNT_CELLS)
+    if "n" in counts and len(counts) == len(PAIR_COUNT_CELLS) + 1 and counts["n"] != total:
+        message = f"{counts['n']} is not wins_i + wins_j + ties + ties_bothbad = {total}"
+        errors.append(RowError(line, "n", message))
+    return counts
+
+
+def _pair_cell(line: int, model_i: str, model_j: str, outcome: Outcome, count: int) -> VoteRow:
+    name = OUTCOME_NAMES[outcome]
+    external_id = f"pair:{model_i}|{model_j}|{name}"
+    if len(external_id) > EXTERNAL_ID_MAX:
+        external_id = f"pair:{hashlib.sha256(external_id.encode()).hexdigest()}|{name}"
+    return VoteRow(
+        row=line,
+        model_a=model_i,
+        model_b=model_j,
+        outcome=outcome,
+        count=count,
+        created_at=None,
+        category="",
+        language="",
+        external_id=external_id,
+    )
+
+
+# --- What the formats share -----------------------------------------------------------------
+
+
+def _model_errors(line: int, models: Mapping[str, object]) -> list[RowError]:
+    return [
+        RowError(line, name, "a model key is required")
+        for name, value in models.items()
+        if not isinstance(value, str) or not value.strip()
+    ]
+
+
+def _vote_errors(line: int, cells: Mapping[str, object]) -> list[RowError]:
+    """The checks of one vote of clean_battle or csv, apart from its time."""
+    errors = _model_errors(line, {name: cells.get(name) for name in ("model_a", "model_b")})
+    winner = cells.get("winner")
+    if not isinstance(winner, str) or winner not in WINNERS:
+        errors.append(RowError(line, "winner", f"{winner!r} is not one of {', '.join(WINNERS)}"))
+    for name, limit in MAX_LENGTH.items():
+        value = cells.get(name) or ""
+        if not isinstance(value, str):
+            errors.append(RowError(line, name, "must be a string"))
+        elif len(value) > limit:
+            errors.append(RowError(line, name, f"{len(value)} characters; the limit is {limit}"))
+    return errors
+
+
+def _surplus_errors(line: int, surplus: int) -> list[RowError]:
+    # More fields than columns: most likely a comma in an unquoted name, shifting the rest.
+    if not surplus:
+        return []
+    return [RowError(line, "", f"{surplus} field(s) beyond the header's columns")]
+
+
+def _content_id(prefix: str, parts: list[str], seen: dict[str, int]) -> str:
+    """A stable id from a row's content, so re-reading the same file finds the same ids
+    whatever the row order; exact duplicate rows are numbered by occurrence."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
+    seen[digest] = seen.get(digest, 0) + 1
+    return f"{prefix}:{digest}:{seen[digest]}"
+
+
+def _add_vote(
+    result: Parsed[VoteRow],
+    line: int,
+    cells: Mapping[str, object],
+    created_at: datetime | None,
+    *,
+    id_parts: tuple[str, list[str], dict[str, int]],
+) -> None:
+    """Keep a checked vote, or count it as skipped if it pits a model against itself.
+    ``id_parts``: the arguments of its ``_content_id``, used only for a kept vote."""
+    model_a, model_b = str(cells["model_a"]).strip(), str(cells["model_b"]).strip()
+    if model_a == model_b:
+        result.skip(Skip.SELF)
+        return
+    result.rows.append(
+        VoteRow(
+            row=line,
+            model_a=model_a,
+            model_b=model_b,
+            outcome=WINNERS[str(cells["winner"])],
+            count=1,
+            created_at=created_at,
+            category=str(cells.get("category") or ""),
+            language=str(cells.get("language") or ""),
+            external_id=_content_id(*id_parts),
+        )
+    )
+
+
+#: Format name -> reader. ``parse_votes`` passes ``include_named`` to clean_battle.
+FORMATS: dict[str, Callable[[bytes | str], Parsed[VoteRow]]] = {
+    "clean_battle": parse_clean_battle_json,
+    "csv": parse_votes_csv,
+    "pair_counts": parse_pair_counts_csv,
+}
