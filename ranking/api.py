@@ -31,7 +31,7 @@ from ranking.exports import (
 )
 from ranking.models import ModelRating, RatingSnapshot
 from ranking.selectors import leaderboard_latest, snapshot_board, snapshots_done
-from ranking.services import snapshot_data
+from ranking.storage import snapshot_data
 
 
 class RatingOut(serializers.ModelSerializer):

@@ -15,13 +15,13 @@ from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
 from arena.countries import country_name
-from arena.models import Vote
 from pairwise.months import month_closed_by, month_ends, month_range
+from ranking.aggregation import counted_votes
 from ranking.models import ModelRating, RatingSnapshot
 from ranking.selectors import leaderboard_latest, snapshots_done
-from ranking.services import VOTE_FILTER, snapshot_data
 from ranking.stats import Frontier, MonthRatings, frontier_summary, monthly_frontier
 from ranking.stats.frontier import running_frontier
+from ranking.storage import snapshot_data
 
 MODES = ("asof", "current")
 SENTENCE_NAMES = {"US": "the US", "GB": "the UK", "AE": "the UAE", "NL": "the Netherlands"}
@@ -250,8 +250,7 @@ def _month_ratings(month: str, rows: list[tuple], replicates: np.ndarray) -> Mon
 
 def _scope_votes(scope: dict, *, cutoff: datetime) -> QuerySet:
     """The counted votes of a scope cast before ``cutoff``."""
-    filters = {k: v for k, v in scope.items() if v}
-    return Vote.objects.filter(created_at__lt=cutoff, **filters, **VOTE_FILTER)
+    return counted_votes(**scope, cutoff=cutoff)
 
 
 def _first_votes(scope: dict, model_ids: list[int], cutoff: datetime) -> dict[int, datetime]:

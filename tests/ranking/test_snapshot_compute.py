@@ -6,7 +6,8 @@ import pytest
 
 from arena.models import Vote
 from ranking.models import ModelRating, RatingSnapshot
-from ranking.services import SnapshotSpec, snapshot_compute, snapshot_data, snapshot_request
+from ranking.services import SnapshotSpec, snapshot_compute, snapshot_request
+from ranking.storage import snapshot_data
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2024, 6, 1, tzinfo=UTC)

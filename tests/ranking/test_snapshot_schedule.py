@@ -8,13 +8,8 @@ from django.core.management import call_command
 
 from arena.models import Vote
 from ranking.models import ModelRating, RatingSnapshot
-from ranking.services import (
-    SnapshotSpec,
-    snapshot_compute,
-    snapshot_refresh_due,
-    snapshot_request,
-    snapshot_schedule,
-)
+from ranking.scheduling import snapshot_refresh_due
+from ranking.services import SnapshotSpec, snapshot_compute, snapshot_request, snapshot_schedule
 from tests.factories import VoteFactory
 
 pytestmark = pytest.mark.django_db
