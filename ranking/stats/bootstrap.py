@@ -64,6 +64,7 @@ class BootstrapResult:
         lower, upper: (K,) percentile bounds of ``replicates`` at ``level``.
         rounds, resample, level, tol: the parameters used.
         fallback_rounds: rounds that needed the full Newton fallback.
+        unconverged_rounds: rounds whose refit stopped before converging (kept as they are).
     """
 
     replicates: np.ndarray
@@ -74,6 +75,7 @@ class BootstrapResult:
     level: float
     tol: float
     fallback_rounds: int
+    unconverged_rounds: int = 0
 
 
 def percentile_intervals(
@@ -111,8 +113,9 @@ def _chord_block(
     matrices: tuple[sp.csr_matrix, ...],
     tol: float,
     max_iter: int,
-) -> tuple[np.ndarray, int]:
-    """Refit every round of a block; cell_draws (r, c) -> strengths (r, K) and fallback count."""
+) -> tuple[np.ndarray, int, int]:
+    """Refit every round of a block; cell_draws (r, c) -> strengths (r, K), the number of
+    rounds that fell back to full Newton, and of those the number that did not converge."""
     design = fit.design
     assert design is not None and fit.beta is not None and fit.hessian_factor is not None
     ones, values, presence, x32, xt32 = matrices
@@ -180,8 +183,9 @@ def _chord_block(
             present_active = present_active[:, going]
     else:
         beta[:, active] = b
+    unconverged = 0
     for r in active:
-        beta[:, r], _, _ = newton_solve(
+        beta[:, r], _, converged = newton_solve(
             design,
             n[:, r].astype(np.float64),
             y[:, r].astype(np.float64),
@@ -189,30 +193,34 @@ def _chord_block(
             tol=tol,
             max_iter=200,
         )
+        unconverged += not converged
     theta = beta[:k].T.copy()
     theta[absent.T] = np.nan
-    return theta, int(active.size)
+    return theta, int(active.size), unconverged
 
 
 def _davidson_rounds(
     fit: BTFit, counts: PairCounts, rounds: int, rng: np.random.Generator, resample: str
-) -> np.ndarray:
-    """Davidson replicates: one warm-started L-BFGS fit per round (not vectorised)."""
+) -> tuple[np.ndarray, int]:
+    """Davidson replicates: one warm-started L-BFGS fit per round (not vectorised); also the
+    number of rounds whose fit did not converge."""
     k = counts.n_models
     pair_key, code, count = _davidson_cells(counts)
     rows = np.unique(pair_key)
     draw = multinomial_counts if resample == "multinomial" else poisson_counts
     replicates = np.full((rounds, k), np.nan)
+    unconverged = 0
     for r in range(rounds):
         drawn = draw(count, 1, rng)[0]
         totals = _davidson_totals(pair_key, code, drawn, k, rows)
-        params, _, _ = davidson_solve(totals, k, fit.prior, 1e-9, start=fit.beta)
+        params, _, converged = davidson_solve(totals, k, fit.prior, 1e-9, start=fit.beta)
+        unconverged += not converged
         games = totals.wins_first + totals.wins_second + totals.ties
         played = np.bincount(totals.first, games, k) + np.bincount(totals.second, games, k)
         theta = params[:k]
         theta[played == 0] = np.nan
         replicates[r] = theta - np.nanmean(theta)
-    return replicates
+    return replicates, unconverged
 
 
 def bootstrap_intervals(
@@ -251,9 +259,11 @@ def bootstrap_intervals(
         raise ValueError("rounds must be at least 1")
     if fit.ties == "davidson":
         pair_counts = counts.pair_counts() if isinstance(counts, StyleCounts) else counts
-        replicates = _davidson_rounds(fit, pair_counts, rounds, rng, resample)
+        replicates, unconverged = _davidson_rounds(fit, pair_counts, rounds, rng, resample)
         lower, upper = percentile_intervals(replicates, level)
-        return BootstrapResult(replicates, lower, upper, rounds, resample, level, tol, 0)
+        return BootstrapResult(
+            replicates, lower, upper, rounds, resample, level, tol, 0, unconverged
+        )
     design = fit.design
     assert design is not None
     cell_count = design.cell_count
@@ -265,7 +275,7 @@ def bootstrap_intervals(
     children = rng.spawn(len(starts))
     draw = multinomial_counts if resample == "multinomial" else poisson_counts
 
-    def run(index: int) -> tuple[np.ndarray, int]:
+    def run(index: int) -> tuple[np.ndarray, int, int]:
         size = min(block, rounds - starts[index])
         with single_threaded_blas():
             cell_draws = draw(cell_count, size, children[index], table)
@@ -277,10 +287,13 @@ def bootstrap_intervals(
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(run, range(len(starts))))
-    replicates = np.concatenate([theta for theta, _ in results])
-    fallback = sum(count for _, count in results)
+    replicates = np.concatenate([theta for theta, _, _ in results])
+    fallback = sum(count for _, count, _ in results)
+    unconverged = sum(count for _, _, count in results)
     lower, upper = percentile_intervals(replicates, level)
-    return BootstrapResult(replicates, lower, upper, rounds, resample, level, tol, fallback)
+    return BootstrapResult(
+        replicates, lower, upper, rounds, resample, level, tol, fallback, unconverged
+    )
 
 
 def analytic_covariance(fit: BTFit, *, kind: str = "sandwich") -> np.ndarray:

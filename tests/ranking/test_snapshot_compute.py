@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 import pytest
@@ -108,3 +109,13 @@ def test_a_modality_without_votes_makes_an_empty_done_snapshot(db):
     snapshot = compute(modality="video")
     assert snapshot.status == "done" and snapshot.n_models == 0
     assert "nothing to rate" in snapshot.warnings[0]
+
+
+def test_a_fit_that_did_not_converge_is_a_warning_of_the_snapshot(voted_models, monkeypatch):
+    import ranking.services
+    from ranking.stats import rate
+
+    monkeypatch.setattr(ranking.services, "rate", functools.partial(rate, max_iter=1))
+    snapshot = compute(modality="text")
+    assert snapshot.status == "done"
+    assert any("the fit did not converge" in warning for warning in snapshot.warnings)
