@@ -159,29 +159,7 @@ def _compute(snapshot: RatingSnapshot) -> RatingSnapshot:
     started = time.perf_counter()
     model_ids, cells, excluded = aggregate_counts(snapshot)
     aggregated = time.perf_counter()
-    warnings: list[str] = []
-    ratings = None
-    if len(model_ids) >= 2:
-        counts = PairCounts(
-            n_models=len(model_ids),
-            model_a=cells[:, 0],
-            model_b=cells[:, 1],
-            outcome=cells[:, 2],
-            count=cells[:, 3].astype(np.float64),
-        )
-        anchor = _anchor_index(snapshot, model_ids, warnings)
-        ratings = rate(
-            counts,
-            ties=snapshot.params["ties"],
-            rounds=snapshot.params["rounds"],
-            seed=snapshot.seed,
-            anchor=anchor,
-            resample=snapshot.params["resample"],
-            interval=snapshot.params["interval"],
-        )
-        warnings.extend(ratings.warnings)
-    else:
-        warnings.append("fewer than two models have votes: nothing to rate")
+    ratings, warnings = _rate(snapshot, model_ids, cells)
     fitted = time.perf_counter()
     replicates = ratings.replicates if ratings is not None else np.zeros((0, len(model_ids)))
     name = snapshot_data_save(snapshot, model_ids, cells, replicates)
@@ -196,12 +174,40 @@ def _compute(snapshot: RatingSnapshot) -> RatingSnapshot:
             fingerprint=counts_fingerprint(model_ids, cells),
             excluded_votes=excluded,
             warnings=warnings,
+            anchored=ratings is not None and ratings.anchor is not None,
             data_file=name,
             aggregate_seconds=aggregated - started,
             fit_seconds=fitted - aggregated,
         )
     snapshot.refresh_from_db()
     return snapshot
+
+
+def _rate(
+    snapshot: RatingSnapshot, model_ids: list[int], cells: np.ndarray
+) -> tuple[Ratings | None, list[str]]:
+    """The ratings of the aggregated cells with the snapshot's parameters (``None`` when
+    fewer than two models have votes), and the snapshot's warnings."""
+    if len(model_ids) < 2:
+        return None, ["fewer than two models have votes: nothing to rate"]
+    counts = PairCounts(
+        n_models=len(model_ids),
+        model_a=cells[:, 0],
+        model_b=cells[:, 1],
+        outcome=cells[:, 2],
+        count=cells[:, 3].astype(np.float64),
+    )
+    warnings: list[str] = []
+    ratings = rate(
+        counts,
+        ties=snapshot.params["ties"],
+        rounds=snapshot.params["rounds"],
+        seed=snapshot.seed,
+        anchor=_anchor_index(snapshot, model_ids, warnings),
+        resample=snapshot.params["resample"],
+        interval=snapshot.params["interval"],
+    )
+    return ratings, [*warnings, *ratings.warnings]
 
 
 def _anchor_index(

@@ -44,6 +44,7 @@ def test_a_snapshot_recovers_the_true_order_with_intervals(voted_models):
     # Ties at 10% shrink the scale a little; the truth is 100 points per step.
     assert 60 < rows["alpha"][0] - rows["beta"][0] < 140
     assert snapshot.n_votes == 3000 and snapshot.n_models == 4 and snapshot.status == "done"
+    assert snapshot.anchored
     assert len(snapshot.fingerprint) == 64 and snapshot.code_version.startswith("ranking.stats/")
 
 
@@ -101,6 +102,7 @@ def test_an_absent_anchor_falls_back_to_the_mean_with_a_warning(voted_models):
     AIModelFactory(key="unvoted")
     snapshot = compute(modality="text", anchor=("unvoted", 1114.0))
     assert "anchor unvoted has no votes here" in snapshot.warnings[0]
+    assert not snapshot.anchored
     scores = [row[0] for row in board(snapshot).values()]
     assert sum(scores) / len(scores) == pytest.approx(1000.0)
 

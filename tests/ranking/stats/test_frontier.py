@@ -2,34 +2,11 @@
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
 
-from ranking.stats import (
-    HistoryError,
-    MonthRatings,
-    frontier_summary,
-    monthly_frontier,
-    read_rating_history,
-    running_frontier,
-)
-
-NAMES = {"US": "the US", "CN": "China"}
-
-
-def history(rows: dict[str, list[tuple[str, str, float]]]) -> list[MonthRatings]:
-    """{month: [(model, country, score), ...]} -> MonthRatings without intervals."""
-    return [
-        MonthRatings(
-            month=month,
-            models=tuple(m for m, _, _ in listed),
-            countries=tuple(c for _, c, _ in listed),
-            scores=np.array([s for _, _, s in listed], dtype=float),
-        )
-        for month, listed in rows.items()
-    ]
+from ranking.stats.frontier import MonthRatings, monthly_frontier, running_frontier
+from tests.ranking.stats.histories import history
 
 
 def by_month(frontier):
@@ -221,57 +198,3 @@ def test_month_end_fits_give_top_and_gap_intervals_but_no_lag_interval():
         )
     row = monthly_frontier(months).months[1]
     assert row.gap_low < row.gap < row.gap_high and row.lag_low is None
-
-
-def test_the_summary_says_it_in_plain_words():
-    rows = {
-        "2025-01": [("o1", "US", 1250), ("deepseek-r1", "CN", 1226)],
-    }
-    earlier = {"2024-10": [("gpt", "US", 1200), ("qwen", "CN", 1100)]}
-    earlier["2024-11"] = [("gpt", "US", 1230), ("qwen", "CN", 1100)]
-    frontier = monthly_frontier(history(earlier | rows))
-    assert frontier_summary(frontier, names=NAMES) == (
-        "In 2025-01 China's best, deepseek-r1, trailed the US's best by 24 points, "
-        "a lag of 2 months."
-    )
-    lead = monthly_frontier(history({"2025-01": [("a", "US", 1), ("b", "CN", 3)]}))
-    assert "led the US's best by 2 points" in frontier_summary(lead, names=NAMES)
-    censored = monthly_frontier(history({"2025-01": [("a", "US", 3), ("b", "CN", 1)]}))
-    assert "a lag of at least 0 months" in frontier_summary(censored, names=NAMES)
-
-
-CSV = """month,model,country,score,ci_low,ci_high
-2024-01,gpt-4,US,1250,1240,1260
-2024-01,qwen,CN,1150,1140,1160
-2024-02,gpt-4,US,1251,1241,1261
-2024-02,qwen-2,cn,1245,1235,1255
-"""
-
-
-def test_a_published_history_reads_into_months_with_intervals():
-    months = read_rating_history(io.StringIO(CSV))
-    row = monthly_frontier(months).months[1]
-    assert (row.b_model, row.b_low, row.b_high, row.lag) == ("qwen-2", 1235, 1255, 1)
-    assert row.gap == 6 and row.gap_low is None
-
-
-@pytest.mark.parametrize(
-    ("text", "error"),
-    [
-        ("month,model,score\n", "line 1: missing column(s) country"),
-        ("month,model,country,score\n2024-13,a,US,1\n", "line 2: month '2024-13' is not YYYY-MM"),
-        ("month,model,country,score\n2024-01,a,USA,1\n", "line 2: country 'USA'"),
-        ("month,model,country,score\n2024-01,a,US,high\n", "line 2: score 'high' is not a number"),
-        ("month,model,country,score\n2024-01,a,US,1\n2024-01,a,US,2\n", "line 3: a appears twice"),
-        ("month,model,country,score\n2024-01,a,US\n", "line 2: wrong number of fields"),
-        ("month,model,country,score\n", "no rows after the header"),
-        (
-            "month,model,country,score,ci_low,ci_high\n2024-01,a,US,5,6,7\n",
-            "line 2: expected ci_low <= score",
-        ),
-    ],
-)
-def test_a_bad_history_names_each_bad_line(text, error):
-    with pytest.raises(HistoryError) as raised:
-        read_rating_history(io.StringIO(text))
-    assert any(e.startswith(error) for e in raised.value.errors), raised.value.errors
