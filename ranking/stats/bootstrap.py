@@ -21,6 +21,7 @@ is NaN and percentiles ignore it.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -29,8 +30,8 @@ import scipy.linalg
 import scipy.sparse as sp
 from scipy.special import expit
 from scipy.stats import norm
+from threadpoolctl import threadpool_limits
 
-from ranking.stats._blas import single_threaded_blas
 from ranking.stats.bradley_terry import (
     BTFit,
     _davidson_cells,
@@ -277,16 +278,10 @@ def bootstrap_intervals(
 
     def run(index: int) -> tuple[np.ndarray, int, int]:
         size = min(block, rounds - starts[index])
-        with single_threaded_blas():
-            cell_draws = draw(cell_count, size, children[index], table)
-            return _chord_block(fit, cell_draws, matrices, tol, max_iter)
+        cell_draws = draw(cell_count, size, children[index], table)
+        return _chord_block(fit, cell_draws, matrices, tol, max_iter)
 
-    workers = workers or os.cpu_count() or 1
-    if workers == 1 or len(starts) == 1:
-        results = [run(i) for i in range(len(starts))]
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(run, range(len(starts))))
+    results = _run_blocks(run, len(starts), workers or os.cpu_count() or 1)
     replicates = np.concatenate([theta for theta, _, _ in results])
     fallback = sum(count for _, count, _ in results)
     unconverged = sum(count for _, _, count in results)
@@ -294,6 +289,21 @@ def bootstrap_intervals(
     return BootstrapResult(
         replicates, lower, upper, rounds, resample, level, tol, fallback, unconverged
     )
+
+
+def _run_blocks(
+    run: Callable[[int], tuple[np.ndarray, int, int]], n_blocks: int, workers: int
+) -> list[tuple[np.ndarray, int, int]]:
+    """``run`` of every block, in order, on ``workers`` threads (numpy releases the GIL in the
+    heavy loops), with BLAS on one thread: the blocks' small dense solves would otherwise
+    start OpenBLAS threads on top of ours, which oversubscribe the cores and spin (slower
+    than no threads on 2 cores). threadpoolctl's limit is process-wide, so it is set once
+    around all blocks rather than in each thread."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        if workers == 1 or n_blocks == 1:
+            return [run(i) for i in range(n_blocks)]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(run, range(n_blocks)))
 
 
 def analytic_covariance(fit: BTFit, *, kind: str = "sandwich") -> np.ndarray:
