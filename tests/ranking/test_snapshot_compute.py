@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 
 
-def compute(**spec) -> RatingSnapshot:  # noqa: ANN003
+def compute(**spec) -> RatingSnapshot:
     snapshot, needed = snapshot_request(
         spec=SnapshotSpec(**({"rounds": 200, "cutoff": NOW} | spec))
     )

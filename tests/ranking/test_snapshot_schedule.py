@@ -21,7 +21,7 @@ def committed(django_capture_on_commit_callbacks):
     """Run a call as if its transaction committed: on-commit hooks (the enqueued, eager
     Celery tasks) run at the end of the block, as they would in production."""
 
-    def run(function, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def run(function, *args, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
             return function(*args, **kwargs)
 
@@ -119,7 +119,7 @@ def test_a_failed_fit_is_marked_failed_and_retried_by_the_next_request(
 ):
     import ranking.services
 
-    def broken(*args, **kwargs):  # noqa: ANN002, ANN003
+    def broken(*args, **kwargs):
         raise RuntimeError("solver exploded")
 
     monkeypatch.setattr(ranking.services, "rate", broken)

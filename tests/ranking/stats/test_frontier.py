@@ -13,17 +13,18 @@ def by_month(frontier):
     return {row.month: row for row in frontier.months}
 
 
+def frontier_by_month(rows):
+    """{month: [(model, country, score), ...]} -> {month: FrontierMonth} between US and CN."""
+    return by_month(monthly_frontier(history(rows)))
+
+
 def test_it_finds_each_countrys_best_the_gap_and_the_lag():
-    rows = by_month(
-        monthly_frontier(
-            history(
-                {
-                    "2024-01": [("us1", "US", 1100), ("cn1", "CN", 1000), ("fr1", "FR", 1200)],
-                    "2024-02": [("us2", "US", 1150), ("cn2", "CN", 1120)],
-                    "2024-03": [("us2", "US", 1150), ("cn3", "CN", 1140)],
-                }
-            )
-        )
+    rows = frontier_by_month(
+        {
+            "2024-01": [("us1", "US", 1100), ("cn1", "CN", 1000), ("fr1", "FR", 1200)],
+            "2024-02": [("us2", "US", 1150), ("cn2", "CN", 1120)],
+            "2024-03": [("us2", "US", 1150), ("cn3", "CN", 1140)],
+        }
     )
     march = rows["2024-03"]
     assert (march.a_model, march.a_score, march.b_model, march.b_score) == (
@@ -42,50 +43,43 @@ def test_it_finds_each_countrys_best_the_gap_and_the_lag():
 
 
 def test_when_china_leads_the_lag_is_zero_and_china_is_the_leader():
-    row = monthly_frontier(history({"2024-01": [("us", "US", 1100), ("cn", "CN", 1130)]})).months[0]
+    row = frontier_by_month({"2024-01": [("us", "US", 1100), ("cn", "CN", 1130)]})["2024-01"]
     assert row.gap == -30 and row.lag == 0 and not row.lag_censored and row.leader == "CN"
 
 
 def test_a_tie_in_score_is_no_lag_and_no_leader():
-    rows = monthly_frontier(
-        history(
-            {
-                "2024-01": [("us", "US", 1100), ("cn", "CN", 1000)],
-                "2024-02": [("us", "US", 1100), ("cn2", "CN", 1100)],
-            }
-        )
-    ).months
-    assert rows[1].gap == 0 and rows[1].lag == 0 and rows[1].leader == "tie"
+    february = frontier_by_month(
+        {
+            "2024-01": [("us", "US", 1100), ("cn", "CN", 1000)],
+            "2024-02": [("us", "US", 1100), ("cn2", "CN", 1100)],
+        }
+    )["2024-02"]
+    assert february.gap == 0 and february.lag == 0 and february.leader == "tie"
 
 
 def test_a_month_without_a_china_model_has_no_gap_or_lag():
-    rows = monthly_frontier(
-        history(
-            {
-                "2024-01": [("us", "US", 1100), ("fr", "FR", 1000)],
-                "2024-02": [("us", "US", 1100), ("cn", "CN", 1050)],
-            }
-        )
-    ).months
-    assert rows[0].b_model is None and rows[0].gap is None and rows[0].lag is None
-    assert rows[0].leader == "US"
+    rows = frontier_by_month(
+        {
+            "2024-01": [("us", "US", 1100), ("fr", "FR", 1000)],
+            "2024-02": [("us", "US", 1100), ("cn", "CN", 1050)],
+        }
+    )
+    january = rows["2024-01"]
+    assert january.b_model is None and january.gap is None and january.lag is None
+    assert january.leader == "US"
     # The US reached 1050 in January, when China had no model: still the first month.
-    assert rows[1].lag == 1 and rows[1].lag_censored
+    assert rows["2024-02"].lag == 1 and rows["2024-02"].lag_censored
 
 
 def test_a_lower_us_top_later_does_not_move_the_month_the_level_was_first_reached():
-    rows = by_month(
-        monthly_frontier(
-            history(
-                {
-                    "2024-01": [("us", "US", 1000), ("cn", "CN", 900)],
-                    "2024-02": [("us", "US", 1200), ("cn", "CN", 900)],
-                    "2024-03": [("us", "US", 1150), ("cn", "CN", 900)],  # rescaled lower
-                    "2024-04": [("us", "US", 1150), ("cn2", "CN", 1180)],
-                    "2024-05": [("us", "US", 1190), ("cn2", "CN", 1180)],
-                }
-            )
-        )
+    rows = frontier_by_month(
+        {
+            "2024-01": [("us", "US", 1000), ("cn", "CN", 900)],
+            "2024-02": [("us", "US", 1200), ("cn", "CN", 900)],
+            "2024-03": [("us", "US", 1150), ("cn", "CN", 900)],  # rescaled lower
+            "2024-04": [("us", "US", 1150), ("cn2", "CN", 1180)],
+            "2024-05": [("us", "US", 1190), ("cn2", "CN", 1180)],
+        }
     )
     assert rows["2024-04"].leader == "CN" and rows["2024-04"].lag == 0
     # 1180 was first reached in February (1200), not in May.
@@ -93,16 +87,12 @@ def test_a_lower_us_top_later_does_not_move_the_month_the_level_was_first_reache
 
 
 def test_missing_months_count_as_calendar_months_and_censor_what_they_hide():
-    rows = by_month(
-        monthly_frontier(
-            history(
-                {
-                    "2024-01": [("us", "US", 1000), ("cn", "CN", 900)],
-                    "2024-04": [("us2", "US", 1100), ("cn", "CN", 900)],
-                    "2024-06": [("us2", "US", 1100), ("cn2", "CN", 1050)],
-                }
-            )
-        )
+    rows = frontier_by_month(
+        {
+            "2024-01": [("us", "US", 1000), ("cn", "CN", 900)],
+            "2024-04": [("us2", "US", 1100), ("cn", "CN", 900)],
+            "2024-06": [("us2", "US", 1100), ("cn2", "CN", 1050)],
+        }
     )
     # 1050 reached in April; March is missing, so it may have been reached then: censored.
     assert rows["2024-06"].lag == 2 and rows["2024-06"].lag_censored
