@@ -5,7 +5,9 @@
 
 For each size it fits and bootstraps (1,000 rounds) with
 
-* ``engine``: :func:`ranking.stats.rate` (multinomial and Poisson resampling);
+* ``engine``: :func:`ranking.stats.rate` (multinomial and Poisson resampling), and the same with
+  numpy's own samplers (``Generator.multinomial``, ``Generator.poisson``) in place of the
+  engine's table-guided inversion sampler (``numpy draws``), to show what that sampler buys;
 * ``arena-lbfgs``: Chatbot Arena's published method, re-implemented here: every round resamples
   the individual votes with replacement (``df.sample(frac=1, replace=True)``), tabulates them
   and refits a logistic regression by L-BFGS from scratch (their notebook uses scikit-learn's
@@ -24,21 +26,23 @@ same level convention, against the arena-lbfgs reference.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import math
 import os
 import platform
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import scipy.optimize
 
 from bench.synthetic import synthetic_arena
-from ranking.stats import PairCounts, rate, to_elo_scale
+from ranking.stats import PairCounts, bootstrap, rate, resample, to_elo_scale
 from ranking.stats.io import read_pair_counts_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,6 +79,19 @@ def measured(
     peak = tracemalloc.get_traced_memory()[1] / 1e6
     tracemalloc.stop()
     return seconds, peak, scores
+
+
+@contextlib.contextmanager
+def numpy_draws() -> Iterator[None]:
+    """The engine with numpy's samplers instead of its inversion sampler: the resampling code
+    takes numpy's path (``Generator.poisson``, ``Generator.multinomial``) for counts that
+    are not integers, so here every count is treated as not an integer."""
+    not_integral = mock.Mock(return_value=False)
+    with (
+        mock.patch.object(bootstrap, "is_integral", not_integral),
+        mock.patch.object(resample, "is_integral", not_integral),
+    ):
+        yield
 
 
 def votes_from_counts(counts: PairCounts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -159,14 +176,17 @@ def run_size(
     repeat = 1 if k >= 1000 else 3
     repeat_note = f"median of {repeat} runs" if repeat > 1 else "1 run"
     results = []
-    for resample in ("multinomial", "poisson"):
-        seconds, peak, scores = measured(
-            lambda resample=resample: (
-                rate(counts, rounds=ROUNDS, seed=0, anchor=anchor, resample=resample).score
-            ),
-            repeat=repeat,
-        )
-        results.append(Measure(f"engine ({resample})", seconds, peak, scores, repeat_note))
+    for sampler, draws in (("", contextlib.nullcontext), (", numpy draws", numpy_draws)):
+        for method in ("multinomial", "poisson"):
+            with draws():
+                seconds, peak, scores = measured(
+                    lambda method=method: (
+                        rate(counts, rounds=ROUNDS, seed=0, anchor=anchor, resample=method).score
+                    ),
+                    repeat=repeat,
+                )
+            label = f"engine ({method}{sampler})"
+            results.append(Measure(label, seconds, peak, scores, repeat_note))
     seconds, peak, scores = measured(
         lambda: rate(counts, anchor=anchor, interval="analytic").score, repeat=repeat
     )
@@ -207,13 +227,13 @@ def report(label: str, results: list[Measure]) -> None:
     reference = next((r for r in results if r.method == "arena-lbfgs"), results[-1])
     print(f"\n## {label}")
     print(
-        f"{'method':22s} {'time s':>9s} {'x ref':>8s} {'peak MB':>9s} {'x ref':>7s} "
+        f"{'method':34s} {'time s':>9s} {'x ref':>8s} {'peak MB':>9s} {'x ref':>7s} "
         f"{'max |Δ| pts':>12s}  note"
     )
     for r in results:
         diff = float(np.max(np.abs(r.scores - reference.scores)))
         print(
-            f"{r.method:22s} {r.seconds:9.2f} {r.seconds / reference.seconds:8.4f} "
+            f"{r.method:34s} {r.seconds:9.2f} {r.seconds / reference.seconds:8.4f} "
             f"{r.peak_mb:9.1f} {r.peak_mb / max(reference.peak_mb, 1e-9):7.3f} "
             f"{diff:12.5f}  {r.note}"
         )

@@ -7,9 +7,10 @@ cheaply with If-None-Match (304 when nothing new was published).
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Count, Max
+from django.db.models import Count, Max, QuerySet
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.http import http_date, quote_etag
@@ -31,7 +32,7 @@ from ranking.exports import (
 )
 from ranking.models import ModelRating, RatingSnapshot
 from ranking.selectors import leaderboard_latest, snapshot_board, snapshots_done
-from ranking.services import snapshot_data
+from ranking.storage import snapshot_data
 
 
 class RatingOut(serializers.ModelSerializer):
@@ -111,7 +112,7 @@ def _conditional(request: Request, etag: str) -> HttpResponse | None:
     return None
 
 
-def _stamp(response, etag: str, last_modified) -> None:  # noqa: ANN001
+def _stamp(response: HttpResponse, etag: str, last_modified: datetime | None) -> None:
     response["ETag"] = quote_etag(etag)
     if last_modified:
         response["Last-Modified"] = http_date(last_modified.timestamp())
@@ -165,7 +166,7 @@ class SnapshotList(generics.ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = SnapshotOut
 
-    def get_queryset(self):  # noqa: ANN201
+    def get_queryset(self) -> QuerySet:
         query = SnapshotFilter(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         snapshots = RatingSnapshot.objects.order_by("-cutoff", "-id")
@@ -201,7 +202,7 @@ class SnapshotDetail(generics.RetrieveAPIView):
         return response
 
 
-def _download(request, snapshot_id: int, name: str) -> HttpResponse:  # noqa: ANN001
+def _download(request: Request, snapshot_id: int, name: str) -> HttpResponse:
     """ratings.csv, ratings.json, pairs.csv, replicates.csv, data.npz of a done snapshot."""
     snapshot = get_object_or_404(snapshots_done(), pk=snapshot_id)
     unchanged = _conditional(request, f"{snapshot.key}-{name}")

@@ -1,7 +1,8 @@
 """Snapshot downloads: the same numbers as CSV and JSON, with stable column names.
 
-CSV text cells that a spreadsheet would run as a formula (starting with = + - @, a tab or a
-carriage return) are prefixed with an apostrophe; numbers are written as numbers.
+Pair counts have one column per outcome (``OUTCOME_COLUMNS``, in ``pairwise.outcomes.Outcome``
+code order). CSV text cells that a spreadsheet would run as a formula (starting with = + - @,
+a tab or a carriage return) are prefixed with an apostrophe; numbers are written as numbers.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ RATING_COLUMNS = (
     "avg_win_rate",
     "provisional",
 )
-PAIR_COLUMNS = ("model_a", "model_b", "a_wins", "b_wins", "ties", "both_bad", "battles")
+#: The pairs download's count column of each outcome, in :class:`Outcome` code order.
+OUTCOME_COLUMNS = ("a_wins", "b_wins", "ties", "both_bad")
+PAIR_COLUMNS = ("model_a", "model_b", *OUTCOME_COLUMNS, "battles")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -79,7 +82,6 @@ def rating_rows(
 
 def pair_rows(keys_by_column: list[str], cells: np.ndarray) -> list[dict]:
     """Pairwise counts per ordered (A, B) pair as shown to voters."""
-    names = {0: "a_wins", 1: "b_wins", 2: "ties", 3: "both_bad"}
     pairs: dict[tuple[int, int], dict] = {}
     for a, b, outcome, count in cells.tolist():
         row = pairs.setdefault(
@@ -87,15 +89,12 @@ def pair_rows(keys_by_column: list[str], cells: np.ndarray) -> list[dict]:
             {
                 "model_a": keys_by_column[a],
                 "model_b": keys_by_column[b],
-                "a_wins": 0,
-                "b_wins": 0,
-                "ties": 0,
-                "both_bad": 0,
+                **dict.fromkeys(OUTCOME_COLUMNS, 0),
             },
         )
-        row[names[outcome]] += count
+        row[OUTCOME_COLUMNS[outcome]] += count
     for row in pairs.values():
-        row["battles"] = row["a_wins"] + row["b_wins"] + row["ties"] + row["both_bad"]
+        row["battles"] = sum(row[column] for column in OUTCOME_COLUMNS)
     return [pairs[key] for key in sorted(pairs)]
 
 

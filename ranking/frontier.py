@@ -8,20 +8,27 @@ of queries, plus one file read per snapshot for its bootstrap replicates).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
+from typing import NamedTuple
 
 import numpy as np
 from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
 from arena.countries import country_name
-from arena.models import Vote
-from pairwise.months import month_closed_by, month_ends, month_range
+from pairwise.months import month_closed_by, month_ends, month_of, month_range
+from ranking.aggregation import counted_votes
 from ranking.models import ModelRating, RatingSnapshot
 from ranking.selectors import leaderboard_latest, snapshots_done
-from ranking.services import VOTE_FILTER, snapshot_data
-from ranking.stats import Frontier, MonthRatings, frontier_summary, monthly_frontier
-from ranking.stats.frontier import running_frontier
+from ranking.stats.frontier import (
+    Frontier,
+    FrontierMonth,
+    MonthRatings,
+    monthly_frontier,
+    running_frontier,
+)
+from ranking.stats.sentences import frontier_summary
+from ranking.storage import snapshot_data
 
 MODES = ("asof", "current")
 SENTENCE_NAMES = {"US": "the US", "GB": "the UK", "AE": "the UAE", "NL": "the Netherlands"}
@@ -95,7 +102,9 @@ def _round(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
-def frontier_row(row, *, a: str, b: str, scale: str, snapshot_id: int | None) -> dict:  # noqa: ANN001
+def frontier_row(
+    row: FrontierMonth, *, a: str, b: str, scale: str, snapshot_id: int | None
+) -> dict:
     return {
         "month": row.month,
         "a_country": a,
@@ -141,9 +150,11 @@ def frontier_monthly(
 
 
 def _scale(snapshot: RatingSnapshot) -> str:
-    anchor = snapshot.params.get("anchor")
-    anchored = anchor and not any(w.startswith("anchor ") for w in snapshot.warnings)
-    return f"{anchor['model']} = {anchor['score']:g}" if anchored else "mean 1000"
+    """What fixed the snapshot's level: its anchor, if the fit applied it, else the mean."""
+    if not snapshot.anchored:
+        return "mean 1000"
+    anchor = snapshot.params["anchor"]
+    return f"{anchor['model']} = {anchor['score']:g}"
 
 
 def _backfill_hint(modality: str, category: str, language: str) -> str:
@@ -159,48 +170,75 @@ def _backfill_hint(modality: str, category: str, language: str) -> str:
     )
 
 
-def _ratings(snapshot_ids: list[int]) -> list[tuple]:
-    return list(
+class RatingRow(NamedTuple):
+    """One model's row of a snapshot, as the frontier reads it (one query for many snapshots)."""
+
+    snapshot_id: int
+    column: int
+    score: float
+    ci_low: float
+    ci_high: float
+    model_key: str
+    display_name: str
+    country: str
+    release_date: date | None
+    model_id: int
+
+
+_RATING_ROW_FIELDS = (
+    "snapshot_id",
+    "column",
+    "score",
+    "ci_low",
+    "ci_high",
+    "model__key",
+    "model__display_name",
+    "model__lab__country",
+    "model__release_date",
+    "model_id",
+)
+
+
+def _rating_rows(snapshot_ids: list[int]) -> list[RatingRow]:
+    """The rows of the snapshots, by snapshot and then column."""
+    values = (
         ModelRating.objects.filter(snapshot_id__in=snapshot_ids)
         .order_by("snapshot_id", "column")
-        .values_list(
-            "snapshot_id",
-            "column",
-            "score",
-            "ci_low",
-            "ci_high",
-            "model__key",
-            "model__display_name",
-            "model__lab__country",
-            "model__release_date",
-            "model_id",
-        )
+        .values_list(*_RATING_ROW_FIELDS)
     )
+    return [RatingRow._make(row) for row in values]
 
 
-def _asof(scope: dict, *, a: str, b: str, now: datetime) -> FrontierReport:
+def _month_end_snapshots(scope: dict) -> dict[str, RatingSnapshot]:
+    """The newest finished month-end snapshot of each month, by month, months in order."""
     snapshots: dict[str, RatingSnapshot] = {}
     for snapshot in snapshots_done(**scope, kind=RatingSnapshot.Kind.MONTH_END):
         snapshots.setdefault(month_closed_by(snapshot.cutoff), snapshot)  # newest first: keep it
-    months = sorted(snapshots)
-    by_snapshot: dict[int, list[tuple]] = {}
-    for rating in _ratings([s.pk for s in snapshots.values()]):
-        by_snapshot.setdefault(rating[0], []).append(rating)
+    return dict(sorted(snapshots.items()))
+
+
+def _months_with_votes(scope: dict, now: datetime) -> list[str]:
+    """Every month that has ended by ``now``, from the scope's first counted vote to its last."""
     span = _scope_votes(scope, cutoff=now).aggregate(
         first=Min("created_at"), last=Max("created_at")
     )
-    expected = (
-        [month_closed_by(end) for end in month_ends(span["first"], span["last"], now=now)]
-        if span["first"]
-        else []
-    )
-    missing = [m for m in expected if m not in snapshots]
+    if not span["first"]:
+        return []
+    return [month_closed_by(end) for end in month_ends(span["first"], span["last"], now=now)]
+
+
+def _asof(scope: dict, *, a: str, b: str, now: datetime) -> FrontierReport:
+    snapshots = _month_end_snapshots(scope)
+    by_snapshot: dict[int, list[RatingRow]] = {}
+    for row in _rating_rows([s.pk for s in snapshots.values()]):
+        by_snapshot.setdefault(row.snapshot_id, []).append(row)
+    missing = [m for m in _months_with_votes(scope, now) if m not in snapshots]
     series, names, notes = [], {}, []
-    for month in months:
-        rows = by_snapshot.get(snapshots[month].pk, [])
-        series.append(_month_ratings(month, rows, _replicates(snapshots[month], notes)))
-        names.update({r[5]: r[6] for r in rows})
-    scales = [_scale(snapshots[m]) for m in months]
+    for month, snapshot in snapshots.items():
+        rows = by_snapshot.get(snapshot.pk, [])
+        series.append(_month_ratings_of_snapshot(month, rows, _replicates(snapshot, notes)))
+        names.update({row.model_key: row.display_name for row in rows})
+    scales = [_scale(snapshot) for snapshot in snapshots.values()]
     if len(set(scales)) > 1:
         notes.append(
             "Not every month is on the same scale: months marked 'mean 1000' were fitted "
@@ -215,7 +253,7 @@ def _asof(scope: dict, *, a: str, b: str, now: datetime) -> FrontierReport:
         b=b,
         frontier=monthly_frontier(series, a=a, b=b) if series else None,
         scales=scales,
-        snapshot_ids=[snapshots[m].pk for m in months],
+        snapshot_ids=[snapshot.pk for snapshot in snapshots.values()],
         display_names=names,
         missing_months=missing,
         hint=_backfill_hint(**scope) if missing or not series else "",
@@ -235,23 +273,29 @@ def _replicates(snapshot: RatingSnapshot, notes: list[str]) -> np.ndarray:
         return np.zeros((0, snapshot.n_models), dtype=np.float32)
 
 
-def _month_ratings(month: str, rows: list[tuple], replicates: np.ndarray) -> MonthRatings:
-    columns = [r[1] for r in rows]
+def _month_ratings_of_snapshot(
+    month: str, rows: list[RatingRow], replicates: np.ndarray
+) -> MonthRatings:
+    """One month-end snapshot's rows and replicates as the frontier's month."""
     return MonthRatings(
         month=month,
-        models=tuple(r[5] for r in rows),
-        countries=tuple(r[7] for r in rows),
-        scores=np.array([r[2] for r in rows], dtype=np.float64),
-        ci_low=np.array([r[3] for r in rows], dtype=np.float64),
-        ci_high=np.array([r[4] for r in rows], dtype=np.float64),
-        replicates=replicates[:, columns] if replicates.size else None,
+        models=tuple(row.model_key for row in rows),
+        countries=tuple(row.country for row in rows),
+        scores=np.array([row.score for row in rows], dtype=np.float64),
+        ci_low=np.array([row.ci_low for row in rows], dtype=np.float64),
+        ci_high=np.array([row.ci_high for row in rows], dtype=np.float64),
+        replicates=_columns(replicates, rows),
     )
+
+
+def _columns(replicates: np.ndarray, rows: list[RatingRow]) -> np.ndarray | None:
+    """The rows' columns of a snapshot's (R, K) replicates; ``None`` when it has none."""
+    return replicates[:, [row.column for row in rows]] if replicates.size else None
 
 
 def _scope_votes(scope: dict, *, cutoff: datetime) -> QuerySet:
     """The counted votes of a scope cast before ``cutoff``."""
-    filters = {k: v for k, v in scope.items() if v}
-    return Vote.objects.filter(created_at__lt=cutoff, **filters, **VOTE_FILTER)
+    return counted_votes(**scope, cutoff=cutoff)
 
 
 def _first_votes(scope: dict, model_ids: list[int], cutoff: datetime) -> dict[int, datetime]:
@@ -282,39 +326,25 @@ def _current(scope: dict, *, a: str, b: str) -> FrontierReport:
                 f"--modality {scope['modality']}`)."
             ),
         )
-    rows = _ratings([snapshot.pk])
+    rows = _rating_rows([snapshot.pk])
     if not rows:
         return empty
-    undated = [r[9] for r in rows if r[8] is None]
-    first = _first_votes(scope, undated, snapshot.cutoff) if undated else {}
-    entry = [
-        f"{r[8]:%Y-%m}" if r[8] is not None else f"{first.get(r[9], snapshot.cutoff):%Y-%m}"
-        for r in rows
-    ]
-    # Up to the last counted vote (not the cutoff, which is "now"): after it nothing was
-    # measured, and flat months would only make the lag grow.
-    last_vote = (
-        _scope_votes(scope, cutoff=snapshot.cutoff)
-        .filter(id__lte=snapshot.max_vote_id)
-        .aggregate(at=Max("created_at"))["at"]
-    )
-    last = f"{last_vote:%Y-%m}" if last_vote else month_closed_by(snapshot.cutoff)
-    months = month_range(min(entry), max(max(entry), last))
+    entry, undated = _entry_months(scope, rows, snapshot)
+    months = month_range(min(entry), max(max(entry), _last_month(scope, snapshot)))
     notes = []
-    replicates = _replicates(snapshot, notes)
     frontier = running_frontier(
         months,
-        models=[r[5] for r in rows],
-        countries=[r[7] for r in rows],
+        models=[row.model_key for row in rows],
+        countries=[row.country for row in rows],
         entry=entry,
-        scores=np.array([r[2] for r in rows], dtype=np.float64),
-        replicates=replicates[:, [r[1] for r in rows]] if replicates.size else None,
+        scores=np.array([row.score for row in rows], dtype=np.float64),
+        replicates=_columns(_replicates(snapshot, notes), rows),
         a=a,
         b=b,
     )
     if undated:
         notes.append(
-            f"{len(undated)} model(s) have no release date: they count from the month of "
+            f"{undated} model(s) have no release date: they count from the month of "
             "their first vote in this scope."
         )
     return FrontierReport(
@@ -325,9 +355,32 @@ def _current(scope: dict, *, a: str, b: str) -> FrontierReport:
         frontier=frontier,
         scales=[_scale(snapshot)] * len(months),
         snapshot_ids=[snapshot.pk] * len(months),
-        display_names={r[5]: r[6] for r in rows},
+        display_names={row.model_key: row.display_name for row in rows},
         notes=notes,
     )
+
+
+def _entry_months(
+    scope: dict, rows: list[RatingRow], snapshot: RatingSnapshot
+) -> tuple[list[str], int]:
+    """The month each model enters the running best: its release month, or for a model
+    without a release date the month of its first counted vote in the scope. Also how many
+    models had no release date."""
+    undated = [row.model_id for row in rows if row.release_date is None]
+    first = _first_votes(scope, undated, snapshot.cutoff) if undated else {}
+    entry = [month_of(row.release_date or first.get(row.model_id, snapshot.cutoff)) for row in rows]
+    return entry, len(undated)
+
+
+def _last_month(scope: dict, snapshot: RatingSnapshot) -> str:
+    """The month of the snapshot's last counted vote (not the cutoff, which is "now"): after
+    it nothing was measured, and flat months would only make the lag grow."""
+    last_vote = (
+        _scope_votes(scope, cutoff=snapshot.cutoff)
+        .filter(id__lte=snapshot.max_vote_id)
+        .aggregate(at=Max("created_at"))["at"]
+    )
+    return month_of(last_vote) if last_vote else month_closed_by(snapshot.cutoff)
 
 
 def frontier_json(report: FrontierReport) -> dict:

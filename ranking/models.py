@@ -49,6 +49,10 @@ class RatingSnapshot(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True)
     warnings = models.JSONField(default=list, blank=True)
+    anchored = models.BooleanField(
+        default=False,
+        help_text="The anchor of params fixed the level (False: the mean score is 1000).",
+    )
     attempts = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 
 from pairwise.matrices import observed_win_rates, pair_matrices, predicted_win_rates
 from ranking.models import ModelRating, RatingSnapshot
+from ranking.storage import snapshot_data
 
 
 def snapshots_done(
@@ -63,8 +64,6 @@ def snapshot_scopes(*, modality: str) -> dict[str, list[str]]:
 def leaderboard_charts(snapshot: RatingSnapshot, board: list[ModelRating], *, top: int) -> dict:
     """Data for the figures: scores with intervals for every listed model, and for the
     ``top`` models the observed and predicted win-rate matrices and the battle counts."""
-    from ranking.services import snapshot_data
-
     shown = board[:top]
     columns = [row.column for row in shown]
     labels = [row.model.key for row in shown]

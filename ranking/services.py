@@ -1,32 +1,25 @@
-"""Snapshots: votes -> aggregated counts (one GROUP BY) -> ranking.stats -> one atomic save."""
+"""Snapshots: what one is (its spec and key), requesting it, claiming it, and computing it:
+aggregated counts -> ranking.stats -> one atomic save."""
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Min, Q, QuerySet, Sum
+from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
 
-from arena.models import AIModel, Modality, Vote
-from pairwise.months import month_ends
-from pairwise.outcomes import Outcome
+from arena.models import AIModel
+from ranking.aggregation import VOTE_FILTER, aggregate_counts, counted_votes, counts_fingerprint
 from ranking.models import ModelRating, RatingSnapshot
-from ranking.stats import ENGINE_VERSION, PairCounts, rate
-
-logger = logging.getLogger(__name__)
-
-VOTE_FILTER = {"excluded": False}
+from ranking.stats import ENGINE_VERSION, PairCounts, Ratings, rate
+from ranking.storage import snapshot_data_save
 
 
 @dataclass(frozen=True)
@@ -58,15 +51,6 @@ class SnapshotSpec:
         }
 
 
-def _scoped_votes(*, modality: str, category: str, language: str, cutoff: datetime) -> QuerySet:
-    votes = Vote.objects.filter(modality=modality, created_at__lt=cutoff)
-    if category:
-        votes = votes.filter(category=category)
-    if language:
-        votes = votes.filter(language=language)
-    return votes
-
-
 def _snapshot_key(
     spec: SnapshotSpec, *, cutoff: datetime, max_vote_id: int, n_votes: int, params: dict
 ) -> str:
@@ -96,9 +80,9 @@ def snapshot_request(*, spec: SnapshotSpec) -> tuple[RatingSnapshot, bool]:
     cutoff = spec.cutoff or timezone.now()
     anchor = spec.anchor or settings.RANKING_ANCHORS.get(spec.modality)
     params = spec.params(anchor)
-    counted = _scoped_votes(
+    counted = counted_votes(
         modality=spec.modality, category=spec.category, language=spec.language, cutoff=cutoff
-    ).filter(**VOTE_FILTER)
+    )
     totals = counted.aggregate(max_id=Max("id"), n=Sum("count"))
     max_vote_id, n_votes = totals["max_id"] or 0, totals["n"] or 0
     key = _snapshot_key(
@@ -156,54 +140,6 @@ def _claim(snapshot_id: int) -> bool:
     )
 
 
-def aggregate_counts(snapshot: RatingSnapshot) -> tuple[list[int], np.ndarray, dict[str, int]]:
-    """The snapshot's votes as cells: one GROUP BY over the vote table, in the database.
-
-    Returns the model ids (sorted; index i in the cells is ``model_ids[i]``), the cells as
-    an (m, 4) int64 array of (index A, index B, outcome code, count), and the votes the
-    filter left out, per exclusion reason.
-    """
-    scoped = _scoped_votes(
-        modality=snapshot.modality,
-        category=snapshot.category,
-        language=snapshot.language,
-        cutoff=snapshot.cutoff,
-    )
-    scoped = scoped.filter(id__lte=snapshot.max_vote_id)
-    rows = list(
-        scoped.filter(**snapshot.vote_filter)
-        .values_list("model_a_id", "model_b_id", "outcome")
-        .annotate(n=Sum("count"))
-        .order_by("model_a_id", "model_b_id", "outcome")
-    )
-    excluded = dict(
-        scoped.filter(excluded=True)
-        .values_list("exclusion_reason")
-        .annotate(n=Sum("count"))
-        .order_by("exclusion_reason")
-    )
-    model_ids = sorted({row[0] for row in rows} | {row[1] for row in rows})
-    index = {model_id: i for i, model_id in enumerate(model_ids)}
-    cells = np.array(
-        [(index[a], index[b], int(Outcome.from_name(outcome)), n) for a, b, outcome, n in rows],
-        dtype=np.int64,
-    ).reshape(-1, 4)
-    return model_ids, cells, excluded
-
-
-def counts_fingerprint(model_ids: list[int], cells: np.ndarray) -> str:
-    """SHA-256 of the aggregated counts, by model id: equal votes give equal fingerprints."""
-    digest = hashlib.sha256()
-    ids = np.asarray(model_ids, dtype=np.int64)
-    labelled = (
-        np.column_stack([ids[cells[:, 0]], ids[cells[:, 1]], cells[:, 2], cells[:, 3]])
-        if len(cells)
-        else np.zeros((0, 4), dtype=np.int64)
-    )
-    digest.update(labelled.astype("<i8").tobytes())
-    return digest.hexdigest()
-
-
 def snapshot_compute(*, snapshot_id: int) -> RatingSnapshot | None:
     """Claim and compute one snapshot; ``None`` if another worker has it or it is done."""
     if not _claim(snapshot_id):
@@ -223,32 +159,10 @@ def _compute(snapshot: RatingSnapshot) -> RatingSnapshot:
     started = time.perf_counter()
     model_ids, cells, excluded = aggregate_counts(snapshot)
     aggregated = time.perf_counter()
-    warnings: list[str] = []
-    ratings = None
-    if len(model_ids) >= 2:
-        counts = PairCounts(
-            n_models=len(model_ids),
-            model_a=cells[:, 0],
-            model_b=cells[:, 1],
-            outcome=cells[:, 2],
-            count=cells[:, 3].astype(np.float64),
-        )
-        anchor = _anchor_index(snapshot, model_ids, warnings)
-        ratings = rate(
-            counts,
-            ties=snapshot.params["ties"],
-            rounds=snapshot.params["rounds"],
-            seed=snapshot.seed,
-            anchor=anchor,
-            resample=snapshot.params["resample"],
-            interval=snapshot.params["interval"],
-        )
-        warnings.extend(ratings.warnings)
-    else:
-        warnings.append("fewer than two models have votes: nothing to rate")
+    ratings, warnings = _rate(snapshot, model_ids, cells)
     fitted = time.perf_counter()
     replicates = ratings.replicates if ratings is not None else np.zeros((0, len(model_ids)))
-    name = _write_data_file(snapshot, model_ids, cells, replicates)
+    name = snapshot_data_save(snapshot, model_ids, cells, replicates)
     with transaction.atomic():
         if ratings is not None:
             ModelRating.objects.bulk_create(_rating_rows(snapshot, model_ids, ratings))
@@ -260,6 +174,7 @@ def _compute(snapshot: RatingSnapshot) -> RatingSnapshot:
             fingerprint=counts_fingerprint(model_ids, cells),
             excluded_votes=excluded,
             warnings=warnings,
+            anchored=ratings is not None and ratings.anchor is not None,
             data_file=name,
             aggregate_seconds=aggregated - started,
             fit_seconds=fitted - aggregated,
@@ -268,7 +183,36 @@ def _compute(snapshot: RatingSnapshot) -> RatingSnapshot:
     return snapshot
 
 
-def _anchor_index(snapshot: RatingSnapshot, model_ids: list[int], warnings: list[str]):  # noqa: ANN202
+def _rate(
+    snapshot: RatingSnapshot, model_ids: list[int], cells: np.ndarray
+) -> tuple[Ratings | None, list[str]]:
+    """The ratings of the aggregated cells with the snapshot's parameters (``None`` when
+    fewer than two models have votes), and the snapshot's warnings."""
+    if len(model_ids) < 2:
+        return None, ["fewer than two models have votes: nothing to rate"]
+    counts = PairCounts(
+        n_models=len(model_ids),
+        model_a=cells[:, 0],
+        model_b=cells[:, 1],
+        outcome=cells[:, 2],
+        count=cells[:, 3].astype(np.float64),
+    )
+    warnings: list[str] = []
+    ratings = rate(
+        counts,
+        ties=snapshot.params["ties"],
+        rounds=snapshot.params["rounds"],
+        seed=snapshot.seed,
+        anchor=_anchor_index(snapshot, model_ids, warnings),
+        resample=snapshot.params["resample"],
+        interval=snapshot.params["interval"],
+    )
+    return ratings, [*warnings, *ratings.warnings]
+
+
+def _anchor_index(
+    snapshot: RatingSnapshot, model_ids: list[int], warnings: list[str]
+) -> tuple[int, float] | None:
     anchor = snapshot.params.get("anchor")
     if not anchor:
         return None
@@ -279,7 +223,9 @@ def _anchor_index(snapshot: RatingSnapshot, model_ids: list[int], warnings: list
     return model_ids.index(model_id), float(anchor["score"])
 
 
-def _rating_rows(snapshot: RatingSnapshot, model_ids: list[int], ratings) -> list[ModelRating]:  # noqa: ANN001
+def _rating_rows(
+    snapshot: RatingSnapshot, model_ids: list[int], ratings: Ratings
+) -> list[ModelRating]:
     return [
         ModelRating(
             snapshot=snapshot,
@@ -298,79 +244,3 @@ def _rating_rows(snapshot: RatingSnapshot, model_ids: list[int], ratings) -> lis
         )
         for i, model_id in enumerate(model_ids)
     ]
-
-
-def _write_data_file(
-    snapshot: RatingSnapshot, model_ids: list[int], cells: np.ndarray, replicates: np.ndarray
-) -> str:
-    """The compact binary beside the rows. Named by the snapshot key, so a retry after a
-    crash overwrites its own half-written file instead of leaving an orphan."""
-    buffer = io.BytesIO()
-    np.savez_compressed(
-        buffer,
-        model_ids=np.asarray(model_ids, dtype=np.int64),
-        cells=cells,
-        replicates=replicates.astype(np.float32),
-    )
-    name = f"snapshots/{snapshot.key}.npz"
-    if default_storage.exists(name):
-        default_storage.delete(name)
-    return default_storage.save(name, ContentFile(buffer.getvalue()))
-
-
-def snapshot_data(snapshot: RatingSnapshot) -> dict[str, np.ndarray]:
-    with snapshot.data_file.open("rb") as handle:
-        data = np.load(io.BytesIO(handle.read()))
-        return {name: data[name] for name in data.files}
-
-
-def snapshot_refresh_due(*, now: datetime | None = None) -> list[RatingSnapshot]:
-    """Beat's entry: the overall snapshot of each modality with votes, and each category and
-    language with enough votes. Unchanged votes give the same key: nothing is recomputed."""
-    now = now or timezone.now()
-    scheduled = []
-    for modality in Modality.values:
-        counted = Vote.objects.filter(modality=modality, created_at__lt=now, **VOTE_FILTER)
-        if not counted.exists():
-            continue
-        scopes = [("", "")]
-        for column in ("category", "language"):
-            big = (
-                counted.exclude(**{column: ""})
-                .values_list(column)
-                .annotate(n=Sum("count"))
-                .filter(n__gte=settings.RANKING_MIN_SCOPE_VOTES)
-                .order_by(column)
-            )
-            scopes += [((value, "") if column == "category" else ("", value)) for value, _ in big]
-        for category, language in scopes:
-            spec = SnapshotSpec(modality=modality, category=category, language=language, cutoff=now)
-            scheduled.append(snapshot_schedule(spec=spec))
-    return scheduled
-
-
-def snapshot_backfill_monthly(
-    *, modality: str, since: datetime | None = None
-) -> list[tuple[RatingSnapshot, bool]]:
-    """Month-end "as-of" snapshots (only votes cast before each month ended) for every month
-    with votes, each computed by its own task (a group) so more workers finish sooner.
-    Returns each snapshot with whether it was queued (False: already done or under way)."""
-    counted = Vote.objects.filter(modality=modality, **VOTE_FILTER)
-    span = counted.aggregate(first=Min("created_at"), last=Max("created_at"))
-    if span["first"] is None:
-        return []
-    first = max(span["first"], since) if since else span["first"]
-    requested = []
-    for cutoff in month_ends(first, span["last"], now=timezone.now()):
-        spec = SnapshotSpec(modality=modality, kind=RatingSnapshot.Kind.MONTH_END, cutoff=cutoff)
-        requested.append(snapshot_request(spec=spec))
-    from celery import group
-
-    from ranking.tasks import snapshot_compute_task
-
-    needed = [snapshot.pk for snapshot, needs in requested if needs]
-    if needed:
-        transaction.on_commit(
-            lambda: group(snapshot_compute_task.s(pk) for pk in needed).apply_async()
-        )
-    return requested

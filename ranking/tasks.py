@@ -22,6 +22,6 @@ def snapshot_compute_task(snapshot_id: int) -> None:
 @shared_task(ignore_result=True, time_limit=120, soft_time_limit=100)
 def snapshot_refresh_task() -> None:
     """Scheduled by beat: refresh each modality's snapshots that have new votes."""
-    from ranking.services import snapshot_refresh_due
+    from ranking.scheduling import snapshot_refresh_due
 
     snapshot_refresh_due()

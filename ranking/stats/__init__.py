@@ -17,13 +17,11 @@ from ranking.stats.elo import OnlineElo, elo_online
 from ranking.stats.frontier import (
     Frontier,
     FrontierMonth,
-    HistoryError,
     MonthRatings,
-    frontier_summary,
     monthly_frontier,
-    read_rating_history,
     running_frontier,
 )
+from ranking.stats.history import HistoryError, read_rating_history
 from ranking.stats.ranks import (
     average_win_rate,
     observed_win_rates,
@@ -32,6 +30,7 @@ from ranking.stats.ranks import (
     rank_by_score,
 )
 from ranking.stats.ratings import Ratings, rate
+from ranking.stats.sentences import frontier_summary
 from ranking.stats.style import STYLE_FEATURES, style_difference
 from ranking.stats.types import ENGINE_VERSION, PairCounts, StyleCounts
 

@@ -21,6 +21,7 @@ is NaN and percentiles ignore it.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -29,8 +30,8 @@ import scipy.linalg
 import scipy.sparse as sp
 from scipy.special import expit
 from scipy.stats import norm
+from threadpoolctl import threadpool_limits
 
-from ranking.stats._blas import single_threaded_blas
 from ranking.stats.bradley_terry import (
     BTFit,
     _davidson_cells,
@@ -64,6 +65,7 @@ class BootstrapResult:
         lower, upper: (K,) percentile bounds of ``replicates`` at ``level``.
         rounds, resample, level, tol: the parameters used.
         fallback_rounds: rounds that needed the full Newton fallback.
+        unconverged_rounds: rounds whose refit stopped before converging (kept as they are).
     """
 
     replicates: np.ndarray
@@ -74,6 +76,7 @@ class BootstrapResult:
     level: float
     tol: float
     fallback_rounds: int
+    unconverged_rounds: int = 0
 
 
 def percentile_intervals(
@@ -111,8 +114,9 @@ def _chord_block(
     matrices: tuple[sp.csr_matrix, ...],
     tol: float,
     max_iter: int,
-) -> tuple[np.ndarray, int]:
-    """Refit every round of a block; cell_draws (r, c) -> strengths (r, K) and fallback count."""
+) -> tuple[np.ndarray, int, int]:
+    """Refit every round of a block; cell_draws (r, c) -> strengths (r, K), the number of
+    rounds that fell back to full Newton, and of those the number that did not converge."""
     design = fit.design
     assert design is not None and fit.beta is not None and fit.hessian_factor is not None
     ones, values, presence, x32, xt32 = matrices
@@ -180,8 +184,9 @@ def _chord_block(
             present_active = present_active[:, going]
     else:
         beta[:, active] = b
+    unconverged = 0
     for r in active:
-        beta[:, r], _, _ = newton_solve(
+        beta[:, r], _, converged = newton_solve(
             design,
             n[:, r].astype(np.float64),
             y[:, r].astype(np.float64),
@@ -189,30 +194,34 @@ def _chord_block(
             tol=tol,
             max_iter=200,
         )
+        unconverged += not converged
     theta = beta[:k].T.copy()
     theta[absent.T] = np.nan
-    return theta, int(active.size)
+    return theta, int(active.size), unconverged
 
 
 def _davidson_rounds(
     fit: BTFit, counts: PairCounts, rounds: int, rng: np.random.Generator, resample: str
-) -> np.ndarray:
-    """Davidson replicates: one warm-started L-BFGS fit per round (not vectorised)."""
+) -> tuple[np.ndarray, int]:
+    """Davidson replicates: one warm-started L-BFGS fit per round (not vectorised); also the
+    number of rounds whose fit did not converge."""
     k = counts.n_models
     pair_key, code, count = _davidson_cells(counts)
     rows = np.unique(pair_key)
     draw = multinomial_counts if resample == "multinomial" else poisson_counts
     replicates = np.full((rounds, k), np.nan)
+    unconverged = 0
     for r in range(rounds):
         drawn = draw(count, 1, rng)[0]
         totals = _davidson_totals(pair_key, code, drawn, k, rows)
-        params, _, _ = davidson_solve(totals, k, fit.prior, 1e-9, start=fit.beta)
+        params, _, converged = davidson_solve(totals, k, fit.prior, 1e-9, start=fit.beta)
+        unconverged += not converged
         games = totals.wins_first + totals.wins_second + totals.ties
         played = np.bincount(totals.first, games, k) + np.bincount(totals.second, games, k)
         theta = params[:k]
         theta[played == 0] = np.nan
         replicates[r] = theta - np.nanmean(theta)
-    return replicates
+    return replicates, unconverged
 
 
 def bootstrap_intervals(
@@ -251,9 +260,11 @@ def bootstrap_intervals(
         raise ValueError("rounds must be at least 1")
     if fit.ties == "davidson":
         pair_counts = counts.pair_counts() if isinstance(counts, StyleCounts) else counts
-        replicates = _davidson_rounds(fit, pair_counts, rounds, rng, resample)
+        replicates, unconverged = _davidson_rounds(fit, pair_counts, rounds, rng, resample)
         lower, upper = percentile_intervals(replicates, level)
-        return BootstrapResult(replicates, lower, upper, rounds, resample, level, tol, 0)
+        return BootstrapResult(
+            replicates, lower, upper, rounds, resample, level, tol, 0, unconverged
+        )
     design = fit.design
     assert design is not None
     cell_count = design.cell_count
@@ -265,22 +276,34 @@ def bootstrap_intervals(
     children = rng.spawn(len(starts))
     draw = multinomial_counts if resample == "multinomial" else poisson_counts
 
-    def run(index: int) -> tuple[np.ndarray, int]:
+    def run(index: int) -> tuple[np.ndarray, int, int]:
         size = min(block, rounds - starts[index])
-        with single_threaded_blas():
-            cell_draws = draw(cell_count, size, children[index], table)
-            return _chord_block(fit, cell_draws, matrices, tol, max_iter)
+        cell_draws = draw(cell_count, size, children[index], table)
+        return _chord_block(fit, cell_draws, matrices, tol, max_iter)
 
-    workers = workers or os.cpu_count() or 1
-    if workers == 1 or len(starts) == 1:
-        results = [run(i) for i in range(len(starts))]
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(run, range(len(starts))))
-    replicates = np.concatenate([theta for theta, _ in results])
-    fallback = sum(count for _, count in results)
+    results = _run_blocks(run, len(starts), workers or os.cpu_count() or 1)
+    replicates = np.concatenate([theta for theta, _, _ in results])
+    fallback = sum(count for _, count, _ in results)
+    unconverged = sum(count for _, _, count in results)
     lower, upper = percentile_intervals(replicates, level)
-    return BootstrapResult(replicates, lower, upper, rounds, resample, level, tol, fallback)
+    return BootstrapResult(
+        replicates, lower, upper, rounds, resample, level, tol, fallback, unconverged
+    )
+
+
+def _run_blocks(
+    run: Callable[[int], tuple[np.ndarray, int, int]], n_blocks: int, workers: int
+) -> list[tuple[np.ndarray, int, int]]:
+    """``run`` of every block, in order, on ``workers`` threads (numpy releases the GIL in the
+    heavy loops), with BLAS on one thread: the blocks' small dense solves would otherwise
+    start OpenBLAS threads on top of ours, which oversubscribe the cores and spin (slower
+    than no threads on 2 cores). threadpoolctl's limit is process-wide, so it is set once
+    around all blocks rather than in each thread."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        if workers == 1 or n_blocks == 1:
+            return [run(i) for i in range(n_blocks)]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(run, range(n_blocks)))
 
 
 def analytic_covariance(fit: BTFit, *, kind: str = "sandwich") -> np.ndarray:

@@ -35,7 +35,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.special import expit
 
-from pairwise.outcomes import Outcome
+from pairwise.outcomes import CREDIT_A, FLIPPED, Outcome
 from ranking.stats.types import PairCounts, StyleCounts
 
 Ties = Literal["half", "drop", "davidson"]
@@ -88,7 +88,8 @@ class BTFit:
         style_coef: (F,) style coefficients in natural-log units per unit of the raw feature.
         style_names: names of the style features.
         components: (K,) int connected-component label of each model in the comparison graph.
-        warnings: human-readable notes (disconnected graph, undefeated or unplayed models).
+        warnings: human-readable notes (disconnected graph, undefeated or unplayed models, a
+            solver that stopped before converging).
         design, hessian_factor: what the bootstrap and analytic intervals reuse.
     """
 
@@ -139,6 +140,32 @@ def to_elo_scale(
     return points - level + mean
 
 
+def _oriented(
+    a: np.ndarray, b: np.ndarray, outcome: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each vote on its unordered pair, seen from the lower index. a, b, outcome: (m,).
+
+    Returns ``first = min(a, b)``, ``second = max(a, b)``, ``swapped`` (A was the higher
+    index) and the outcome code with ``first`` as A (:data:`FLIPPED` where swapped) and "both
+    bad" merged into a tie: 0 ``first`` won, 1 ``second`` won, 2 tie. Each (m,).
+    """
+    swapped = a > b
+    code = np.where(swapped, FLIPPED[outcome], outcome).astype(np.int64)
+    return np.where(swapped, b, a), np.where(swapped, a, b), swapped, np.minimum(code, Outcome.TIE)
+
+
+def _resampling_cells(
+    row_of_vote: np.ndarray, code: np.ndarray, count: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Votes grouped by (design row, oriented outcome code): the cells the bootstrap draws.
+
+    Returns each cell's row, the successes one of its votes adds to the row (its credit,
+    :data:`CREDIT_A` of the code: 1, 0 or 0.5) and its count, each (c,).
+    """
+    cell_key, inverse = np.unique(row_of_vote * 3 + code, return_inverse=True)
+    return cell_key // 3, CREDIT_A[cell_key % 3], np.bincount(inverse, count, cell_key.size)
+
+
 def _pair_design(counts: PairCounts, ties: str, prior: float) -> Design:
     """One row per unordered pair i < j; cells are (pair, value) with value 1, 0 or 0.5."""
     k = counts.n_models
@@ -146,18 +173,10 @@ def _pair_design(counts: PairCounts, ties: str, prior: float) -> Design:
     if ties == "drop":
         keep = outcome <= Outcome.B_WINS
         a, b, outcome, count = a[keep], b[keep], outcome[keep], count[keep]
-    first = np.minimum(a, b)
-    second = np.maximum(a, b)
-    first_won = (outcome == Outcome.A_WINS) == (a < b)
-    value_code = np.where(outcome >= Outcome.TIE, 2, np.where(first_won, 0, 1))
-    row_key, cell_row_of_vote = np.unique(first * k + second, return_inverse=True)
-    cell_key, inverse = np.unique(cell_row_of_vote * 3 + value_code, return_inverse=True)
-    cell_count = np.bincount(inverse, count, cell_key.size)
-    cell_row = cell_key // 3
-    cell_value = np.array([1.0, 0.0, 0.5])[cell_key % 3]
-    rows = row_key.size
+    first, second, _, code = _oriented(a, b, outcome)
+    row_key, row_of_vote = np.unique(first * k + second, return_inverse=True)
+    cell_row, cell_value, cell_count = _resampling_cells(row_of_vote, code, count)
     x = _strength_columns(row_key // k, row_key % k, k)
-    del rows
     return Design(x, cell_row, cell_value, cell_count, np.full(k, prior), k)
 
 
@@ -182,34 +201,21 @@ def _style_design(counts: StyleCounts, ties: str, prior: float) -> tuple[Design,
         keep = outcome <= Outcome.B_WINS
         a, b, outcome = a[keep], b[keep], outcome[keep]
         count, features = count[keep], features[keep]
-    swap = a > b
-    first = np.where(swap, b, a)
-    second = np.where(swap, a, b)
-    oriented = np.where(swap[:, None], -features, features)
+    first, second, swapped, code = _oriented(a, b, outcome)
+    oriented = np.where(swapped[:, None], -features, features)
     total = count.sum()
     rms = np.sqrt((count[:, None] * oriented**2).sum(axis=0) / max(total, 1e-300))
     rms[rms == 0] = 1.0
-    first_won = (outcome == Outcome.A_WINS) != swap
-    value_code = np.where(outcome >= Outcome.TIE, 2, np.where(first_won, 0, 1))
     row_table = np.column_stack([first, second, oriented]).astype(np.float64)
     unique_rows, row_of_vote = np.unique(row_table, axis=0, return_inverse=True)
-    row_of_vote = row_of_vote.ravel()
-    cell_key, inverse = np.unique(row_of_vote * 3 + value_code, return_inverse=True)
-    cell_count = np.bincount(inverse, count, cell_key.size)
+    cell_row, cell_value, cell_count = _resampling_cells(row_of_vote.ravel(), code, count)
     strength = _strength_columns(
         unique_rows[:, 0].astype(np.int64), unique_rows[:, 1].astype(np.int64), k
     )
     x = sp.hstack([strength, sp.csr_matrix(unique_rows[:, 2:] / rms)], format="csr")
     n_features = features.shape[1]
-    design = Design(
-        x,
-        cell_key // 3,
-        np.array([1.0, 0.0, 0.5])[cell_key % 3],
-        cell_count,
-        np.full(k + n_features, prior),
-        k,
-    )
-    return design, rms
+    prior_precision = np.full(k + n_features, prior)
+    return Design(x, cell_row, cell_value, cell_count, prior_precision, k), rms
 
 
 def penalised_nll(design: Design, beta: np.ndarray, n: np.ndarray, y: np.ndarray) -> float:
@@ -289,6 +295,17 @@ def _graph_warnings(counts: PairCounts) -> tuple[np.ndarray, tuple[str, ...]]:
     return labels, tuple(warnings)
 
 
+def convergence_warnings(converged: bool, iterations: int) -> tuple[str, ...]:
+    """The note a fit carries when its solver stopped before converging: its scores are the
+    last iterate, not the maximum-likelihood estimate, and must not pass silently."""
+    if converged:
+        return ()
+    return (
+        f"the fit did not converge (stopped after {iterations} iterations): the scores are "
+        "not the maximum-likelihood estimate",
+    )
+
+
 def log_likelihood(design: Design, beta: np.ndarray, n: np.ndarray, y: np.ndarray) -> float:
     eta = design.x @ beta
     return float(np.sum(y * eta - n * np.logaddexp(0.0, eta)))
@@ -351,7 +368,7 @@ def fit_bradley_terry(
         converged=converged,
         log_likelihood=log_likelihood(design, beta, n, y),
         components=components,
-        warnings=warnings,
+        warnings=warnings + convergence_warnings(converged, iterations),
         style_coef=style_coef,
         style_names=counts.feature_names if isinstance(counts, StyleCounts) else (),
         feature_scale=feature_scale,
@@ -374,13 +391,10 @@ class _PairTotals:
 
 
 def _davidson_cells(counts: PairCounts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cells for resampling: (pair row, outcome code 0=first wins 1=second wins 2=tie, count)."""
+    """Cells for resampling: (pair key, oriented outcome code as in :func:`_oriented`, count)."""
     k = counts.n_models
-    a, b, outcome = counts.model_a, counts.model_b, counts.outcome
-    first_won = (outcome == Outcome.A_WINS) == (a < b)
-    code = np.where(outcome >= Outcome.TIE, 2, np.where(first_won, 0, 1))
-    pair_key = np.minimum(a, b) * k + np.maximum(a, b)
-    return pair_key, code, counts.count
+    first, second, _, code = _oriented(counts.model_a, counts.model_b, counts.outcome)
+    return first * k + second, code, counts.count
 
 
 def _davidson_totals(
@@ -458,7 +472,7 @@ def _fit_davidson(
         converged=converged,
         log_likelihood=-(value - 0.5 * prior * float(np.sum(params[:k] ** 2))),
         components=components,
-        warnings=warnings,
+        warnings=warnings + convergence_warnings(converged, iterations),
         tie_parameter=float(math.exp(params[k])),
         beta=params,
     )

@@ -17,16 +17,12 @@ month (one fit scored over time: ``joint=True``); month-end fits are separate dr
 
 from __future__ import annotations
 
-import csv
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from pairwise.months import month_ordinal
-
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
 @dataclass(frozen=True)
@@ -76,14 +72,6 @@ class Frontier:
     months: tuple[FrontierMonth, ...]
 
 
-class HistoryError(ValueError):
-    """A rating-history file that cannot be read; ``errors`` names each bad line."""
-
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("\n".join(errors))
-        self.errors = errors
-
-
 def monthly_frontier(
     months: Sequence[MonthRatings],
     *,
@@ -100,60 +88,27 @@ def monthly_frontier(
     as in one fit scored over time) the lag is also computed per replicate and its percentile
     interval reported; censored replicate lags count at their lower bound.
     """
-    ordinals = np.array([month_ordinal(m.month) for m in months], dtype=np.int64)
-    if len(ordinals) > 1 and np.any(np.diff(ordinals) <= 0):
-        raise ValueError("months must be strictly increasing")
+    ordinals = _increasing_ordinals(months)
     if a == b:
         raise ValueError("compare two different countries")
     alpha = 1.0 - level
-    tops = [(_best(m, a), _best(m, b)) for m in months]
-    top_a = np.array([t[0][1] for t in tops], dtype=np.float64)
-    top_b = np.array([t[1][1] for t in tops], dtype=np.float64)
-    lags, censored = _lags(ordinals, top_a[:, None], top_b[:, None])
-    rep_a = rep_b = None
-    if all(m.replicates is not None for m in months) and months:
-        rep_a = [_replicate_best(m, a) for m in months]
-        rep_b = [_replicate_best(m, b) for m in months]
-    rep_lags = rep_censored = None
-    if joint and rep_a is not None and len({len(r) for r in rep_a}) == 1:
-        rep_lags, rep_censored = _lags(ordinals, np.stack(rep_a), np.stack(rep_b))
-    rows = []
-    for i, month in enumerate(months):
-        (a_model, a_score, a_ci), (b_model, b_score, b_ci) = tops[i]
-        if rep_a is not None:
-            a_ci = _percentiles(rep_a[i], alpha) if a_model else (None, None)
-            b_ci = _percentiles(rep_b[i], alpha) if b_model else (None, None)
-        both = a_model is not None and b_model is not None
-        gap = a_score - b_score if both else None
-        gap_ci = (
-            _percentiles(rep_a[i] - rep_b[i], alpha) if both and rep_a is not None else (None, None)
+    best_a, best_b = _country_bests(months, a, alpha), _country_bests(months, b, alpha)
+    lags, censored = _lags(ordinals, _best_scores(best_a), _best_scores(best_b))
+    lag_intervals = _lag_intervals(ordinals, best_a, best_b, alpha) if joint else None
+    rows = tuple(
+        _frontier_month(
+            month.month,
+            best_a[i],
+            best_b[i],
+            lag=lags[i, 0],
+            censored=bool(censored[i, 0]),
+            lag_interval=lag_intervals[i] if lag_intervals else _NO_LAG_INTERVAL,
+            countries=(a, b),
+            alpha=alpha,
         )
-        lag_ci, high_censored = (None, None), False
-        if rep_lags is not None and b_model is not None:
-            lag_ci, high_censored = _lag_interval(rep_lags[i], rep_censored[i], alpha)
-        rows.append(
-            FrontierMonth(
-                month=month.month,
-                a_model=a_model,
-                a_score=None if a_model is None else a_score,
-                a_low=a_ci[0],
-                a_high=a_ci[1],
-                b_model=b_model,
-                b_score=None if b_model is None else b_score,
-                b_low=b_ci[0],
-                b_high=b_ci[1],
-                gap=gap,
-                gap_low=gap_ci[0],
-                gap_high=gap_ci[1],
-                lag=None if np.isnan(lags[i, 0]) else int(lags[i, 0]),
-                lag_censored=bool(censored[i, 0]),
-                lag_low=lag_ci[0],
-                lag_high=lag_ci[1],
-                lag_high_censored=high_censored,
-                leader=_leader(a, b, a_score, b_score),
-            )
-        )
-    return Frontier(a=a, b=b, level=level, months=tuple(rows))
+        for i, month in enumerate(months)
+    )
+    return Frontier(a=a, b=b, level=level, months=rows)
 
 
 def running_frontier(
@@ -188,21 +143,64 @@ def running_frontier(
     return monthly_frontier(series, a=a, b=b, level=level, joint=replicates is not None)
 
 
-def _best(
-    month: MonthRatings, country: str
-) -> tuple[str | None, float, tuple[float | None, float | None]]:
-    """(model, score, (ci_low, ci_high)) of the country's best; ties go to the first listed."""
-    mine = [k for k, c in enumerate(month.countries) if c == country]
+@dataclass(frozen=True, eq=False)
+class _Best:
+    """A country's best listed model in one month (``model`` None, ``score`` NaN: it has
+    none), its interval, and ``replicates`` (R,): the country's best score in each bootstrap
+    replicate (NaN where it has none), when the month has replicates."""
+
+    model: str | None
+    score: float
+    low: float | None = None
+    high: float | None = None
+    replicates: np.ndarray | None = None
+
+
+_NO_LAG_INTERVAL: tuple[tuple[int | None, int | None], bool] = ((None, None), False)
+
+
+def _increasing_ordinals(months: Sequence[MonthRatings]) -> np.ndarray:
+    ordinals = np.array([month_ordinal(m.month) for m in months], dtype=np.int64)
+    if len(ordinals) > 1 and np.any(np.diff(ordinals) <= 0):
+        raise ValueError("months must be strictly increasing")
+    return ordinals
+
+
+def _country_bests(months: Sequence[MonthRatings], country: str, alpha: float) -> list[_Best]:
+    """The country's best of each month; with replicates in every month, each best also
+    carries its replicate bests, and its interval is their percentile interval."""
+    bests = [_best(month, country) for month in months]
+    if not months or any(month.replicates is None for month in months):
+        return bests
+    with_replicates = []
+    for month, best in zip(months, bests, strict=True):
+        replicates = _replicate_best(month, country)
+        low, high = _percentiles(replicates, alpha) if best.model else (None, None)
+        with_replicates.append(replace(best, low=low, high=high, replicates=replicates))
+    return with_replicates
+
+
+def _best_scores(bests: list[_Best]) -> np.ndarray:
+    """(M, 1) the best scores, NaN where the country has no model: one "replicate"."""
+    return np.array([best.score for best in bests], dtype=np.float64)[:, None]
+
+
+def _best(month: MonthRatings, country: str) -> _Best:
+    """The country's best model with its own interval; ties go to the first listed."""
     scores = np.asarray(month.scores, dtype=np.float64)
-    mine = [k for k in mine if not np.isnan(scores[k])]
+    mine = [k for k, c in enumerate(month.countries) if c == country and not np.isnan(scores[k])]
     if not mine:
-        return None, np.nan, (None, None)
+        return _Best(None, np.nan)
     k = mine[int(np.argmax(scores[mine]))]
-    ci = (None, None)
-    if month.ci_low is not None and month.ci_high is not None:
-        low, high = float(month.ci_low[k]), float(month.ci_high[k])
-        ci = (None if np.isnan(low) else low, None if np.isnan(high) else high)
-    return month.models[k], float(scores[k]), ci
+    if month.ci_low is None or month.ci_high is None:
+        return _Best(month.models[k], float(scores[k]))
+    low, high = float(month.ci_low[k]), float(month.ci_high[k])
+    return _Best(
+        month.models[k],
+        float(scores[k]),
+        None if np.isnan(low) else low,
+        None if np.isnan(high) else high,
+    )
 
 
 def _replicate_best(month: MonthRatings, country: str) -> np.ndarray:
@@ -216,6 +214,60 @@ def _replicate_best(month: MonthRatings, country: str) -> np.ndarray:
     valid = ~np.all(np.isnan(chosen), axis=1)
     best[valid] = np.nanmax(chosen[valid], axis=1)
     return best
+
+
+def _frontier_month(
+    month: str,
+    best_a: _Best,
+    best_b: _Best,
+    *,
+    lag: float,
+    censored: bool,
+    lag_interval: tuple[tuple[int | None, int | None], bool],
+    countries: tuple[str, str],
+    alpha: float,
+) -> FrontierMonth:
+    both = best_a.model is not None and best_b.model is not None
+    gap_low = gap_high = None
+    if both and best_a.replicates is not None:
+        gap_low, gap_high = _percentiles(best_a.replicates - best_b.replicates, alpha)
+    (lag_low, lag_high), lag_high_censored = lag_interval
+    return FrontierMonth(
+        month=month,
+        a_model=best_a.model,
+        a_score=None if best_a.model is None else best_a.score,
+        a_low=best_a.low,
+        a_high=best_a.high,
+        b_model=best_b.model,
+        b_score=None if best_b.model is None else best_b.score,
+        b_low=best_b.low,
+        b_high=best_b.high,
+        gap=best_a.score - best_b.score if both else None,
+        gap_low=gap_low,
+        gap_high=gap_high,
+        lag=None if np.isnan(lag) else int(lag),
+        lag_censored=censored,
+        lag_low=lag_low,
+        lag_high=lag_high,
+        lag_high_censored=lag_high_censored,
+        leader=_leader(*countries, best_a.score, best_b.score),
+    )
+
+
+def _lag_intervals(
+    ordinals: np.ndarray, best_a: list[_Best], best_b: list[_Best], alpha: float
+) -> list[tuple[tuple[int | None, int | None], bool]] | None:
+    """Per month, the percentile interval of the replicate lags and whether its upper end is
+    censored; ``None`` unless every month has replicates of one common draw (same R)."""
+    replicates_a = [best.replicates for best in best_a]
+    if not replicates_a or replicates_a[0] is None or len({len(r) for r in replicates_a}) != 1:
+        return None
+    replicates_b = np.stack([best.replicates for best in best_b])
+    lags, censored = _lags(ordinals, np.stack(replicates_a), replicates_b)
+    return [
+        _NO_LAG_INTERVAL if best.model is None else _lag_interval(lags[i], censored[i], alpha)
+        for i, best in enumerate(best_b)
+    ]
 
 
 def _lags(ordinals: np.ndarray, top_a: np.ndarray, top_b: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -273,115 +325,3 @@ def _leader(a: str, b: str, a_score: float, b_score: float) -> str:
     if np.isnan(a_score) or b_score > a_score:
         return b
     return "tie"
-
-
-def frontier_summary(frontier: Frontier, *, names: dict[str, str], month: str | None = None) -> str:
-    """One plain sentence about ``month`` (default the last): 'In 2025-01 China's best,
-    deepseek-r1, trailed the US's best by 24 points, a lag of 2 months.' ``names`` maps the
-    two country codes to how a sentence names them ("the US", "China")."""
-    rows = [r for r in frontier.months if month is None or r.month == month]
-    if not rows:
-        return "No months with data."
-    row = rows[-1]
-    a_name, b_name = names.get(frontier.a, frontier.a), names.get(frontier.b, frontier.b)
-    if row.b_model is None and row.a_model is None:
-        return f"In {row.month} neither {a_name} nor {b_name} had a listed model."
-    if row.b_model is None:
-        return f"In {row.month} {b_name} had no listed model; {a_name}'s best was {row.a_model}."
-    if row.a_model is None:
-        return f"In {row.month} {a_name} had no listed model; {b_name}'s best was {row.b_model}."
-    points = abs(round(row.gap))
-    if row.leader == "tie":
-        return (
-            f"In {row.month} {b_name}'s best, {row.b_model}, tied {a_name}'s best, {row.a_model}."
-        )
-    if row.leader == frontier.b:
-        return (
-            f"In {row.month} {b_name}'s best, {row.b_model}, led {a_name}'s best by "
-            f"{points} point{'s' if points != 1 else ''}: no lag."
-        )
-    lag = f"{'at least ' if row.lag_censored else ''}{row.lag} month{'s' if row.lag != 1 else ''}"
-    return (
-        f"In {row.month} {b_name}'s best, {row.b_model}, trailed {a_name}'s best by "
-        f"{points} point{'s' if points != 1 else ''}, a lag of {lag}."
-    )
-
-
-HISTORY_COLUMNS = ("month", "model", "country", "score")
-
-
-def read_rating_history(lines: Iterable[str]) -> list[MonthRatings]:
-    """A published rating history as CSV: ``month,model,country,score[,ci_low,ci_high]``,
-    one row per model per month, ``month`` as YYYY-MM. Raises :class:`HistoryError` listing
-    every bad line (line 1 is the header)."""
-    reader = csv.DictReader(lines)
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in HISTORY_COLUMNS if c not in header]
-    if missing:
-        raise HistoryError([f"line 1: missing column(s) {', '.join(missing)}"])
-    reader.fieldnames = header
-    with_ci = "ci_low" in header and "ci_high" in header
-    errors: list[str] = []
-    by_month: dict[str, dict[str, tuple[str, float, float, float]]] = {}
-    for row in reader:
-        line = reader.line_num
-        parsed = _history_row(row, with_ci)
-        if isinstance(parsed, str):
-            errors.append(f"line {line}: {parsed}")
-            continue
-        month, model, country, values = parsed
-        if model in by_month.setdefault(month, {}):
-            errors.append(f"line {line}: {model} appears twice in {month}")
-            continue
-        by_month[month][model] = (country, *values)
-    if not errors and not by_month:
-        errors.append("no rows after the header")
-    if errors:
-        raise HistoryError(errors)
-    return [_month_ratings(month, by_month[month]) for month in sorted(by_month)]
-
-
-def _history_row(row: dict, with_ci: bool) -> tuple | str:
-    if None in row or any(row.get(c) is None for c in HISTORY_COLUMNS):
-        return "wrong number of fields"
-    month, model = row["month"].strip(), row["model"].strip()
-    country = row["country"].strip().upper()
-    try:
-        month_ordinal(month)
-    except ValueError:
-        return f"month {month!r} is not YYYY-MM"
-    if not model:
-        return "model is blank"
-    if country and not _COUNTRY.match(country):
-        return f"country {country!r} is not a two-letter ISO code (or blank)"
-    values = []
-    for column in ("score", "ci_low", "ci_high") if with_ci else ("score",):
-        text = (row.get(column) or "").strip()
-        if not text and column != "score":
-            values.append(np.nan)
-            continue
-        try:
-            value = float(text)
-        except ValueError:
-            return f"{column} {text!r} is not a number"
-        if not np.isfinite(value):
-            return f"{column} {text!r} is not a finite number"
-        values.append(value)
-    if not with_ci:
-        values += [np.nan, np.nan]
-    score, low, high = values
-    if not np.isnan(low) and not np.isnan(high) and not low <= score <= high:
-        return f"expected ci_low <= score <= ci_high, got {low} <= {score} <= {high}"
-    return month, model, country, values
-
-
-def _month_ratings(month: str, rows: dict[str, tuple[str, float, float, float]]) -> MonthRatings:
-    models = tuple(rows)
-    return MonthRatings(
-        month=month,
-        models=models,
-        countries=tuple(rows[m][0] for m in models),
-        scores=np.array([rows[m][1] for m in models]),
-        ci_low=np.array([rows[m][2] for m in models]),
-        ci_high=np.array([rows[m][3] for m in models]),
-    )

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
-from ranking.stats.bootstrap import analytic_intervals, bootstrap_intervals, percentile_intervals
+from ranking.stats.bootstrap import (
+    BootstrapResult,
+    analytic_intervals,
+    bootstrap_intervals,
+    percentile_intervals,
+)
 from ranking.stats.bradley_terry import (
     DEFAULT_PRIOR,
     DEFAULT_TOL,
@@ -92,6 +98,7 @@ def rate(
     level: float = 0.95,
     prior: float = DEFAULT_PRIOR,
     tol: float = DEFAULT_TOL,
+    max_iter: int = 100,
     scale: float = 400.0,
     base: float = 10.0,
     mean: float = 1000.0,
@@ -106,17 +113,14 @@ def rate(
             ``np.random.default_rng``.
         anchor: ``(model index, score)`` fixing the level; default: mean score ``mean``.
         interval: ``"bootstrap"`` (percentile) or ``"analytic"`` (sandwich, normal).
-        prior, tol: fit settings. scale, base: the Elo scale (400, 10).
+        prior, tol, max_iter: fit settings (a fit that stops at ``max_iter`` before
+            converging says so in ``warnings``). scale, base: the Elo scale (400, 10).
         workers: bootstrap threads (default: CPU count; results do not depend on it).
     """
-    if anchor is not None:
-        index, value = anchor
-        if not 0 <= int(index) < counts.n_models:
-            raise ValueError(f"anchor index {index} is not a model index")
-        anchor = (int(index), float(value))
-    fit = fit_bradley_terry(counts, ties=ties, prior=prior, tol=tol)
-    score = to_elo_scale(fit.theta, scale=scale, base=base, anchor=anchor, mean=mean)
-    k = counts.n_models
+    anchor = _checked_anchor(anchor, counts.n_models)
+    fit = fit_bradley_terry(counts, ties=ties, prior=prior, tol=tol, max_iter=max_iter)
+    elo = functools.partial(to_elo_scale, scale=scale, base=base, anchor=anchor, mean=mean)
+    score = elo(fit.theta)
     if interval == "bootstrap":
         boot = bootstrap_intervals(
             counts,
@@ -127,10 +131,9 @@ def rate(
             level=level,
             workers=workers,
         )
-        replicates = to_elo_scale(
-            boot.replicates, scale=scale, base=base, anchor=anchor, mean=mean
-        ).astype(np.float32)
+        replicates = elo(boot.replicates).astype(np.float32)
         ci_low, ci_high = percentile_intervals(replicates.astype(np.float64), level)
+        warnings = fit.warnings + _bootstrap_warnings(boot)
     elif interval == "analytic":
         if ties == "davidson":
             raise ValueError("analytic intervals are available for ties='half' or 'drop'")
@@ -139,31 +142,27 @@ def rate(
         )
         half_width = half_width * elo_factor(scale, base)
         ci_low, ci_high = score - half_width, score + half_width
-        replicates = np.empty((0, k), dtype=np.float32)
-        rounds = 0
+        replicates = np.empty((0, counts.n_models), dtype=np.float32)
+        rounds, warnings = 0, fit.warnings
     else:
         raise ValueError("interval must be 'bootstrap' or 'analytic'")
     pair_counts = counts.pair_counts() if isinstance(counts, StyleCounts) else counts
-    totals = pair_counts.per_model_totals()
     style_coef = {}
     if fit.style_coef is not None:
         style_coef = dict(zip(fit.style_names, fit.style_coef.tolist(), strict=True))
     return Ratings(
-        n_models=k,
+        n_models=counts.n_models,
         score=score,
         ci_low=ci_low,
         ci_high=ci_high,
         rank=rank_by_score(score),
         rank_ub=rank_by_intervals(ci_low, ci_high),
-        votes=totals["votes"],
-        wins=totals["wins"],
-        ties=totals["ties"],
-        losses=totals["losses"],
+        **pair_counts.per_model_totals(),
         avg_win_rate=average_win_rate(score, scale=scale, base=base),
         replicates=replicates,
         observed_win_rate=observed_win_rates(pair_counts),
         predicted_win_rate=predicted_win_rates(score, scale=scale, base=base),
-        warnings=fit.warnings,
+        warnings=warnings,
         tie_model=ties,
         prior=prior,
         rounds=rounds,
@@ -179,4 +178,23 @@ def rate(
         n_votes=pair_counts.n_votes,
         tie_parameter=fit.tie_parameter,
         style_coef=style_coef,
+    )
+
+
+def _checked_anchor(anchor: tuple[int, float] | None, n_models: int) -> tuple[int, float] | None:
+    if anchor is None:
+        return None
+    index, value = anchor
+    if not 0 <= int(index) < n_models:
+        raise ValueError(f"anchor index {index} is not a model index")
+    return int(index), float(value)
+
+
+def _bootstrap_warnings(boot: BootstrapResult) -> tuple[str, ...]:
+    """Refits that did not converge leave their last iterate in the replicates: say so."""
+    if not boot.unconverged_rounds:
+        return ()
+    return (
+        f"{boot.unconverged_rounds} of {boot.rounds} bootstrap refits did not converge: "
+        "the intervals include their last iterates",
     )

@@ -94,29 +94,6 @@ class PairCounts:
         count = np.ones(len(model_a)) if weight is None else np.asarray(weight, dtype=float)
         return cls(n_models, model_a, model_b, outcome, count)
 
-    @classmethod
-    def from_pair_table(
-        cls,
-        model_i: np.ndarray,
-        model_j: np.ndarray,
-        wins_i: np.ndarray,
-        wins_j: np.ndarray,
-        ties: np.ndarray,
-        ties_bothbad: np.ndarray,
-        *,
-        n_models: int,
-    ) -> PairCounts:
-        """Build from per-pair totals (all arrays (p,)), with model i recorded as A."""
-        model_i = np.asarray(model_i)
-        model_j = np.asarray(model_j)
-        return cls(
-            n_models,
-            np.tile(model_i, 4),
-            np.tile(model_j, 4),
-            np.repeat(np.arange(4, dtype=np.int8), model_i.shape[0]),
-            np.concatenate([wins_i, wins_j, ties, ties_bothbad]).astype(float),
-        )
-
     @property
     def n_votes(self) -> float:
         return float(self.count.sum())

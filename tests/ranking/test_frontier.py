@@ -206,3 +206,14 @@ def test_a_lost_replicates_file_costs_the_intervals_not_the_page(client, frontie
         body = response.json()
         assert body["rows"] and body["rows"][-1]["gap_ci_low"] is None
         assert "cannot be read" in body["notes"][0]
+
+
+def test_a_month_fitted_without_its_anchor_is_labelled_mean_1000(voted_models):
+    from tests.factories import AIModelFactory
+
+    AIModelFactory(key="unvoted")
+    compute(kind="month_end", cutoff=datetime(2024, 2, 1, tzinfo=UTC), anchor=("unvoted", 1114.0))
+    compute(kind="month_end", cutoff=datetime(2024, 3, 1, tzinfo=UTC), anchor=("gamma", 1000.0))
+    report = frontier_monthly(modality="text", mode="asof", now=NOW)
+    assert [row["scale"] for row in report.rows()] == ["mean 1000", "gamma = 1000"]
+    assert "Not every month is on the same scale" in report.notes[-1]

@@ -11,6 +11,11 @@ from ranking.services import SnapshotSpec, snapshot_compute, snapshot_request
 from tests.factories import AIModelFactory, VoteFactory
 
 pytestmark = pytest.mark.django_db
+# The ratings download's columns: stable, clients read them by name.
+RATINGS_CSV_HEADER = (
+    "snapshot_id,rank,rank_ub,model,display_name,lab,country,score,ci_low,ci_high,"
+    "votes,wins,ties,losses,avg_win_rate,provisional"
+)
 
 
 @pytest.fixture
@@ -27,23 +32,8 @@ def test_the_latest_leaderboard_lists_every_model_best_first(client, snapshot):
     body = response.json()
     assert body["id"] == snapshot.pk and body["n_votes"] == 3000 and body["fingerprint"]
     assert [row["model"] for row in body["ratings"]] == ["alpha", "beta", "gamma", "delta"]
-    assert set(body["ratings"][0]) == {
-        "rank",
-        "rank_ub",
-        "model",
-        "display_name",
-        "lab",
-        "country",
-        "score",
-        "ci_low",
-        "ci_high",
-        "votes",
-        "wins",
-        "ties",
-        "losses",
-        "avg_win_rate",
-        "provisional",
-    }
+    # The download's stable columns, less the snapshot id the enclosing object carries.
+    assert set(body["ratings"][0]) == set(RATINGS_CSV_HEADER.split(",")) - {"snapshot_id"}
     assert body["downloads"]["ratings.csv"] == f"/api/v1/snapshots/{snapshot.pk}/ratings.csv"
 
 
@@ -71,11 +61,9 @@ def test_the_snapshot_list_is_paginated_and_filterable(client, snapshot):
 
 
 def test_csv_and_json_downloads_carry_the_same_numbers(client, snapshot):
-    as_csv = list(
-        csv.DictReader(
-            io.StringIO(client.get(f"/api/v1/snapshots/{snapshot.pk}/ratings.csv").content.decode())
-        )
-    )
+    text = client.get(f"/api/v1/snapshots/{snapshot.pk}/ratings.csv").content.decode()
+    assert text.splitlines()[0] == RATINGS_CSV_HEADER
+    as_csv = list(csv.DictReader(io.StringIO(text)))
     as_json = client.get(f"/api/v1/snapshots/{snapshot.pk}/ratings.json").json()["ratings"]
     assert len(as_csv) == len(as_json) == 4
     for text_row, json_row in zip(as_csv, as_json, strict=True):

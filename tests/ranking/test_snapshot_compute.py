@@ -1,18 +1,20 @@
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 import pytest
 
 from arena.models import Vote
 from ranking.models import ModelRating, RatingSnapshot
-from ranking.services import SnapshotSpec, snapshot_compute, snapshot_data, snapshot_request
+from ranking.services import SnapshotSpec, snapshot_compute, snapshot_request
+from ranking.storage import snapshot_data
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 
 
-def compute(**spec) -> RatingSnapshot:  # noqa: ANN003
+def compute(**spec) -> RatingSnapshot:
     snapshot, needed = snapshot_request(
         spec=SnapshotSpec(**({"rounds": 200, "cutoff": NOW} | spec))
     )
@@ -42,6 +44,7 @@ def test_a_snapshot_recovers_the_true_order_with_intervals(voted_models):
     # Ties at 10% shrink the scale a little; the truth is 100 points per step.
     assert 60 < rows["alpha"][0] - rows["beta"][0] < 140
     assert snapshot.n_votes == 3000 and snapshot.n_models == 4 and snapshot.status == "done"
+    assert snapshot.anchored
     assert len(snapshot.fingerprint) == 64 and snapshot.code_version.startswith("ranking.stats/")
 
 
@@ -99,6 +102,7 @@ def test_an_absent_anchor_falls_back_to_the_mean_with_a_warning(voted_models):
     AIModelFactory(key="unvoted")
     snapshot = compute(modality="text", anchor=("unvoted", 1114.0))
     assert "anchor unvoted has no votes here" in snapshot.warnings[0]
+    assert not snapshot.anchored
     scores = [row[0] for row in board(snapshot).values()]
     assert sum(scores) / len(scores) == pytest.approx(1000.0)
 
@@ -107,3 +111,13 @@ def test_a_modality_without_votes_makes_an_empty_done_snapshot(db):
     snapshot = compute(modality="video")
     assert snapshot.status == "done" and snapshot.n_models == 0
     assert "nothing to rate" in snapshot.warnings[0]
+
+
+def test_a_fit_that_did_not_converge_is_a_warning_of_the_snapshot(voted_models, monkeypatch):
+    import ranking.services
+    from ranking.stats import rate
+
+    monkeypatch.setattr(ranking.services, "rate", functools.partial(rate, max_iter=1))
+    snapshot = compute(modality="text")
+    assert snapshot.status == "done"
+    assert any("the fit did not converge" in warning for warning in snapshot.warnings)

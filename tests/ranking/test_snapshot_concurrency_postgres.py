@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 SPEC = SnapshotSpec(modality="text", rounds=50, cutoff=datetime(2024, 6, 1, tzinfo=UTC))
 
 
-def in_parallel(function, n: int = 4) -> list:  # noqa: ANN001
+def in_parallel(function, n: int = 4) -> list:
     barrier = threading.Barrier(n)
     results: list = []
 

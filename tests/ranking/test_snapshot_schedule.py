@@ -8,13 +8,8 @@ from django.core.management import call_command
 
 from arena.models import Vote
 from ranking.models import ModelRating, RatingSnapshot
-from ranking.services import (
-    SnapshotSpec,
-    snapshot_compute,
-    snapshot_refresh_due,
-    snapshot_request,
-    snapshot_schedule,
-)
+from ranking.scheduling import snapshot_refresh_due
+from ranking.services import SnapshotSpec, snapshot_compute, snapshot_request, snapshot_schedule
 from tests.factories import VoteFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +21,7 @@ def committed(django_capture_on_commit_callbacks):
     """Run a call as if its transaction committed: on-commit hooks (the enqueued, eager
     Celery tasks) run at the end of the block, as they would in production."""
 
-    def run(function, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def run(function, *args, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
             return function(*args, **kwargs)
 
@@ -124,7 +119,7 @@ def test_a_failed_fit_is_marked_failed_and_retried_by_the_next_request(
 ):
     import ranking.services
 
-    def broken(*args, **kwargs):  # noqa: ANN002, ANN003
+    def broken(*args, **kwargs):
         raise RuntimeError("solver exploded")
 
     monkeypatch.setattr(ranking.services, "rate", broken)

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from arena.models import Modality
 from ranking.models import RatingSnapshot
-from ranking.services import snapshot_backfill_monthly
+from ranking.scheduling import snapshot_backfill_monthly
 
 
 class Command(BaseCommand):

@@ -14,7 +14,8 @@ from ranking.frontier import (
     frontier_json,
     frontier_monthly,
 )
-from ranking.stats import HistoryError, monthly_frontier, read_rating_history
+from ranking.stats.frontier import monthly_frontier
+from ranking.stats.history import HistoryError, read_rating_history
 
 
 class Command(BaseCommand):

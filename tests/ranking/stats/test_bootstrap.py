@@ -47,12 +47,28 @@ def test_different_seeds_give_different_replicates(arena, fit):
     assert not np.array_equal(first.replicates, second.replicates)
 
 
+def test_refits_that_did_not_converge_are_counted(arena, fit, monkeypatch):
+    import ranking.stats.bootstrap as bootstrap
+
+    rng = np.random.default_rng(5)
+    # No chord steps, so every round falls back to Newton: converged, then capped at one step.
+    done = bootstrap_intervals(arena.counts, fit, rounds=8, rng=rng, max_iter=0)
+    assert (done.fallback_rounds, done.unconverged_rounds) == (8, 0)
+    monkeypatch.setattr(
+        bootstrap,
+        "newton_solve",
+        lambda *args, **kwargs: newton_solve(*args, **kwargs | {"max_iter": 1}),
+    )
+    capped = bootstrap_intervals(arena.counts, fit, rounds=8, rng=rng, max_iter=0)
+    assert (capped.fallback_rounds, capped.unconverged_rounds) == (8, 8)
+
+
 @pytest.mark.parametrize("resample", ["multinomial", "poisson"])
 def test_vectorised_refits_agree_with_exact_newton_per_round(arena, fit, resample):
     design = fit.design
     draw = multinomial_counts if resample == "multinomial" else poisson_counts
     cell_draws = draw(design.cell_count, 20, np.random.default_rng(9))
-    theta, _ = _chord_block(fit, cell_draws, _cell_matrices(fit), BOOTSTRAP_TOL, 25)
+    theta, _, _ = _chord_block(fit, cell_draws, _cell_matrices(fit), BOOTSTRAP_TOL, 25)
     for r in range(20):
         n, y = design.totals(cell_draws[r])
         exact, _, _ = newton_solve(design, n, y, fit.beta, tol=1e-12)

@@ -82,6 +82,36 @@ def test_fit_converges_to_a_zero_gradient():
     assert np.max(np.abs(gradient)) < 1e-6
 
 
+def test_a_fit_stopped_by_its_iteration_cap_says_it_did_not_converge():
+    arena = synthetic_arena(30, 20000, seed=7)
+    fit = fit_bradley_terry(arena.counts, max_iter=1)
+    assert not fit.converged and fit.iterations == 1
+    assert any("did not converge" in warning for warning in fit.warnings)
+
+
+def test_a_converged_fit_carries_no_convergence_warning():
+    arena = synthetic_arena(30, 20000, seed=7)
+    for ties in ("half", "davidson"):
+        fit = fit_bradley_terry(arena.counts, ties=ties)
+        assert fit.converged
+        assert not any("did not converge" in warning for warning in fit.warnings)
+
+
+def test_a_davidson_fit_that_did_not_converge_says_so(monkeypatch):
+    import ranking.stats.bradley_terry as bradley_terry
+
+    solve = bradley_terry.davidson_solve
+
+    def one_step(*args, **kwargs):
+        params, _, _ = solve(*args, **kwargs)
+        return params, 1, False
+
+    monkeypatch.setattr(bradley_terry, "davidson_solve", one_step)
+    arena = synthetic_arena(10, 5000, seed=8)
+    fit = fit_bradley_terry(arena.counts, ties="davidson")
+    assert any("did not converge (stopped after 1 iterations)" in w for w in fit.warnings)
+
+
 def test_dropping_ties_ignores_them():
     counts = PairCounts(2, [0, 0, 0], [1, 1, 1], [A, B, TIE], [3.0, 1.0, 50.0])
     score = scores(counts, ties="drop", prior=1e-10)

@@ -2,51 +2,29 @@
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
 
-from ranking.stats import (
-    HistoryError,
-    MonthRatings,
-    frontier_summary,
-    monthly_frontier,
-    read_rating_history,
-    running_frontier,
-)
-
-NAMES = {"US": "the US", "CN": "China"}
-
-
-def history(rows: dict[str, list[tuple[str, str, float]]]) -> list[MonthRatings]:
-    """{month: [(model, country, score), ...]} -> MonthRatings without intervals."""
-    return [
-        MonthRatings(
-            month=month,
-            models=tuple(m for m, _, _ in listed),
-            countries=tuple(c for _, c, _ in listed),
-            scores=np.array([s for _, _, s in listed], dtype=float),
-        )
-        for month, listed in rows.items()
-    ]
+from ranking.stats.frontier import MonthRatings, monthly_frontier, running_frontier
+from tests.ranking.stats.histories import history
 
 
 def by_month(frontier):
     return {row.month: row for row in frontier.months}
 
 
+def frontier_by_month(rows):
+    """{month: [(model, country, score), ...]} -> {month: FrontierMonth} between US and CN."""
+    return by_month(monthly_frontier(history(rows)))
+
+
 def test_it_finds_each_countrys_best_the_gap_and_the_lag():
-    rows = by_month(
-        monthly_frontier(
-            history(
-                {
-                    "2024-01": [("us1", "US", 1100), ("cn1", "CN", 1000), ("fr1", "FR", 1200)],
-                    "2024-02": [("us2", "US", 1150), ("cn2", "CN", 1120)],
-                    "2024-03": [("us2", "US", 1150), ("cn3", "CN", 1140)],
-                }
-            )
-        )
+    rows = frontier_by_month(
+        {
+            "2024-01": [("us1", "US", 1100), ("cn1", "CN", 1000), ("fr1", "FR", 1200)],
+            "2024-02": [("us2", "US", 1150), ("cn2", "CN", 1120)],
+            "2024-03": [("us2", "US", 1150), ("cn3", "CN", 1140)],
+        }
     )
     march = rows["2024-03"]
     assert (march.a_model, march.a_score, march.b_model, march.b_score) == (
@@ -65,50 +43,43 @@ def test_it_finds_each_countrys_best_the_gap_and_the_lag():
 
 
 def test_when_china_leads_the_lag_is_zero_and_china_is_the_leader():
-    row = monthly_frontier(history({"2024-01": [("us", "US", 1100), ("cn", "CN", 1130)]})).months[0]
+    row = frontier_by_month({"2024-01": [("us", "US", 1100), ("cn", "CN", 1130)]})["2024-01"]
     assert row.gap == -30 and row.lag == 0 and not row.lag_censored and row.leader == "CN"
 
 
 def test_a_tie_in_score_is_no_lag_and_no_leader():
-    rows = monthly_frontier(
-        history(
-            {
-                "2024-01": [("us", "US", 1100), ("cn", "CN", 1000)],
-                "2024-02": [("us", "US", 1100), ("cn2", "CN", 1100)],
-            }
-        )
-    ).months
-    assert rows[1].gap == 0 and rows[1].lag == 0 and rows[1].leader == "tie"
+    february = frontier_by_month(
+        {
+            "2024-01": [("us", "US", 1100), ("cn", "CN", 1000)],
+            "2024-02": [("us", "US", 1100), ("cn2", "CN", 1100)],
+        }
+    )["2024-02"]
+    assert february.gap == 0 and february.lag == 0 and february.leader == "tie"
 
 
 def test_a_month_without_a_china_model_has_no_gap_or_lag():
-    rows = monthly_frontier(
-        history(
-            {
-                "2024-01": [("us", "US", 1100), ("fr", "FR", 1000)],
-                "2024-02": [("us", "US", 1100), ("cn", "CN", 1050)],
-            }
-        )
-    ).months
-    assert rows[0].b_model is None and rows[0].gap is None and rows[0].lag is None
-    assert rows[0].leader == "US"
+    rows = frontier_by_month(
+        {
+            "2024-01": [("us", "US", 1100), ("fr", "FR", 1000)],
+            "2024-02": [("us", "US", 1100), ("cn", "CN", 1050)],
+        }
+    )
+    january = rows["2024-01"]
+    assert january.b_model is None and january.gap is None and january.lag is None
+    assert january.leader == "US"
     # The US reached 1050 in January, when China had no model: still the first month.
-    assert rows[1].lag == 1 and rows[1].lag_censored
+    assert rows["2024-02"].lag == 1 and rows["2024-02"].lag_censored
 
 
 def test_a_lower_us_top_later_does_not_move_the_month_the_level_was_first_reached():
-    rows = by_month(
-        monthly_frontier(
-            history(
-                {
-                    "2024-01": [("us", "US", 1000), ("cn", "CN", 900)],
-                    "2024-02": [("us", "US", 1200), ("cn", "CN", 900)],
-                    "2024-03": [("us", "US", 1150), ("cn", "CN", 900)],  # rescaled lower
-                    "2024-04": [("us", "US", 1150), ("cn2", "CN", 1180)],
-                    "2024-05": [("us", "US", 1190), ("cn2", "CN", 1180)],
-                }
-            )
-        )
+    rows = frontier_by_month(
+        {
+            "2024-01": [("us", "US", 1000), ("cn", "CN", 900)],
+            "2024-02": [("us", "US", 1200), ("cn", "CN", 900)],
+            "2024-03": [("us", "US", 1150), ("cn", "CN", 900)],  # rescaled lower
+            "2024-04": [("us", "US", 1150), ("cn2", "CN", 1180)],
+            "2024-05": [("us", "US", 1190), ("cn2", "CN", 1180)],
+        }
     )
     assert rows["2024-04"].leader == "CN" and rows["2024-04"].lag == 0
     # 1180 was first reached in February (1200), not in May.
@@ -116,16 +87,12 @@ def test_a_lower_us_top_later_does_not_move_the_month_the_level_was_first_reache
 
 
 def test_missing_months_count_as_calendar_months_and_censor_what_they_hide():
-    rows = by_month(
-        monthly_frontier(
-            history(
-                {
-                    "2024-01": [("us", "US", 1000), ("cn", "CN", 900)],
-                    "2024-04": [("us2", "US", 1100), ("cn", "CN", 900)],
-                    "2024-06": [("us2", "US", 1100), ("cn2", "CN", 1050)],
-                }
-            )
-        )
+    rows = frontier_by_month(
+        {
+            "2024-01": [("us", "US", 1000), ("cn", "CN", 900)],
+            "2024-04": [("us2", "US", 1100), ("cn", "CN", 900)],
+            "2024-06": [("us2", "US", 1100), ("cn2", "CN", 1050)],
+        }
     )
     # 1050 reached in April; March is missing, so it may have been reached then: censored.
     assert rows["2024-06"].lag == 2 and rows["2024-06"].lag_censored
@@ -221,57 +188,3 @@ def test_month_end_fits_give_top_and_gap_intervals_but_no_lag_interval():
         )
     row = monthly_frontier(months).months[1]
     assert row.gap_low < row.gap < row.gap_high and row.lag_low is None
-
-
-def test_the_summary_says_it_in_plain_words():
-    rows = {
-        "2025-01": [("o1", "US", 1250), ("deepseek-r1", "CN", 1226)],
-    }
-    earlier = {"2024-10": [("gpt", "US", 1200), ("qwen", "CN", 1100)]}
-    earlier["2024-11"] = [("gpt", "US", 1230), ("qwen", "CN", 1100)]
-    frontier = monthly_frontier(history(earlier | rows))
-    assert frontier_summary(frontier, names=NAMES) == (
-        "In 2025-01 China's best, deepseek-r1, trailed the US's best by 24 points, "
-        "a lag of 2 months."
-    )
-    lead = monthly_frontier(history({"2025-01": [("a", "US", 1), ("b", "CN", 3)]}))
-    assert "led the US's best by 2 points" in frontier_summary(lead, names=NAMES)
-    censored = monthly_frontier(history({"2025-01": [("a", "US", 3), ("b", "CN", 1)]}))
-    assert "a lag of at least 0 months" in frontier_summary(censored, names=NAMES)
-
-
-CSV = """month,model,country,score,ci_low,ci_high
-2024-01,gpt-4,US,1250,1240,1260
-2024-01,qwen,CN,1150,1140,1160
-2024-02,gpt-4,US,1251,1241,1261
-2024-02,qwen-2,cn,1245,1235,1255
-"""
-
-
-def test_a_published_history_reads_into_months_with_intervals():
-    months = read_rating_history(io.StringIO(CSV))
-    row = monthly_frontier(months).months[1]
-    assert (row.b_model, row.b_low, row.b_high, row.lag) == ("qwen-2", 1235, 1255, 1)
-    assert row.gap == 6 and row.gap_low is None
-
-
-@pytest.mark.parametrize(
-    ("text", "error"),
-    [
-        ("month,model,score\n", "line 1: missing column(s) country"),
-        ("month,model,country,score\n2024-13,a,US,1\n", "line 2: month '2024-13' is not YYYY-MM"),
-        ("month,model,country,score\n2024-01,a,USA,1\n", "line 2: country 'USA'"),
-        ("month,model,country,score\n2024-01,a,US,high\n", "line 2: score 'high' is not a number"),
-        ("month,model,country,score\n2024-01,a,US,1\n2024-01,a,US,2\n", "line 3: a appears twice"),
-        ("month,model,country,score\n2024-01,a,US\n", "line 2: wrong number of fields"),
-        ("month,model,country,score\n", "no rows after the header"),
-        (
-            "month,model,country,score,ci_low,ci_high\n2024-01,a,US,5,6,7\n",
-            "line 2: expected ci_low <= score",
-        ),
-    ],
-)
-def test_a_bad_history_names_each_bad_line(text, error):
-    with pytest.raises(HistoryError) as raised:
-        read_rating_history(io.StringIO(text))
-    assert any(e.startswith(error) for e in raised.value.errors), raised.value.errors

@@ -1,4 +1,5 @@
 import dataclasses
+import functools
 
 import numpy as np
 import pytest
@@ -58,3 +59,25 @@ def test_seeded_ratings_are_reproducible(arena):
 def test_unknown_anchor_index_is_refused(arena):
     with pytest.raises(ValueError, match="anchor"):
         rate(arena.counts, rounds=10, anchor=(99, 1000.0))
+
+
+def test_a_fit_that_did_not_converge_is_a_warning_of_the_ratings(arena):
+    capped = rate(arena.counts, rounds=20, max_iter=1)
+    assert any("the fit did not converge" in warning for warning in capped.warnings)
+    converged = rate(arena.counts, rounds=20)
+    assert not any("did not converge" in warning for warning in converged.warnings)
+
+
+def test_bootstrap_refits_that_did_not_converge_are_a_warning_of_the_ratings(arena, monkeypatch):
+    import ranking.stats.bootstrap as bootstrap
+    import ranking.stats.ratings as ratings_module
+
+    solve = bootstrap.newton_solve
+    # No chord steps (every round falls back to Newton), and Newton capped at one step.
+    monkeypatch.setattr(
+        bootstrap, "newton_solve", lambda *args, **kwargs: solve(*args, **kwargs | {"max_iter": 1})
+    )
+    no_chord = functools.partial(bootstrap.bootstrap_intervals, max_iter=0)
+    monkeypatch.setattr(ratings_module, "bootstrap_intervals", no_chord)
+    ratings = rate(arena.counts, rounds=20)
+    assert "20 of 20 bootstrap refits did not converge" in ratings.warnings[-1]

@@ -1,0 +1,74 @@
+"""When snapshots are made: beat's periodic refresh and the month-end history backfill."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, Min, Sum
+from django.utils import timezone
+
+from arena.models import Modality
+from pairwise.months import month_ends
+from ranking.aggregation import counted_votes
+from ranking.models import RatingSnapshot
+from ranking.services import SnapshotSpec, snapshot_request, snapshot_schedule
+
+
+def _big_scopes(modality: str, now: datetime) -> list[tuple[str, str]]:
+    """(category, language) of each category and each language with enough counted votes."""
+    counted = counted_votes(modality=modality, cutoff=now)
+    scopes = []
+    for column in ("category", "language"):
+        big = (
+            counted.exclude(**{column: ""})
+            .values_list(column)
+            .annotate(n=Sum("count"))
+            .filter(n__gte=settings.RANKING_MIN_SCOPE_VOTES)
+            .order_by(column)
+        )
+        scopes += [((value, "") if column == "category" else ("", value)) for value, _ in big]
+    return scopes
+
+
+def snapshot_refresh_due(*, now: datetime | None = None) -> list[RatingSnapshot]:
+    """Beat's entry: the overall snapshot of each modality with votes, and each category and
+    language with enough votes. Unchanged votes give the same key: nothing is recomputed."""
+    now = now or timezone.now()
+    scheduled = []
+    for modality in Modality.values:
+        if not counted_votes(modality=modality, cutoff=now).exists():
+            continue
+        for category, language in [("", ""), *_big_scopes(modality, now)]:
+            spec = SnapshotSpec(modality=modality, category=category, language=language, cutoff=now)
+            scheduled.append(snapshot_schedule(spec=spec))
+    return scheduled
+
+
+def snapshot_backfill_monthly(
+    *, modality: str, since: datetime | None = None
+) -> list[tuple[RatingSnapshot, bool]]:
+    """Month-end "as-of" snapshots (only votes cast before each month ended) for every month
+    with votes, each computed by its own task (a group) so more workers finish sooner.
+    Returns each snapshot with whether it was queued (False: already done or under way)."""
+    span = counted_votes(modality=modality, cutoff=None).aggregate(
+        first=Min("created_at"), last=Max("created_at")
+    )
+    if span["first"] is None:
+        return []
+    first = max(span["first"], since) if since else span["first"]
+    requested = []
+    for cutoff in month_ends(first, span["last"], now=timezone.now()):
+        spec = SnapshotSpec(modality=modality, kind=RatingSnapshot.Kind.MONTH_END, cutoff=cutoff)
+        requested.append(snapshot_request(spec=spec))
+    from celery import group
+
+    from ranking.tasks import snapshot_compute_task
+
+    needed = [snapshot.pk for snapshot, needs in requested if needs]
+    if needed:
+        transaction.on_commit(
+            lambda: group(snapshot_compute_task.s(pk) for pk in needed).apply_async()
+        )
+    return requested

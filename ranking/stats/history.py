@@ -1,0 +1,113 @@
+"""Reading a published rating history (CSV: month, model, country, score[, ci_low, ci_high])
+into the frontier's monthly ratings. Every bad line is reported, not only the first."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable
+
+import numpy as np
+
+from pairwise.months import month_ordinal
+from ranking.stats.frontier import MonthRatings
+
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+class HistoryError(ValueError):
+    """A rating-history file that cannot be read; ``errors`` names each bad line."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+HISTORY_COLUMNS = ("month", "model", "country", "score")
+
+
+def read_rating_history(lines: Iterable[str]) -> list[MonthRatings]:
+    """A published rating history as CSV: ``month,model,country,score[,ci_low,ci_high]``,
+    one row per model per month, ``month`` as YYYY-MM. Raises :class:`HistoryError` listing
+    every bad line (line 1 is the header)."""
+    reader = csv.DictReader(lines)
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in HISTORY_COLUMNS if c not in header]
+    if missing:
+        raise HistoryError([f"line 1: missing column(s) {', '.join(missing)}"])
+    reader.fieldnames = header
+    with_ci = "ci_low" in header and "ci_high" in header
+    errors: list[str] = []
+    by_month: dict[str, dict[str, tuple[str, float, float, float]]] = {}
+    for row in reader:
+        line = reader.line_num
+        parsed = _history_row(row, with_ci)
+        if isinstance(parsed, str):
+            errors.append(f"line {line}: {parsed}")
+            continue
+        month, model, country, values = parsed
+        if model in by_month.setdefault(month, {}):
+            errors.append(f"line {line}: {model} appears twice in {month}")
+            continue
+        by_month[month][model] = (country, *values)
+    if not errors and not by_month:
+        errors.append("no rows after the header")
+    if errors:
+        raise HistoryError(errors)
+    return [_month_ratings_from_history(month, by_month[month]) for month in sorted(by_month)]
+
+
+def _history_row(row: dict, with_ci: bool) -> tuple | str:
+    """(month, model, country, [score, ci_low, ci_high]) of one line, or what is wrong with it."""
+    if None in row or any(row.get(c) is None for c in HISTORY_COLUMNS):
+        return "wrong number of fields"
+    month, model = row["month"].strip(), row["model"].strip()
+    country = row["country"].strip().upper()
+    try:
+        month_ordinal(month)
+    except ValueError:
+        return f"month {month!r} is not YYYY-MM"
+    if not model:
+        return "model is blank"
+    if country and not _COUNTRY.match(country):
+        return f"country {country!r} is not a two-letter ISO code (or blank)"
+    values = _history_values(row, with_ci)
+    if isinstance(values, str):
+        return values
+    score, low, high = values
+    if not np.isnan(low) and not np.isnan(high) and not low <= score <= high:
+        return f"expected ci_low <= score <= ci_high, got {low} <= {score} <= {high}"
+    return month, model, country, values
+
+
+def _history_values(row: dict, with_ci: bool) -> list[float] | str:
+    """[score, ci_low, ci_high] of one line (a blank or absent bound is NaN), or what is
+    wrong with them."""
+    values = []
+    for column in ("score", "ci_low", "ci_high") if with_ci else ("score",):
+        text = (row.get(column) or "").strip()
+        if not text and column != "score":
+            values.append(np.nan)
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            return f"{column} {text!r} is not a number"
+        if not np.isfinite(value):
+            return f"{column} {text!r} is not a finite number"
+        values.append(value)
+    return values if with_ci else [*values, np.nan, np.nan]
+
+
+def _month_ratings_from_history(
+    month: str, rows: dict[str, tuple[str, float, float, float]]
+) -> MonthRatings:
+    models = tuple(rows)
+    return MonthRatings(
+        month=month,
+        models=models,
+        countries=tuple(rows[m][0] for m in models),
+        scores=np.array([rows[m][1] for m in models]),
+        ci_low=np.array([rows[m][2] for m in models]),
+        ci_high=np.array([rows[m][3] for m in models]),
+    )

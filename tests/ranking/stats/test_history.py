@@ -1,0 +1,46 @@
+"""Reading a published rating history: rows into months, every bad line named."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from ranking.stats.frontier import monthly_frontier
+from ranking.stats.history import HistoryError, read_rating_history
+
+CSV = """month,model,country,score,ci_low,ci_high
+2024-01,gpt-4,US,1250,1240,1260
+2024-01,qwen,CN,1150,1140,1160
+2024-02,gpt-4,US,1251,1241,1261
+2024-02,qwen-2,cn,1245,1235,1255
+"""
+
+
+def test_a_published_history_reads_into_months_with_intervals():
+    months = read_rating_history(io.StringIO(CSV))
+    row = monthly_frontier(months).months[1]
+    assert (row.b_model, row.b_low, row.b_high, row.lag) == ("qwen-2", 1235, 1255, 1)
+    assert row.gap == 6 and row.gap_low is None
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("month,model,score\n", "line 1: missing column(s) country"),
+        ("month,model,country,score\n2024-13,a,US,1\n", "line 2: month '2024-13' is not YYYY-MM"),
+        ("month,model,country,score\n2024-01,a,USA,1\n", "line 2: country 'USA'"),
+        ("month,model,country,score\n2024-01,a,US,high\n", "line 2: score 'high' is not a number"),
+        ("month,model,country,score\n2024-01,a,US,1\n2024-01,a,US,2\n", "line 3: a appears twice"),
+        ("month,model,country,score\n2024-01,a,US\n", "line 2: wrong number of fields"),
+        ("month,model,country,score\n", "no rows after the header"),
+        (
+            "month,model,country,score,ci_low,ci_high\n2024-01,a,US,5,6,7\n",
+            "line 2: expected ci_low <= score",
+        ),
+    ],
+)
+def test_a_bad_history_names_each_bad_line(text, error):
+    with pytest.raises(HistoryError) as raised:
+        read_rating_history(io.StringIO(text))
+    assert any(e.startswith(error) for e in raised.value.errors), raised.value.errors
