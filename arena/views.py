@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -43,7 +43,7 @@ def _modality(value: str) -> Modality:
     return Modality(value)
 
 
-def _filters(data) -> dict[str, str]:  # noqa: ANN001 - a QueryDict
+def _filters(data: QueryDict) -> dict[str, str]:
     return {name: data.get(name, "")[:64] for name in ("category", "language")}
 
 

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -34,7 +35,7 @@ def snapshot_rows(database_url: str) -> list[tuple]:
         ).fetchall()
 
 
-def start_worker(env: dict[str, str], log, *, gated: bool = False) -> subprocess.Popen:  # noqa: ANN001
+def start_worker(env: dict[str, str], log: Path, *, gated: bool = False) -> subprocess.Popen:
     program = ["tests.stack.gated_worker"] if gated else ["celery", "-A", "config", "worker"]
     return subprocess.Popen(
         [
