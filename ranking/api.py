@@ -14,6 +14,7 @@ from django.db.models import Count, Max, QuerySet
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.http import http_date, quote_etag
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
@@ -21,17 +22,28 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from arena.models import Modality
+from arena.models import AIModel, Modality
 from ranking.exports import (
+    MATRIX_COLUMNS,
     PAIR_COLUMNS,
     RATING_COLUMNS,
+    WIN_RATE_COLUMNS,
+    matrix_csv,
     pair_rows,
     rating_rows,
     replicate_rows,
     to_csv,
+    win_rate_matrix,
+    win_rate_rows,
 )
 from ranking.models import ModelRating, RatingSnapshot
-from ranking.selectors import leaderboard_latest, snapshot_board, snapshots_done
+from ranking.online_elo import model_elo_online
+from ranking.selectors import (
+    leaderboard_latest,
+    snapshot_board,
+    snapshot_win_rates,
+    snapshots_done,
+)
 from ranking.storage import snapshot_data
 
 
@@ -245,3 +257,185 @@ class SnapshotDownload(APIView):
     )
     def get(self, request: Request, pk: int, name: str) -> HttpResponse:
         return _download(request, pk, name)
+
+
+# --- win-rate matrices: every ordered pair of a snapshot's models, long and wide ------------
+
+
+class WinRateRowOut(serializers.Serializer):
+    model_a = serializers.CharField(read_only=True)
+    model_b = serializers.CharField(read_only=True)
+    battles = serializers.IntegerField(read_only=True, help_text="Votes between A and B.")
+    wins = serializers.FloatField(read_only=True, help_text="A's wins over B, ties half.")
+    observed_win_rate = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="wins / battles; null if they never met."
+    )
+    predicted_win_rate = serializers.FloatField(
+        read_only=True, help_text="Bradley-Terry P(A beats B) from the snapshot's scores."
+    )
+
+
+class WinRatesOut(serializers.Serializer):
+    snapshot = SnapshotOut(read_only=True)
+    win_rates = WinRateRowOut(many=True, read_only=True)
+
+
+class WinRateMatrixOut(serializers.Serializer):
+    snapshot = SnapshotOut(read_only=True)
+    quantity = serializers.ChoiceField(choices=list(MATRIX_COLUMNS), read_only=True)
+    models = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Row and column order."
+    )
+    matrix = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(allow_null=True)),
+        read_only=True,
+        help_text="matrix[i][j]: models[i] (as A) against models[j]; null where undefined.",
+    )
+
+
+_FORMAT = OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=["csv", "json"])
+_MATRIX_RESPONSES = {
+    304: None,
+    404: OpenApiResponse(description="no such finished snapshot"),
+}
+
+
+def _csv_attachment(body: str, snapshot: RatingSnapshot, name: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/csv")
+    filename = f"arena-{snapshot.modality}-{snapshot.pk}-{name}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class SnapshotWinRates(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="v1_snapshots_win_rates",
+        summary="Battles, observed and predicted win rates of every ordered pair (long form)",
+        parameters=[_FORMAT],
+        responses={(200, "application/json"): WinRatesOut, (200, "text/csv"): OpenApiTypes.STR}
+        | _MATRIX_RESPONSES,
+    )
+    def get(self, request: Request, pk: int, fmt: str) -> HttpResponse:
+        snapshot = get_object_or_404(snapshots_done(), pk=pk)
+        etag = f"{snapshot.key}-win_rates.{fmt}"
+        unchanged = _conditional(request, etag)
+        if unchanged:
+            return unchanged
+        rows = win_rate_rows(snapshot_win_rates(snapshot))
+        if fmt == "json":
+            response = JsonResponse({"snapshot": SnapshotOut(snapshot).data, "win_rates": rows})
+        else:
+            response = _csv_attachment(to_csv(WIN_RATE_COLUMNS, rows), snapshot, "win_rates")
+        _stamp(response, etag, snapshot.finished_at)
+        return response
+
+
+class SnapshotWinRateMatrix(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="v1_snapshots_matrix",
+        summary="One K x K matrix of a snapshot: battles, wins, observed or predicted win rates",
+        parameters=[
+            OpenApiParameter("quantity", str, OpenApiParameter.PATH, enum=list(MATRIX_COLUMNS)),
+            _FORMAT,
+        ],
+        responses={
+            (200, "application/json"): WinRateMatrixOut,
+            (200, "text/csv"): OpenApiTypes.STR,
+        }
+        | _MATRIX_RESPONSES,
+    )
+    def get(self, request: Request, pk: int, quantity: str, fmt: str) -> HttpResponse:
+        snapshot = get_object_or_404(snapshots_done(), pk=pk)
+        etag = f"{snapshot.key}-matrices-{quantity}.{fmt}"
+        unchanged = _conditional(request, etag)
+        if unchanged:
+            return unchanged
+        rates = snapshot_win_rates(snapshot)
+        matrix = win_rate_matrix(rates, quantity)
+        if fmt == "json":
+            body = {"snapshot": SnapshotOut(snapshot).data, "quantity": quantity}
+            response = JsonResponse(body | {"models": rates.keys, "matrix": matrix})
+        else:
+            body = matrix_csv(rates.keys, matrix)
+            response = _csv_attachment(body, snapshot, f"matrix-{quantity}")
+        _stamp(response, etag, snapshot.finished_at)
+        return response
+
+
+# --- online Elo of one model over time -------------------------------------------------------
+
+
+class EloQuery(serializers.Serializer):
+    modality = serializers.ChoiceField(choices=Modality.choices, default=Modality.TEXT)
+
+
+class EloPointOut(serializers.Serializer):
+    date = serializers.DateField(source="day", read_only=True, help_text="UTC day")
+    rating = serializers.FloatField(read_only=True, help_text="online Elo after that day")
+    votes = serializers.IntegerField(read_only=True, help_text="the model's votes so far")
+
+
+class EloSnapshotOut(serializers.ModelSerializer):
+    class Meta:
+        model = RatingSnapshot
+        fields = ["id", "key", "cutoff", "max_vote_id"]
+        read_only_fields = fields
+
+
+class EloOut(serializers.Serializer):
+    model = serializers.CharField(read_only=True)
+    modality = serializers.CharField(read_only=True)
+    snapshot = EloSnapshotOut(read_only=True, help_text="The votes replayed are this one's.")
+    k = serializers.FloatField(read_only=True)
+    initial = serializers.FloatField(read_only=True)
+    votes_replayed = serializers.IntegerField(read_only=True)
+    left_out_votes = serializers.IntegerField(
+        read_only=True, help_text="Votes in aggregated imports (count > 1): no time order."
+    )
+    points = EloPointOut(many=True, read_only=True)
+
+
+class ModelEloView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="v1_models_elo",
+        summary="A model's online Elo by day, over the votes of the latest snapshot",
+        parameters=[EloQuery],
+        responses={
+            200: EloOut,
+            304: None,
+            404: OpenApiResponse(description="unknown model, or no snapshot of the modality"),
+        },
+    )
+    def get(self, request: Request, key: str) -> Response:
+        query = EloQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        modality = query.validated_data["modality"]
+        model = get_object_or_404(AIModel, key=key)
+        history = model_elo_online(model_id=model.pk, modality=modality)
+        if history.snapshot is None:
+            return Response(
+                {"detail": f"No {modality} leaderboard has been computed yet."}, status=404
+            )
+        etag = f"{history.snapshot.key}-elo-{history.k:g}-{model.pk}"
+        unchanged = _conditional(request, etag)
+        if unchanged:
+            return unchanged
+        body = {
+            "model": model.key,
+            "modality": modality,
+            "snapshot": history.snapshot,
+            "k": history.k,
+            "initial": history.initial,
+            "votes_replayed": history.votes_replayed,
+            "left_out_votes": history.left_out_votes,
+            "points": history.points,
+        }
+        response = Response(EloOut(body).data)
+        _stamp(response, etag, history.snapshot.finished_at)
+        return response

@@ -10,10 +10,14 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ranking.models import ModelRating, RatingSnapshot
+
+if TYPE_CHECKING:
+    from ranking.selectors import WinRates
 
 RATING_COLUMNS = (
     "snapshot_id",
@@ -36,6 +40,24 @@ RATING_COLUMNS = (
 #: The pairs download's count column of each outcome, in :class:`Outcome` code order.
 OUTCOME_COLUMNS = ("a_wins", "b_wins", "ties", "both_bad")
 PAIR_COLUMNS = ("model_a", "model_b", *OUTCOME_COLUMNS, "battles")
+#: The win-rate download, long form: one row per ordered pair of the snapshot's models.
+WIN_RATE_COLUMNS = (
+    "model_a",
+    "model_b",
+    "battles",
+    "wins",
+    "observed_win_rate",
+    "predicted_win_rate",
+)
+#: The wide form's matrices (one K x K table each) and the long form's column of each.
+MATRIX_COLUMNS = {
+    "battles": "battles",
+    "wins": "wins",
+    "observed": "observed_win_rate",
+    "predicted": "predicted_win_rate",
+}
+#: The wide CSV's corner cell: it has a space, so no model key can be equal to it.
+MATRIX_CORNER = "model_a / model_b"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -96,6 +118,58 @@ def pair_rows(keys_by_column: list[str], cells: np.ndarray) -> list[dict]:
     for row in pairs.values():
         row["battles"] = sum(row[column] for column in OUTCOME_COLUMNS)
     return [pairs[key] for key in sorted(pairs)]
+
+
+def _count(value: float) -> int | float:
+    """A vote count as an integer; wins are half-integers when ties count half."""
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _rate(value: float) -> float | None:
+    return None if np.isnan(value) else round(float(value), 6)
+
+
+def _matrix_values(rates: WinRates) -> dict[str, list[list[int | float | None]]]:
+    """Each matrix of ``MATRIX_COLUMNS`` as nested lists of export values."""
+    return {
+        "battles": [[_count(v) for v in row] for row in rates.battles],
+        "wins": [[_count(v) for v in row] for row in rates.wins],
+        "observed": [[_rate(v) for v in row] for row in rates.observed],
+        "predicted": [[_rate(v) for v in row] for row in rates.predicted],
+    }
+
+
+def win_rate_rows(rates: WinRates) -> list[dict]:
+    """Long form: one row per ordered pair (A, B), A != B, in board order; a pair that never
+    met has 0 battles and no observed win rate."""
+    values = _matrix_values(rates)
+    return [
+        {
+            "model_a": a,
+            "model_b": b,
+            **{column: values[name][i][j] for name, column in MATRIX_COLUMNS.items()},
+        }
+        for i, a in enumerate(rates.keys)
+        for j, b in enumerate(rates.keys)
+        if i != j
+    ]
+
+
+def win_rate_matrix(rates: WinRates, quantity: str) -> list[list[int | float | None]]:
+    """Wide form: the (K, K) matrix of one of ``MATRIX_COLUMNS``, rows and columns in
+    ``rates.keys`` order (row model A against column model B)."""
+    return _matrix_values(rates)[quantity]
+
+
+def matrix_csv(keys: list[str], matrix: list[list[int | float | None]]) -> str:
+    """A square table with the model keys as its first row and first column. Model keys are
+    made formula-safe here too, since they are headers; empty cells are missing values."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([MATRIX_CORNER, *(spreadsheet_safe(key) for key in keys)])
+    for key, row in zip(keys, matrix, strict=True):
+        writer.writerow([spreadsheet_safe(key), *row])
+    return buffer.getvalue()
 
 
 def replicate_rows(

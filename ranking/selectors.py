@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from django.db.models import QuerySet
 
@@ -33,6 +35,42 @@ def leaderboard_latest(
 def snapshot_board(snapshot: RatingSnapshot) -> list[ModelRating]:
     """The snapshot's rows, best first, with model and lab (one query)."""
     return list(snapshot.ratings.select_related("model__lab").order_by("rank", "model__key"))
+
+
+@dataclass(frozen=True, eq=False)
+class WinRates:
+    """Every model of a snapshot against every other, in board order (``keys``, K).
+
+    battles: (K, K) votes between i and j; wins: (K, K) wins of i over j, ties half;
+    observed: wins / battles (NaN where they never met); predicted: Bradley-Terry P(i beats
+    j) from the snapshot's scores (NaN on the diagonal).
+    """
+
+    keys: list[str]
+    battles: np.ndarray
+    wins: np.ndarray
+    observed: np.ndarray
+    predicted: np.ndarray
+
+
+def snapshot_win_rates(snapshot: RatingSnapshot) -> WinRates:
+    """The win-rate matrices of all of a snapshot's models (one query and its file)."""
+    board = snapshot_board(snapshot)
+    columns = [row.column for row in board]
+    games, wins = pair_matrices(snapshot.n_models, *snapshot_data(snapshot)["cells"].T)
+    games, wins = games[np.ix_(columns, columns)], wins[np.ix_(columns, columns)]
+    predicted = predicted_win_rates(
+        np.array([row.score for row in board]),
+        scale=snapshot.params.get("scale", 400.0),
+        base=snapshot.params.get("base", 10.0),
+    )
+    return WinRates(
+        keys=[row.model.key for row in board],
+        battles=games,
+        wins=wins,
+        observed=observed_win_rates(games, wins),
+        predicted=predicted,
+    )
 
 
 def model_history(*, model_id: int, modality: str) -> list[ModelRating]:

@@ -21,4 +21,16 @@ urlpatterns = [
         api.SnapshotDownload.as_view(),
         name="api-snapshot-download",
     ),
+    re_path(
+        r"^api/v1/snapshots/(?P<pk>\d+)/win_rates\.(?P<fmt>csv|json)$",
+        api.SnapshotWinRates.as_view(),
+        name="api-snapshot-win-rates",
+    ),
+    re_path(
+        r"^api/v1/snapshots/(?P<pk>\d+)/matrices/(?P<quantity>battles|wins|observed|predicted)\.(?P<fmt>csv|json)$",
+        api.SnapshotWinRateMatrix.as_view(),
+        name="api-snapshot-matrix",
+    ),
+    # A model key may hold "/", so the key is a path.
+    path("api/v1/models/<path:key>/elo/", api.ModelEloView.as_view(), name="api-model-elo"),
 ]

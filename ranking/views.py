@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 
 from arena.models import AIModel, Modality
 from arena.presenting import modality_tabs
+from ranking.online_elo import model_elo_online
 from ranking.selectors import (
     leaderboard_charts,
     leaderboard_latest,
@@ -82,10 +83,16 @@ def model_page(request: HttpRequest, modality: str, key: str) -> HttpResponse:
         }
         for row in history
     ]
+    elo = model_elo_online(model_id=model.pk, modality=modality)
     ctx = {
         "modality": Modality(modality),
         "model": model,
         "history": history,
         "series": series,
+        "elo": elo,
+        "elo_series": [
+            {"date": point.day.isoformat(), "rating": point.rating, "votes": point.votes}
+            for point in elo.points
+        ],
     }
     return render(request, "ranking/model.html", ctx)

@@ -13,7 +13,7 @@ from ranking.stats.bootstrap import (
     percentile_intervals,
 )
 from ranking.stats.bradley_terry import BTFit, elo_factor, fit_bradley_terry, to_elo_scale
-from ranking.stats.elo import OnlineElo, elo_online
+from ranking.stats.elo import OnlineElo, OnlineEloPath, elo_online, elo_online_path
 from ranking.stats.frontier import (
     Frontier,
     FrontierMonth,
@@ -43,6 +43,7 @@ __all__ = [
     "HistoryError",
     "MonthRatings",
     "OnlineElo",
+    "OnlineEloPath",
     "Outcome",
     "PairCounts",
     "Ratings",
@@ -54,6 +55,7 @@ __all__ = [
     "bootstrap_intervals",
     "elo_factor",
     "elo_online",
+    "elo_online_path",
     "fit_bradley_terry",
     "frontier_summary",
     "monthly_frontier",

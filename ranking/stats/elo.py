@@ -25,6 +25,45 @@ class OnlineElo:
     n_votes: int
 
 
+@dataclass(frozen=True, eq=False)
+class OnlineEloPath:
+    """after: (n, 2) ratings of side A and side B right after each vote, in vote order;
+    final: the ratings after the last vote."""
+
+    after: np.ndarray
+    final: OnlineElo
+
+
+def elo_online_path(
+    model_a: np.ndarray,
+    model_b: np.ndarray,
+    outcome: np.ndarray,
+    *,
+    n_models: int,
+    k: float = 4.0,
+    scale: float = 400.0,
+    base: float = 10.0,
+    initial: float = 1000.0,
+) -> OnlineEloPath:
+    """Sequential Elo updates over votes in time order, keeping every step so a model's
+    rating can be followed over time; model_a, model_b, outcome: (n,)."""
+    model_a = np.asarray(model_a, dtype=np.int64)
+    model_b = np.asarray(model_b, dtype=np.int64)
+    outcome = np.asarray(outcome, dtype=np.int64)
+    credit = CREDIT_A[outcome]
+    rating = [float(initial)] * n_models
+    after = np.empty((model_a.size, 2))
+    steps = zip(model_a.tolist(), model_b.tolist(), credit.tolist(), strict=True)
+    for step, (a, b, s) in enumerate(steps):
+        expected = 1.0 / (1.0 + base ** ((rating[b] - rating[a]) / scale))
+        delta = k * (s - expected)
+        rating[a] += delta
+        rating[b] -= delta
+        after[step] = rating[a], rating[b]
+    final = OnlineElo(np.array(rating), k, scale, base, initial, int(model_a.size))
+    return OnlineEloPath(after, final)
+
+
 def elo_online(
     model_a: np.ndarray,
     model_b: np.ndarray,
@@ -37,14 +76,6 @@ def elo_online(
     initial: float = 1000.0,
 ) -> OnlineElo:
     """Sequential Elo updates over votes in time order; model_a, model_b, outcome: (n,)."""
-    model_a = np.asarray(model_a, dtype=np.int64)
-    model_b = np.asarray(model_b, dtype=np.int64)
-    outcome = np.asarray(outcome, dtype=np.int64)
-    credit = CREDIT_A[outcome]
-    rating = [float(initial)] * n_models
-    for a, b, s in zip(model_a.tolist(), model_b.tolist(), credit.tolist(), strict=True):
-        expected = 1.0 / (1.0 + base ** ((rating[b] - rating[a]) / scale))
-        delta = k * (s - expected)
-        rating[a] += delta
-        rating[b] -= delta
-    return OnlineElo(np.array(rating), k, scale, base, initial, int(model_a.size))
+    return elo_online_path(
+        model_a, model_b, outcome, n_models=n_models, k=k, scale=scale, base=base, initial=initial
+    ).final
