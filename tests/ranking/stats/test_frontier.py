@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from ranking.stats.frontier import MonthRatings, monthly_frontier, running_frontier
+from ranking.stats.frontier import MonthRatings, link_months, monthly_frontier, running_frontier
 from tests.ranking.stats.histories import history
 
 
@@ -188,3 +190,186 @@ def test_month_end_fits_give_top_and_gap_intervals_but_no_lag_interval():
         )
     row = monthly_frontier(months).months[1]
     assert row.gap_low < row.gap < row.gap_high and row.lag_low is None
+
+
+def test_an_empty_month_is_no_step_of_the_lag_where_a_missing_one_still_counts():
+    months = {
+        "2025-01": [("us", "US", 1300), ("cn", "CN", 1200)],
+        "2025-02": [("us", "US", 1300), ("cn", "CN", 1200)],
+        # 2025-03 to 2026-10: no counted votes at all.
+        "2026-11": [("us", "US", 1300), ("cn", "CN", 1280)],
+    }
+    empty = [f"2025-{m:02d}" for m in range(3, 13)] + [f"2026-{m:02d}" for m in range(1, 11)]
+    rows = by_month(monthly_frontier(history(months), empty=empty))
+    # The US reached 1280 in January; February is one month of data later, November 2026
+    # the next: a lag of 2, not the 22 calendar months the empty stretch would add.
+    assert rows["2025-02"].lag == 1 and rows["2026-11"].lag == 2
+    assert rows["2026-11"].lag_censored  # January is the first month: a lower bound
+    # Without saying the months are empty they are missing: counted, and the lag is the
+    # calendar's. (A missing month before m* would also censor it.)
+    assert by_month(monthly_frontier(history(months)))["2026-11"].lag == 22
+    with pytest.raises(ValueError, match="both have data and be empty"):
+        monthly_frontier(history(months), empty=["2025-02"])
+
+
+def test_an_empty_month_before_the_matching_one_does_not_censor_it_but_a_missing_one_does():
+    months = {
+        "2024-01": [("us", "US", 1000), ("cn", "CN", 900)],
+        "2024-03": [("us", "US", 1100), ("cn", "CN", 900)],
+        "2024-04": [("us", "US", 1100), ("cn", "CN", 1050)],
+    }
+    known_empty = by_month(monthly_frontier(history(months), empty=["2024-02"]))["2024-04"]
+    assert known_empty.lag == 1 and not known_empty.lag_censored
+    missing = by_month(monthly_frontier(history(months)))["2024-04"]
+    assert missing.lag == 1 and missing.lag_censored
+
+
+def test_a_model_with_too_few_votes_is_never_the_top_and_is_shown_apart():
+    months = history(
+        {
+            "2025-01": [("us", "US", 1300, 5000), ("cn", "CN", 1250, 4000)],
+            "2025-02": [
+                ("us", "US", 1300, 6000),
+                ("cn", "CN", 1250, 5000),
+                ("cn-new", "CN", 1900, 9),  # 9 votes, all won: a wild score
+                ("us-new", "US", 1200, 12),  # fewer votes but below the US's best: not shown
+            ],
+        }
+    )
+    row = by_month(monthly_frontier(months, min_votes=300))["2025-02"]
+    assert (row.b_model, row.b_score, row.gap, row.leader) == ("cn", 1250, 50, "US")
+    assert (row.b_provisional, row.b_provisional_score) == ("cn-new", 1900)
+    assert row.a_provisional is None and row.lag == 1
+    # Without the threshold the 9-vote model would lead.
+    assert by_month(monthly_frontier(months))["2025-02"].leader == "CN"
+
+
+def test_a_country_with_only_provisional_models_has_no_best_but_shows_them():
+    months = history({"2025-01": [("us", "US", 1300, 5000), ("cn-new", "CN", 1100, 9)]})
+    row = monthly_frontier(months, min_votes=300).months[0]
+    assert row.b_model is None and row.gap is None and row.leader == "US"
+    assert row.b_provisional == "cn-new"
+
+
+def test_the_provisional_rule_also_holds_in_the_replicates():
+    rng = np.random.default_rng(4)
+    scores = np.array([1300.0, 1250.0, 1900.0])
+    month = MonthRatings(
+        month="2025-01",
+        models=("us", "cn", "cn-new"),
+        countries=("US", "CN", "CN"),
+        scores=scores,
+        replicates=scores + rng.normal(0, 10, (200, 3)),
+        votes=np.array([5000.0, 4000.0, 9.0]),
+    )
+    row = monthly_frontier([month], min_votes=300).months[0]
+    # The interval of China's best is cn's, not the 9-vote model's (around 1900).
+    assert row.b_high < 1300 and 20 < row.gap_low < row.gap < row.gap_high < 80
+
+
+def test_a_gap_whose_interval_contains_zero_is_a_statistical_tie():
+    rng = np.random.default_rng(2)
+    scores = np.array([1039.0, 1032.0])
+    month = MonthRatings(
+        month="2025-05",
+        models=("veo-2", "wan-2.1"),
+        countries=("US", "CN"),
+        scores=scores,
+        replicates=scores + rng.normal(0, 25, (400, 2)),
+    )
+    row = monthly_frontier([month]).months[0]
+    assert row.gap == pytest.approx(7) and row.gap_low < 0 < row.gap_high
+    assert row.tied and row.leader == "US"
+    apart = replace(month, replicates=scores + rng.normal(0, 1, (400, 2)))
+    assert not monthly_frontier([apart]).months[0].tied
+    assert (
+        not monthly_frontier(history({"2025-05": [("a", "US", 2), ("b", "CN", 1)]})).months[0].tied
+    )  # no interval, no claim
+
+
+def shifted_month(month: str, models: dict[str, float], shift: float, noise: np.ndarray):
+    keys = tuple(models)
+    scores = np.array([models[k] for k in keys]) + shift + noise
+    return MonthRatings(
+        month=month,
+        models=keys,
+        countries=tuple("US" if k.startswith("us") else "CN" for k in keys),
+        scores=scores,
+        ci_low=scores - 10,
+        ci_high=scores + 10,
+        replicates=scores + np.zeros((5, len(keys))),
+    )
+
+
+def test_linking_recovers_a_known_shift_between_months():
+    truth = {"us-a": 1250.0, "cn-a": 1200.0, "us-b": 1100.0, "cn-b": 1050.0}
+    later = truth | {"cn-c": 1230.0}
+    months = [
+        shifted_month("2025-01", truth, -37.0, np.zeros(4)),  # fitted 37 points low
+        shifted_month("2025-02", later, 0.0, np.zeros(5)),
+    ]
+    linked, links = link_months(months)
+    assert [link.shift for link in links] == pytest.approx([37.0, 0.0])
+    assert links[1].common == 4 and links[1].rms == pytest.approx(0.0, abs=1e-9)
+    assert links[0].common == 0 and links[0].rms is None
+    np.testing.assert_allclose(linked[0].scores, [1250.0, 1200.0, 1100.0, 1050.0])
+    np.testing.assert_allclose(linked[0].ci_low, linked[0].scores - 10)
+    np.testing.assert_allclose(linked[0].replicates[0], linked[0].scores)
+    # cn-c (1230, February) had been reached by us-a in January (1250): a lag of at least
+    # one month. Unlinked, January's us-a reads 1213 and the lag would wrongly be 0.
+    assert monthly_frontier(linked).months[1].lag == 1
+    assert monthly_frontier(months).months[1].lag == 0
+
+
+def test_linking_reports_how_well_the_common_models_agree():
+    rng = np.random.default_rng(8)
+    truth = {f"us-{k}": 1000.0 + 20 * k for k in range(10)} | {
+        f"cn-{k}": 990.0 + 20 * k for k in range(10)
+    }
+    noise = rng.normal(0, 5, (3, 20))
+    months = [
+        shifted_month(month, truth, shift, noise[i])
+        for i, (month, shift) in enumerate(
+            (("2025-01", 60.0), ("2025-02", -25.0), ("2025-03", 0.0))
+        )
+    ]
+    linked, links = link_months(months)
+    assert [link.shift for link in links] == pytest.approx([-60.0, 25.0, 0.0], abs=4)
+    # Two independent noises of 5 points: the difference spreads by about 7.
+    assert all(4 < link.rms < 10 for link in links[1:])
+    for month in linked:
+        assert np.abs(month.scores - noise_free(truth, month)).max() < 20
+
+
+def noise_free(truth: dict[str, float], month: MonthRatings) -> np.ndarray:
+    return np.array([truth[k] for k in month.models])
+
+
+def test_linking_prefers_models_with_enough_votes_and_survives_no_common_model():
+    first = replace(
+        shifted_month("2025-01", {"us-a": 1200.0, "cn-a": 1100.0}, 0.0, np.zeros(2)),
+        votes=np.array([5000.0, 5.0]),
+    )
+    second = replace(
+        shifted_month("2025-02", {"us-a": 1210.0, "cn-a": 1000.0}, 0.0, np.zeros(2)),
+        votes=np.array([6000.0, 10.0]),
+    )
+    _, links = link_months([first, second], min_votes=300)
+    # Only us-a counts: cn-a's 100-point swing on 5 and 10 votes does not move the scale.
+    assert links[0].shift == pytest.approx(10.0) and links[1].common == 1
+    third = shifted_month("2025-03", {"us-z": 1300.0}, 0.0, np.zeros(1))
+    _, links = link_months([first, second, third], min_votes=300)
+    assert links[2].common == 0 and links[2].rms is None and links[1].shift == 0.0
+    assert link_months([]) == ([], [])
+
+
+def test_the_running_best_leaves_out_provisional_models_and_counts_no_empty_month():
+    fit = simulated_fit(1)
+    fit["votes"] = np.array([5000.0, 5000.0, 5000.0, 5000.0, 5000.0, 20.0])  # cn-c: 20 votes
+    months = [f"2024-{m:02d}" for m in range(1, 10) if m != 7]
+    rows = by_month(running_frontier(months, **fit, min_votes=300, empty=["2024-07"]))
+    august = rows["2024-08"]
+    assert august.b_model == "cn-b" and august.b_provisional == "cn-c"
+    # cn-b (1080, May) was first reached by the US with us-b (1100) in March: 5 calendar
+    # months to August, 4 with data (July had none).
+    assert august.lag == 4 and not august.lag_censored
