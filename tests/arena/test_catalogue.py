@@ -158,3 +158,24 @@ def test_the_database_refuses_a_date_without_a_source_and_a_source_without_a_dat
     ):
         with pytest.raises(IntegrityError), transaction.atomic():
             AIModel.objects.filter(pk=model.pk).update(**values)
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_and_filters_models_by_release_date_source(admin_client_carol):
+    from tests.factories import AIModelFactory
+
+    AIModelFactory(
+        key="claude-1",
+        release_date=date(2023, 3, 1),
+        release_date_source="manual",
+        release_date_precision="month",
+        first_listed=date(2024, 1, 9),
+    )
+    AIModelFactory(
+        key="vicuna-7b", release_date=date(2024, 1, 9), release_date_source="first_listed"
+    )
+    page = admin_client_carol.get("/admin/arena/aimodel/").content.decode()
+    assert "Release date source" in page and "First listed" in page and "Month" in page
+    listed = admin_client_carol.get("/admin/arena/aimodel/?release_date_source=first_listed")
+    html = listed.content.decode()
+    assert "vicuna-7b" in html and "claude-1" not in html
