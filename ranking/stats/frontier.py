@@ -254,7 +254,8 @@ def _link_step(
 
 
 def _has_votes(month: MonthRatings, k: int, min_votes: float) -> bool:
-    return month.votes is None or float(month.votes[k]) >= min_votes
+    """Whether model k has enough votes to count; unknown votes (None, NaN) count."""
+    return month.votes is None or not float(month.votes[k]) < min_votes
 
 
 def _shifted(month: MonthRatings, shift: float) -> MonthRatings:

@@ -4,6 +4,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from arena.countries import COUNTRIES
@@ -27,8 +28,8 @@ class Command(BaseCommand):
     help = (
         "The monthly frontier between two countries (default US vs CN): each one's best model, "
         "the gap and the lag in months. From the snapshots (--modality) or from a published "
-        "rating history (--from-csv FILE, month,model,country,score[,ci_low,ci_high]) without "
-        "touching the database. See docs/frontier.md."
+        "rating history (--from-csv FILE, month,model,country,score[,ci_low,ci_high][,votes]) "
+        "without touching the database. See docs/frontier.md."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -62,12 +63,15 @@ class Command(BaseCommand):
                 raise CommandError(f"{code!r} is not an ISO 3166-1 alpha-2 country code")
         if a == b:
             raise CommandError("--a and --b must be two different countries")
+        min_votes = options["min_votes"]
+        if min_votes is None:
+            min_votes = settings.RANKING_FRONTIER_MIN_VOTES
+        elif min_votes < 0:
+            raise CommandError("--min-votes must be 0 or more")
         if options["from_csv"]:
-            report = self._from_csv(Path(options["from_csv"]), a=a, b=b)
+            report = self._from_csv(Path(options["from_csv"]), a=a, b=b, min_votes=min_votes)
             report = replace(report, rounding=options["round"])
         else:
-            if options["min_votes"] is not None and options["min_votes"] < 0:
-                raise CommandError("--min-votes must be 0 or more")
             report = frontier_monthly(
                 modality=options["modality"],
                 mode=options["mode"],
@@ -75,12 +79,12 @@ class Command(BaseCommand):
                 language=options["language"],
                 a=a,
                 b=b,
-                min_votes=options["min_votes"],
+                min_votes=min_votes,
                 rounding=options["round"],
             )
         self._write(report, options["format"])
 
-    def _from_csv(self, path: Path, *, a: str, b: str) -> FrontierReport:
+    def _from_csv(self, path: Path, *, a: str, b: str, min_votes: float) -> FrontierReport:
         try:
             with path.open(newline="", encoding="utf-8-sig") as handle:
                 months = read_rating_history(handle)
@@ -93,7 +97,7 @@ class Command(BaseCommand):
             more = len(error.errors) - len(shown)
             lines = [f"{path}: {e}" for e in shown] + ([f"... and {more} more"] if more else [])
             raise CommandError("\n".join(lines)) from None
-        frontier = monthly_frontier(months, a=a, b=b)
+        frontier = monthly_frontier(months, a=a, b=b, min_votes=min_votes)
         return FrontierReport(
             modality="",
             mode="published",
@@ -132,7 +136,7 @@ class Command(BaseCommand):
 
 
 def _num(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0f}"
+    return "—" if value is None else f"{round(value):d}"
 
 
 def _provisional_line(row: dict, side: str, min_votes: float) -> str:
