@@ -30,16 +30,15 @@ from ranking.models import ModelRating, RatingSnapshot
 from ranking.selectors import leaderboard_latest, snapshots_done
 from ranking.stats.frontier import (
     Frontier,
-    MonthLink,
     MonthRatings,
-    link_months,
     monthly_frontier,
     running_frontier,
 )
+from ranking.stats.linking import MonthLink, link_months
 from ranking.stats.sentences import ROUNDINGS
 from ranking.storage import snapshot_data
 
-MODES = ("asof", "current")
+MODES = ("asof", "current")  # as of each month-end; one current fit
 
 
 def frontier_monthly(

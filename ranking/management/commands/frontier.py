@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from arena.countries import COUNTRIES
 from arena.models import Modality
 from ranking.exports import to_csv
-from ranking.frontier import frontier_monthly
+from ranking.frontier import MODES, frontier_monthly
 from ranking.frontier_rows import (
     COLUMNS,
     FrontierReport,
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         source = parser.add_mutually_exclusive_group(required=True)
         source.add_argument("--modality", choices=Modality.values)
         source.add_argument("--from-csv", metavar="FILE", help="A published rating history.")
-        parser.add_argument("--mode", choices=["asof", "current"], default="asof")
+        parser.add_argument("--mode", choices=MODES, default="asof")
         parser.add_argument("--category", default="")
         parser.add_argument("--language", default="")
         parser.add_argument("--a", default="US", help="Leading country (ISO alpha-2).")
