@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from arena.countries import COUNTRIES
-from arena.models import Modality
+from arena.models import DatePrecision, Modality, ReleaseDateSource
 from pairwise.rows import Parsed, RowError, csv_records, decode_utf8
 
 CATALOGUE_COLUMNS = (
@@ -34,6 +34,20 @@ class CatalogueRow:
     licence: str
     open_weights: bool
     modalities: tuple[str, ...]
+    release_date_source: str = ""
+    release_date_precision: str = ""
+    first_listed: date | None = None
+
+
+@dataclass(frozen=True)
+class _Release:
+    """A row's release date with where it comes from and how precise it is, and the day the
+    model was first listed on a public leaderboard."""
+
+    date: date | None = None
+    source: str = ""
+    precision: str = ""
+    first_listed: date | None = None
 
 
 @dataclass
@@ -47,7 +61,10 @@ class _Seen:
 def parse_catalogue_csv(data: bytes | str) -> Parsed[CatalogueRow]:
     """Parse a model catalogue. Columns: key, display_name, organisation, country (ISO
     3166-1 alpha-2 or blank), release_date (YYYY-MM-DD or blank), licence, open_weights
-    (true/false), and optionally modalities (``text``, ``image|video``...; default text)."""
+    (true/false), and optionally modalities (``text``, ``image|video``...; default text),
+    release_date_source (key, publication, manual or first_listed; default manual),
+    release_date_precision (day or month, then the date is the 1st; default day) and
+    first_listed (YYYY-MM-DD: first seen on a public leaderboard, not the release)."""
     result: Parsed[CatalogueRow] = Parsed()
     text = decode_utf8(data, result)
     if text is None:
@@ -56,7 +73,7 @@ def parse_catalogue_csv(data: bytes | str) -> Parsed[CatalogueRow]:
     for line, values, _ in csv_records(text, CATALOGUE_COLUMNS, result):
         cell = {name: value.strip() for name, value in values.items()}
         errors = _key_errors(line, cell["key"], seen) + _lab_errors(line, cell, seen)
-        released = _release_date(line, cell["release_date"], errors)
+        released = _release(line, cell, errors)
         if cell["open_weights"].lower() not in _TRUE | _FALSE:
             errors.append(
                 RowError(line, "open_weights", f"{cell['open_weights']!r} is not true or false")
@@ -99,18 +116,46 @@ def _lab_errors(line: int, cell: dict[str, str], seen: _Seen) -> list[RowError]:
     return errors
 
 
-def _release_date(line: int, value: str, errors: list[RowError]) -> date | None:
+def _date(line: int, column: str, value: str, errors: list[RowError]) -> date | None:
     if not value:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        errors.append(RowError(line, "release_date", f"{value!r} is not a YYYY-MM-DD date"))
+        errors.append(RowError(line, column, f"{value!r} is not a YYYY-MM-DD date"))
         return None
 
 
+def _release(line: int, cell: dict[str, str], errors: list[RowError]) -> _Release:
+    """The release date and its source and precision (defaults for a date without them:
+    manual, day), and the first-listed day; each bad cell is an error."""
+    released = _date(line, "release_date", cell["release_date"], errors)
+    first_listed = _date(line, "first_listed", cell.get("first_listed", ""), errors)
+    source = cell.get("release_date_source", "")
+    precision = cell.get("release_date_precision", "")
+    if not cell["release_date"]:
+        for column, value in (
+            ("release_date_source", source),
+            ("release_date_precision", precision),
+        ):
+            if value:
+                errors.append(RowError(line, column, "given without a release_date"))
+        return _Release(first_listed=first_listed)
+    source = source or ReleaseDateSource.MANUAL
+    precision = precision or DatePrecision.DAY
+    if source not in ReleaseDateSource.values:
+        message = f"{source!r} is not one of {'|'.join(ReleaseDateSource.values)}"
+        errors.append(RowError(line, "release_date_source", message))
+    if precision not in DatePrecision.values:
+        message = f"{precision!r} is not one of {'|'.join(DatePrecision.values)}"
+        errors.append(RowError(line, "release_date_precision", message))
+    elif precision == DatePrecision.MONTH and released and released.day != 1:
+        errors.append(RowError(line, "release_date", "with month precision, write the 1st"))
+    return _Release(released, source, precision, first_listed)
+
+
 def _catalogue_row(
-    line: int, cell: dict[str, str], released: date | None, modalities: tuple[str, ...]
+    line: int, cell: dict[str, str], released: _Release, modalities: tuple[str, ...]
 ) -> CatalogueRow:
     return CatalogueRow(
         row=line,
@@ -118,8 +163,11 @@ def _catalogue_row(
         display_name=cell["display_name"] or cell["key"],
         organisation=cell["organisation"],
         country=cell["country"].upper(),
-        release_date=released,
+        release_date=released.date,
         licence=cell["licence"],
         open_weights=cell["open_weights"].lower() in _TRUE,
         modalities=modalities,
+        release_date_source=released.source,
+        release_date_precision=released.precision,
+        first_listed=released.first_listed,
     )

@@ -81,14 +81,49 @@ class Lab(models.Model):
         return country_flag(self.country)
 
 
+class ReleaseDateSource(models.TextChoices):
+    """Where a model's release date comes from. Only ``first_listed`` is not a release date
+    but an upper bound on it (the model existed by then)."""
+
+    KEY = "key", "Written in the model's key or name"
+    PUBLICATION = "publication", "Published release date"
+    MANUAL = "manual", "Set by hand"
+    FIRST_LISTED = "first_listed", "First listed on a public leaderboard (an upper bound)"
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+
+
 class AIModel(models.Model):
     """A model that produces outputs. ``key`` is the stable identifier used in imports,
     exports and APIs (for example ``gpt-4o-2024-05-13``)."""
 
     key = models.CharField(max_length=128, unique=True, validators=[model_key_validator])
     display_name = models.CharField(max_length=160)
+    ReleaseDateSource = ReleaseDateSource
+    DatePrecision = DatePrecision
+
     lab = models.ForeignKey(Lab, on_delete=models.PROTECT, related_name="models")
-    release_date = models.DateField(null=True, blank=True)
+    release_date = models.DateField(
+        null=True, blank=True, help_text="With month precision, the first day of the month."
+    )
+    release_date_source = models.CharField(
+        max_length=16,
+        choices=ReleaseDateSource.choices,
+        blank=True,
+        help_text="Where the release date comes from; first listed is only an upper bound.",
+    )
+    release_date_precision = models.CharField(
+        max_length=8, choices=DatePrecision.choices, blank=True
+    )
+    first_listed = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The day the model first appeared on the public Chatbot Arena leaderboard "
+        "(first seen there, not released).",
+    )
     licence = models.CharField(max_length=80, blank=True)
     open_weights = models.BooleanField(default=False)
     modalities = models.JSONField(default=list, blank=True, validators=[validate_modalities])
@@ -102,10 +137,56 @@ class AIModel(models.Model):
         verbose_name = "AI model"
         constraints = [
             models.CheckConstraint(condition=~Q(key=""), name="aimodel_key_not_blank"),
+            # A date says where it comes from and how precise it is; no date, neither.
+            models.CheckConstraint(
+                condition=Q(release_date__isnull=True, release_date_source="")
+                | Q(release_date__isnull=False, release_date_source__in=ReleaseDateSource.values),
+                name="aimodel_release_date_has_source",
+            ),
+            models.CheckConstraint(
+                condition=Q(release_date__isnull=True, release_date_precision="")
+                | Q(release_date__isnull=False, release_date_precision__in=DatePrecision.values),
+                name="aimodel_release_date_has_precision",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.key
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # A date typed without saying where it comes from was set by hand, to the day; no
+        # date, no source (the database refuses anything else).
+        if self.release_date is None:
+            self.release_date_source = self.release_date_precision = ""
+        else:
+            self.release_date_source = self.release_date_source or ReleaseDateSource.MANUAL
+            self.release_date_precision = self.release_date_precision or DatePrecision.DAY
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if (
+            self.release_date is not None
+            and self.release_date_precision == DatePrecision.MONTH
+            and self.release_date.day != 1
+        ):
+            raise ValidationError(
+                {"release_date": "With month precision the date is the first of the month."}
+            )
+
+    @property
+    def release_shown(self) -> str:
+        """The release date as precise as it is known: 2024-02-29, 2024-02, or "≤ 2024-01-09"
+        for an upper bound; blank when unknown."""
+        if self.release_date is None:
+            return ""
+        if self.release_date_precision == DatePrecision.MONTH:
+            shown = f"{self.release_date:%Y-%m}"
+        else:
+            shown = f"{self.release_date:%Y-%m-%d}"
+        if self.release_date_source == ReleaseDateSource.FIRST_LISTED:
+            return f"≤ {shown}"
+        return shown
 
 
 class PromptSet(models.Model):

@@ -1,134 +1,44 @@
 """The frontier between two countries from finished snapshots (reads only; a constant number
 of queries, plus one file read per snapshot for its bootstrap replicates).
 
-- as-of: one month-end snapshot per month, each on its own anchored scale;
+- as-of: one month-end snapshot per month with counted votes, linked onto the last month's
+  scale;
 - current: the latest current snapshot, each model counted from its release month.
+
+In both, a month without counted votes is a gap (not a step of the lag) and the series ends
+at the last month with counted votes; only models with ``RANKING_FRONTIER_MIN_VOTES`` votes
+can be a country's best.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime
 from typing import NamedTuple
 
 import numpy as np
-from django.db.models import Max, Min, QuerySet
+from django.conf import settings
+from django.db.models import Min, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from arena.countries import country_name
-from pairwise.months import month_closed_by, month_ends, month_of, month_range
+from arena.models import AIModel
+from pairwise.months import month_closed_by, month_end, month_of, month_range
 from ranking.aggregation import counted_votes
+from ranking.frontier_rows import FrontierReport, MonthSource
 from ranking.models import ModelRating, RatingSnapshot
 from ranking.selectors import leaderboard_latest, snapshots_done
 from ranking.stats.frontier import (
     Frontier,
-    FrontierMonth,
     MonthRatings,
     monthly_frontier,
     running_frontier,
 )
-from ranking.stats.sentences import frontier_summary
+from ranking.stats.linking import MonthLink, link_months
+from ranking.stats.sentences import ROUNDINGS
 from ranking.storage import snapshot_data
 
-MODES = ("asof", "current")
-SENTENCE_NAMES = {"US": "the US", "GB": "the UK", "AE": "the UAE", "NL": "the Netherlands"}
-COLUMNS = (
-    "month",
-    "a_country",
-    "a_model",
-    "a_score",
-    "a_ci_low",
-    "a_ci_high",
-    "b_country",
-    "b_model",
-    "b_score",
-    "b_ci_low",
-    "b_ci_high",
-    "gap",
-    "gap_ci_low",
-    "gap_ci_high",
-    "lag_months",
-    "lag_censored",
-    "lag_ci_low",
-    "lag_ci_high",
-    "lag_ci_high_censored",
-    "leader",
-    "scale",
-    "snapshot_id",
-)
-
-
-@dataclass(frozen=True)
-class FrontierReport:
-    """What the page, the API, the CSV and the command show."""
-
-    modality: str
-    mode: str
-    category: str
-    language: str
-    a: str
-    b: str
-    frontier: Frontier | None
-    scales: list[str] = field(default_factory=list)  # per row: what fixed the level
-    snapshot_ids: list[int] = field(default_factory=list)  # per row
-    display_names: dict[str, str] = field(default_factory=dict)
-    missing_months: list[str] = field(default_factory=list)
-    hint: str = ""
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def summary(self) -> str:
-        if self.frontier is None or not self.frontier.months:
-            return ""
-        return frontier_summary(self.frontier, names=sentence_names(self.a, self.b))
-
-    def rows(self) -> list[dict]:
-        """One flat dict per month with the ``COLUMNS`` keys, rounded for display."""
-        if self.frontier is None:
-            return []
-        return [
-            frontier_row(row, a=self.a, b=self.b, scale=scale, snapshot_id=snapshot_id)
-            for row, scale, snapshot_id in zip(
-                self.frontier.months, self.scales, self.snapshot_ids, strict=True
-            )
-        ]
-
-
-def sentence_names(*codes: str) -> dict[str, str]:
-    return {code: SENTENCE_NAMES.get(code, country_name(code) or code) for code in codes}
-
-
-def _round(value: float | None, digits: int = 1) -> float | None:
-    return None if value is None else round(float(value), digits)
-
-
-def frontier_row(
-    row: FrontierMonth, *, a: str, b: str, scale: str, snapshot_id: int | None
-) -> dict:
-    return {
-        "month": row.month,
-        "a_country": a,
-        "a_model": row.a_model,
-        "a_score": _round(row.a_score),
-        "a_ci_low": _round(row.a_low),
-        "a_ci_high": _round(row.a_high),
-        "b_country": b,
-        "b_model": row.b_model,
-        "b_score": _round(row.b_score),
-        "b_ci_low": _round(row.b_low),
-        "b_ci_high": _round(row.b_high),
-        "gap": _round(row.gap),
-        "gap_ci_low": _round(row.gap_low),
-        "gap_ci_high": _round(row.gap_high),
-        "lag_months": row.lag,
-        "lag_censored": row.lag_censored,
-        "lag_ci_low": row.lag_low,
-        "lag_ci_high": row.lag_high,
-        "lag_ci_high_censored": row.lag_high_censored,
-        "leader": row.leader,
-        "scale": scale,
-        "snapshot_id": snapshot_id,
-    }
+MODES = ("asof", "current")  # as of each month-end; one current fit
 
 
 def frontier_monthly(
@@ -140,13 +50,26 @@ def frontier_monthly(
     a: str = "US",
     b: str = "CN",
     now: datetime | None = None,
+    min_votes: float | None = None,
+    rounding: str = "nearest",
 ) -> FrontierReport:
     """The frontier of a modality (and optionally a category and language) between countries
-    ``a`` and ``b``. Never raises for missing data: the report says what to run instead."""
+    ``a`` and ``b``. Never raises for missing data: the report says what to run instead.
+    ``min_votes`` defaults to ``RANKING_FRONTIER_MIN_VOTES``; ``rounding`` is one of
+    ``ROUNDINGS`` and applies to the shown scores, bounds and gaps."""
+    if rounding not in ROUNDINGS:
+        raise ValueError(f"rounding {rounding!r} is not one of {ROUNDINGS}")
     scope = dict(modality=modality, category=category, language=language)
+    options = dict(
+        a=a,
+        b=b,
+        min_votes=settings.RANKING_FRONTIER_MIN_VOTES if min_votes is None else min_votes,
+    )
     if mode == "current":
-        return _current(scope, a=a, b=b)
-    return _asof(scope, a=a, b=b, now=now or timezone.now())
+        report = _current(scope, **options)
+    else:
+        report = _asof(scope, now=now or timezone.now(), **options)
+    return replace(report, rounding=rounding)
 
 
 def _scale(snapshot: RatingSnapshot) -> str:
@@ -158,15 +81,14 @@ def _scale(snapshot: RatingSnapshot) -> str:
 
 
 def _backfill_hint(modality: str, category: str, language: str) -> str:
-    if category or language:
-        return (
-            "Month-end snapshots are made for the overall scope only "
-            f"(python manage.py backfill_snapshots --modality {modality} --monthly); "
-            "use mode=current for a category or language."
-        )
+    scope = "".join(
+        f" --{name} {value}"
+        for name, value in (("category", category), ("language", language))
+        if value
+    )
     return (
-        f"Create the missing month-end snapshots with "
-        f"`python manage.py backfill_snapshots --modality {modality} --monthly`."
+        "Create the missing month-end snapshots with "
+        f"`python manage.py backfill_snapshots --modality {modality}{scope} --monthly`."
     )
 
 
@@ -178,10 +100,12 @@ class RatingRow(NamedTuple):
     score: float
     ci_low: float
     ci_high: float
+    votes: float
     model_key: str
     display_name: str
     country: str
     release_date: date | None
+    release_date_source: str
     model_id: int
 
 
@@ -191,10 +115,12 @@ _RATING_ROW_FIELDS = (
     "score",
     "ci_low",
     "ci_high",
+    "votes",
     "model__key",
     "model__display_name",
     "model__lab__country",
     "model__release_date",
+    "model__release_date_source",
     "model_id",
 )
 
@@ -217,48 +143,94 @@ def _month_end_snapshots(scope: dict) -> dict[str, RatingSnapshot]:
     return dict(sorted(snapshots.items()))
 
 
-def _months_with_votes(scope: dict, now: datetime) -> list[str]:
-    """Every month that has ended by ``now``, from the scope's first counted vote to its last."""
-    span = _scope_votes(scope, cutoff=now).aggregate(
-        first=Min("created_at"), last=Max("created_at")
+def _month_votes(scope: dict, *, cutoff: datetime, max_vote_id: int | None = None) -> dict:
+    """The counted votes cast in each month of the scope that has any, months in order (one
+    GROUP BY)."""
+    votes = counted_votes(**scope, cutoff=cutoff)
+    if max_vote_id is not None:
+        votes = votes.filter(id__lte=max_vote_id)
+    by_month = (
+        votes.annotate(month=TruncMonth("created_at"))
+        .values_list("month")
+        .annotate(n=Sum("count"))
+        .order_by("month")
     )
-    if not span["first"]:
-        return []
-    return [month_closed_by(end) for end in month_ends(span["first"], span["last"], now=now)]
+    return {month_of(month): int(n) for month, n in by_month}
 
 
-def _asof(scope: dict, *, a: str, b: str, now: datetime) -> FrontierReport:
+def _asof(scope: dict, *, a: str, b: str, now: datetime, min_votes: float) -> FrontierReport:
     snapshots = _month_end_snapshots(scope)
+    month_votes = {
+        month: n for month, n in _month_votes(scope, cutoff=now).items() if month_end(month) <= now
+    }
+    # A month without votes has the same month-end board as the month before: a gap.
+    used = {month: s for month, s in snapshots.items() if month in month_votes}
     by_snapshot: dict[int, list[RatingRow]] = {}
-    for row in _rating_rows([s.pk for s in snapshots.values()]):
+    for row in _rating_rows([s.pk for s in used.values()]):
         by_snapshot.setdefault(row.snapshot_id, []).append(row)
-    missing = [m for m in _months_with_votes(scope, now) if m not in snapshots]
     series, names, notes = [], {}, []
-    for month, snapshot in snapshots.items():
+    for month, snapshot in used.items():
         rows = by_snapshot.get(snapshot.pk, [])
         series.append(_month_ratings_of_snapshot(month, rows, _replicates(snapshot, notes)))
         names.update({row.model_key: row.display_name for row in rows})
-    scales = [_scale(snapshot) for snapshot in snapshots.values()]
-    if len(set(scales)) > 1:
-        notes.append(
-            "Not every month is on the same scale: months marked 'mean 1000' were fitted "
-            "before the anchor model had votes, so their level floats with the field. Gaps "
-            "within a month are unaffected; lags that compare those months with anchored "
-            "ones are approximate."
+    linked, links = link_months(series, min_votes=min_votes)
+    sources = [
+        MonthSource(
+            scale=_scale(snapshot),
+            snapshot_id=snapshot.pk,
+            shift=link.shift,
+            link_models=link.common,
+            link_rms=link.rms,
         )
+        for snapshot, link in zip(used.values(), links, strict=True)
+    ]
+    if series:
+        notes.append(_link_note(series[-1].month, sources[-1].scale, links))
+    missing = [m for m in month_votes if m not in snapshots]
     return FrontierReport(
         **scope,
         mode="asof",
         a=a,
         b=b,
-        frontier=monthly_frontier(series, a=a, b=b) if series else None,
-        scales=scales,
-        snapshot_ids=[snapshot.pk for snapshot in snapshots.values()],
+        frontier=_series_frontier(linked, month_votes, a=a, b=b, min_votes=min_votes),
+        sources=sources,
         display_names=names,
+        month_votes=month_votes,
         missing_months=missing,
         hint=_backfill_hint(**scope) if missing or not series else "",
         notes=notes,
     )
+
+
+def _series_frontier(
+    series: list[MonthRatings], month_votes: dict, *, a: str, b: str, min_votes: float
+) -> Frontier | None:
+    """The frontier of the series; the months of its span without votes are empty."""
+    if not series:
+        return None
+    span = month_range(series[0].month, series[-1].month)
+    return monthly_frontier(
+        series,
+        a=a,
+        b=b,
+        min_votes=min_votes,
+        empty=[m for m in span if m not in month_votes],
+    )
+
+
+def _link_note(reference: str, scale: str, links: list[MonthLink]) -> str:
+    broken = [link.month for link in links[1:] if link.common == 0]
+    note = (
+        f"Month-end fits are linked onto {reference}'s scale ({scale}): each month is shifted "
+        "so the models it shares with the month before keep their mean score (columns shift, "
+        "link_models, link_rms). Gaps within a month are unaffected."
+    )
+    if broken:
+        note += (
+            f" {', '.join(broken)} shared no model with the month before: not linked, so "
+            "lags across them are approximate."
+        )
+    return note
 
 
 def _replicates(snapshot: RatingSnapshot, notes: list[str]) -> np.ndarray:
@@ -285,6 +257,7 @@ def _month_ratings_of_snapshot(
         ci_low=np.array([row.ci_low for row in rows], dtype=np.float64),
         ci_high=np.array([row.ci_high for row in rows], dtype=np.float64),
         replicates=_columns(replicates, rows),
+        votes=np.array([row.votes for row in rows], dtype=np.float64),
     )
 
 
@@ -293,14 +266,9 @@ def _columns(replicates: np.ndarray, rows: list[RatingRow]) -> np.ndarray | None
     return replicates[:, [row.column for row in rows]] if replicates.size else None
 
 
-def _scope_votes(scope: dict, *, cutoff: datetime) -> QuerySet:
-    """The counted votes of a scope cast before ``cutoff``."""
-    return counted_votes(**scope, cutoff=cutoff)
-
-
 def _first_votes(scope: dict, model_ids: list[int], cutoff: datetime) -> dict[int, datetime]:
     """When each model first appeared in a counted vote of the scope (two GROUP BYs)."""
-    votes = _scope_votes(scope, cutoff=cutoff)
+    votes = counted_votes(**scope, cutoff=cutoff)
     first: dict[int, datetime] = {}
     for side in ("model_a_id", "model_b_id"):
         rows = (
@@ -314,24 +282,30 @@ def _first_votes(scope: dict, model_ids: list[int], cutoff: datetime) -> dict[in
     return first
 
 
-def _current(scope: dict, *, a: str, b: str) -> FrontierReport:
+def _no_current_snapshot_hint(modality: str) -> str:
+    return (
+        f"No current {modality} snapshot for this scope yet: workers make one every few "
+        f"minutes once votes arrive (or run `python manage.py fit_ratings --modality "
+        f"{modality}`)."
+    )
+
+
+def _current(scope: dict, *, a: str, b: str, min_votes: float) -> FrontierReport:
     snapshot = leaderboard_latest(**scope)
     empty = FrontierReport(**scope, mode="current", a=a, b=b, frontier=None)
     if snapshot is None:
-        return replace(
-            empty,
-            hint=(
-                f"No current {scope['modality']} snapshot for this scope yet: workers make one "
-                f"every few minutes once votes arrive (or run `python manage.py fit_ratings "
-                f"--modality {scope['modality']}`)."
-            ),
-        )
+        return replace(empty, hint=_no_current_snapshot_hint(scope["modality"]))
     rows = _rating_rows([snapshot.pk])
-    if not rows:
+    month_votes = _month_votes(scope, cutoff=snapshot.cutoff, max_vote_id=snapshot.max_vote_id)
+    if not rows or not month_votes:
         return empty
-    entry, undated = _entry_months(scope, rows, snapshot)
-    months = month_range(min(entry), max(max(entry), _last_month(scope, snapshot)))
-    notes = []
+    entry, notes = _entry_months(scope, rows, snapshot)
+    first_vote, last_vote = min(month_votes), max(month_votes)
+    # Before the first vote the months come from release dates alone; from it on, a month
+    # without votes is a gap. Nothing after the last vote was measured: the series ends there.
+    span = month_range(min(min(entry), first_vote), last_vote)
+    gaps = [m for m in span if m >= first_vote and m not in month_votes]
+    months = [m for m in span if m not in gaps]
     frontier = running_frontier(
         months,
         models=[row.model_key for row in rows],
@@ -339,63 +313,63 @@ def _current(scope: dict, *, a: str, b: str) -> FrontierReport:
         entry=entry,
         scores=np.array([row.score for row in rows], dtype=np.float64),
         replicates=_columns(_replicates(snapshot, notes), rows),
+        votes=np.array([row.votes for row in rows], dtype=np.float64),
         a=a,
         b=b,
+        min_votes=min_votes,
+        empty=gaps,
     )
-    if undated:
-        notes.append(
-            f"{undated} model(s) have no release date: they count from the month of "
-            "their first vote in this scope."
-        )
     return FrontierReport(
         **scope,
         mode="current",
         a=a,
         b=b,
         frontier=frontier,
-        scales=[_scale(snapshot)] * len(months),
-        snapshot_ids=[snapshot.pk] * len(months),
+        sources=[MonthSource(scale=_scale(snapshot), snapshot_id=snapshot.pk)] * len(months),
         display_names={row.model_key: row.display_name for row in rows},
+        month_votes=month_votes,
         notes=notes,
+    )
+
+
+def _has_real_release_date(row: RatingRow) -> bool:
+    """A release date that is not just an upper bound (the first day on a public board)."""
+    return (
+        row.release_date is not None
+        and row.release_date_source != AIModel.ReleaseDateSource.FIRST_LISTED
     )
 
 
 def _entry_months(
     scope: dict, rows: list[RatingRow], snapshot: RatingSnapshot
-) -> tuple[list[str], int]:
-    """The month each model enters the running best: its release month, or for a model
-    without a release date the month of its first counted vote in the scope. Also how many
-    models had no release date."""
-    undated = [row.model_id for row in rows if row.release_date is None]
-    first = _first_votes(scope, undated, snapshot.cutoff) if undated else {}
-    entry = [month_of(row.release_date or first.get(row.model_id, snapshot.cutoff)) for row in rows]
-    return entry, len(undated)
+) -> tuple[list[str], list[str]]:
+    """The month each model enters the running best, and notes on how they were dated.
 
-
-def _last_month(scope: dict, snapshot: RatingSnapshot) -> str:
-    """The month of the snapshot's last counted vote (not the cutoff, which is "now"): after
-    it nothing was measured, and flat months would only make the lag grow."""
-    last_vote = (
-        _scope_votes(scope, cutoff=snapshot.cutoff)
-        .filter(id__lte=snapshot.max_vote_id)
-        .aggregate(at=Max("created_at"))["at"]
-    )
-    return month_of(last_vote) if last_vote else month_closed_by(snapshot.cutoff)
-
-
-def frontier_json(report: FrontierReport) -> dict:
-    """The API's and the command's JSON body."""
-    return {
-        "modality": report.modality,
-        "mode": report.mode,
-        "category": report.category,
-        "language": report.language,
-        "a": report.a,
-        "b": report.b,
-        "level": report.frontier.level if report.frontier else 0.95,
-        "summary": report.summary,
-        "missing_months": report.missing_months,
-        "hint": report.hint,
-        "notes": report.notes,
-        "rows": report.rows(),
-    }
+    A real release date (written in the key, published, or set by hand) gives the release
+    month. Without one, the model is known to exist by its first counted vote in the scope
+    and, if listed on a public board, by that day too: it enters at the earlier of the two,
+    an upper bound on its release."""
+    guessed = [row.model_id for row in rows if not _has_real_release_date(row)]
+    first = _first_votes(scope, guessed, snapshot.cutoff) if guessed else {}
+    entry = []
+    for row in rows:
+        if _has_real_release_date(row):
+            entry.append(month_of(row.release_date))
+            continue
+        known = [when for when in (row.release_date, first.get(row.model_id)) if when]
+        entry.append(min(month_of(when) for when in known) if known else month_of(snapshot.cutoff))
+    undated = sum(1 for row in rows if row.release_date is None)
+    bounded = len(guessed) - undated
+    notes = []
+    if undated:
+        notes.append(
+            f"{undated} model(s) have no release date: they count from the month of "
+            "their first vote in this scope."
+        )
+    if bounded:
+        notes.append(
+            f"{bounded} model(s) have only an upper bound on their release (the day they were "
+            "first listed on the public leaderboard): they count from that month or the "
+            "month of their first vote here, whichever is earlier."
+        )
+    return entry, notes

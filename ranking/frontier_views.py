@@ -19,7 +19,16 @@ from arena.countries import COUNTRIES, country_name
 from arena.models import Modality
 from arena.presenting import modality_tabs
 from ranking.exports import to_csv
-from ranking.frontier import COLUMNS, frontier_json, frontier_monthly, sentence_names
+from ranking.frontier import frontier_monthly
+from ranking.frontier_rows import (
+    COLUMNS,
+    COUNT_COLUMNS,
+    FLAG_COLUMNS,
+    TEXT_COLUMNS,
+    collapse_gaps,
+    frontier_json,
+    sentence_names,
+)
 
 
 class FrontierQuery(serializers.Serializer):
@@ -32,6 +41,15 @@ class FrontierQuery(serializers.Serializer):
     language = serializers.CharField(default="", allow_blank=True, max_length=16)
     a = serializers.CharField(default="US", max_length=2, help_text="ISO alpha-2: the leader")
     b = serializers.CharField(default="CN", max_length=2, help_text="ISO alpha-2: the follower")
+    round = serializers.ChoiceField(
+        choices=[
+            ("nearest", "to 0.1 point"),
+            ("floor", "down to a whole point, as published leaderboards truncate"),
+        ],
+        default="nearest",
+        source="rounding",
+        help_text="How scores, bounds and gaps are rounded.",
+    )
 
     def _country(self, value: str) -> str:
         code = value.strip().upper()
@@ -48,16 +66,18 @@ class FrontierQuery(serializers.Serializer):
         return attrs
 
 
-ROW_FIELDS = {
-    name: (
-        serializers.CharField(allow_null=True)
-        if name in {"month", "a_country", "a_model", "b_country", "b_model", "leader", "scale"}
-        else serializers.BooleanField()
-        if name.endswith("censored")
-        else serializers.FloatField(allow_null=True)
-    )
-    for name in COLUMNS
-}
+def _row_field(name: str) -> serializers.Field:
+    if name in TEXT_COLUMNS:
+        return serializers.CharField(allow_null=True)
+    if name in FLAG_COLUMNS:
+        return serializers.BooleanField()
+    if name in COUNT_COLUMNS:
+        return serializers.IntegerField(allow_null=True)
+    return serializers.FloatField(allow_null=True)
+
+
+ROW_FIELDS = {name: _row_field(name) for name in COLUMNS}
+
 FRONTIER_OUT = inline_serializer(
     "Frontier",
     {
@@ -68,8 +88,17 @@ FRONTIER_OUT = inline_serializer(
         "a": serializers.CharField(),
         "b": serializers.CharField(),
         "level": serializers.FloatField(),
+        "min_votes": serializers.FloatField(
+            allow_null=True, help_text="Votes a model needs to be a country's best."
+        ),
+        "rounding": serializers.CharField(),
         "summary": serializers.CharField(),
-        "missing_months": serializers.ListField(child=serializers.CharField()),
+        "missing_months": serializers.ListField(
+            child=serializers.CharField(), help_text="Months with votes but no month-end snapshot."
+        ),
+        "empty_months": serializers.ListField(
+            child=serializers.CharField(), help_text="Months without counted votes: gaps."
+        ),
         "hint": serializers.CharField(help_text="What to run when snapshots are missing."),
         "notes": serializers.ListField(child=serializers.CharField()),
         "rows": inline_serializer("FrontierRow", ROW_FIELDS, many=True),
@@ -134,15 +163,13 @@ def frontier_page(request: HttpRequest) -> HttpResponse:
     params = query.validated_data
     report = frontier_monthly(**params)
     rows = report.rows()
-    for row in rows:
-        row["a_name"] = report.display_names.get(row["a_model"], row["a_model"])
-        row["b_name"] = report.display_names.get(row["b_model"], row["b_model"])
     ctx = {
         "params": params,
         "modality": Modality(params["modality"]),
         "tabs": modality_tabs(params["modality"], lambda m: _frontier_url(params, modality=m)),
         "report": report,
         "rows": rows,
+        "table_rows": collapse_gaps(rows),
         "a_name": country_name(params["a"]) or params["a"],
         "b_name": country_name(params["b"]) or params["b"],
         "a_phrase": sentence_names(params["a"])[params["a"]],

@@ -16,7 +16,7 @@ from ranking.models import RatingSnapshot
 from ranking.services import SnapshotSpec, snapshot_request, snapshot_schedule
 
 
-def _big_scopes(modality: str, now: datetime) -> list[tuple[str, str]]:
+def big_scopes(modality: str, now: datetime) -> list[tuple[str, str]]:
     """(category, language) of each category and each language with enough counted votes."""
     counted = counted_votes(modality=modality, cutoff=now)
     scopes = []
@@ -40,19 +40,21 @@ def snapshot_refresh_due(*, now: datetime | None = None) -> list[RatingSnapshot]
     for modality in Modality.values:
         if not counted_votes(modality=modality, cutoff=now).exists():
             continue
-        for category, language in [("", ""), *_big_scopes(modality, now)]:
+        for category, language in [("", ""), *big_scopes(modality, now)]:
             spec = SnapshotSpec(modality=modality, category=category, language=language, cutoff=now)
             scheduled.append(snapshot_schedule(spec=spec))
     return scheduled
 
 
 def snapshot_backfill_monthly(
-    *, modality: str, since: datetime | None = None
+    *, modality: str, category: str = "", language: str = "", since: datetime | None = None
 ) -> list[tuple[RatingSnapshot, bool]]:
     """Month-end "as-of" snapshots (only votes cast before each month ended) for every month
-    with votes, each computed by its own task (a group) so more workers finish sooner.
-    Returns each snapshot with whether it was queued (False: already done or under way)."""
-    span = counted_votes(modality=modality, cutoff=None).aggregate(
+    with votes of the scope (blank category and language: the whole modality), each computed
+    by its own task (a group) so more workers finish sooner. Returns each snapshot with
+    whether it was queued (False: already done or under way)."""
+    scope = dict(modality=modality, category=category, language=language)
+    span = counted_votes(**scope, cutoff=None).aggregate(
         first=Min("created_at"), last=Max("created_at")
     )
     if span["first"] is None:
@@ -60,7 +62,7 @@ def snapshot_backfill_monthly(
     first = max(span["first"], since) if since else span["first"]
     requested = []
     for cutoff in month_ends(first, span["last"], now=timezone.now()):
-        spec = SnapshotSpec(modality=modality, kind=RatingSnapshot.Kind.MONTH_END, cutoff=cutoff)
+        spec = SnapshotSpec(**scope, kind=RatingSnapshot.Kind.MONTH_END, cutoff=cutoff)
         requested.append(snapshot_request(spec=spec))
     from celery import group
 

@@ -227,6 +227,9 @@ RANKING_SEED = env_int("RANKING_SEED", 20240814, minimum=0)
 RANKING_MIN_SCOPE_VOTES = env_int("RANKING_MIN_SCOPE_VOTES", 500, minimum=1)
 # Leaderboards mark models with fewer votes than this as provisional.
 RANKING_PROVISIONAL_VOTES = env_int("RANKING_PROVISIONAL_VOTES", 300, minimum=0)
+# The frontier: a model needs this many votes (in the snapshot) to be a country's best;
+# fewer, and it is shown apart as provisional.
+RANKING_FRONTIER_MIN_VOTES = env_int("RANKING_FRONTIER_MIN_VOTES", 300, minimum=0)
 
 
 # Per-modality anchors, "text:mixtral-8x7b-instruct-v0.1=1114,image:...=1000"; without one the

@@ -3,21 +3,24 @@ between them and how many months the trailing country lags. Pure over plain arra
 
 Definitions (``docs/frontier.md``): for country ``a`` (default US) and ``b`` (default CN),
 
-- ``top_a(m)``, ``top_b(m)``: the highest score among the month's listed models of that country;
+- ``top_a(m)``, ``top_b(m)``: the highest score among the month's listed models of that country
+  that have at least ``min_votes`` votes (fewer: provisional, reported apart, never the top);
 - ``gap(m) = top_a(m) - top_b(m)`` in rating points;
 - ``lag(m) = m - m*`` in calendar months, where ``m*`` is the earliest month ``<= m`` with
-  ``top_a(m*) >= top_b(m)``; 0 when ``top_b(m) >= top_a(m)`` (``b`` leads or ties). The lag is
-  censored (a lower bound) when no data precede ``m*``: it is the first month, or the calendar
-  month before it is missing from the series.
+  ``top_a(m*) >= top_b(m)``; 0 when ``top_b(m) >= top_a(m)`` (``b`` leads or ties). Months
+  known to have no data at all (``empty``: no counted votes) are not steps of the lag. The lag
+  is censored (a lower bound) when no data precede ``m*``: it is the first month, or the month
+  before it (empty months skipped) is missing from the series.
 
 Intervals come from bootstrap replicates: in each replicate the best of each country, then the
 difference, then percentiles. The lag interval needs replicates that are the same draw in every
-month (one fit scored over time: ``joint=True``); month-end fits are separate draws.
+month (one fit scored over time: ``joint=True``); month-end fits are separate draws, put on one
+scale by :func:`ranking.stats.linking.link_months`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -28,7 +31,8 @@ from pairwise.months import month_ordinal
 @dataclass(frozen=True)
 class MonthRatings:
     """One month's listed models. ``scores``, ``ci_low``, ``ci_high``: (n,); ``replicates``:
-    (R, n) bootstrap scores on the same scale, NaN where a replicate has no value."""
+    (R, n) bootstrap scores on the same scale, NaN where a replicate has no value; ``votes``:
+    (n,) each model's counted votes (``None``: unknown, every model counts)."""
 
     month: str
     models: tuple[str, ...]
@@ -37,12 +41,15 @@ class MonthRatings:
     ci_low: np.ndarray | None = None
     ci_high: np.ndarray | None = None
     replicates: np.ndarray | None = None
+    votes: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
 class FrontierMonth:
-    """One row. ``a_*`` and ``b_*`` are the two countries' best models; any of them is
-    ``None`` when the country has no listed model that month (then so are gap and lag)."""
+    """One row. ``a_*`` and ``b_*`` are the two countries' best models with enough votes; any
+    of them is ``None`` when the country has none that month (then so are gap and lag).
+    ``a_provisional``/``b_provisional``: the country's best model with too few votes, when it
+    scores above the counted best (or the country has no counted model), else ``None``."""
 
     month: str
     a_model: str | None
@@ -62,6 +69,17 @@ class FrontierMonth:
     lag_high: int | None
     lag_high_censored: bool
     leader: str  # a's or b's country code, "tie", or "" when neither has a model
+    a_provisional: str | None = None
+    a_provisional_score: float | None = None
+    b_provisional: str | None = None
+    b_provisional_score: float | None = None
+
+    @property
+    def tied(self) -> bool:
+        """Statistically tied: the gap's interval contains 0 (False without an interval)."""
+        if self.gap_low is None or self.gap_high is None:
+            return False
+        return self.gap_low <= 0.0 <= self.gap_high
 
 
 @dataclass(frozen=True)
@@ -70,6 +88,7 @@ class Frontier:
     b: str
     level: float
     months: tuple[FrontierMonth, ...]
+    min_votes: float = 0.0
 
 
 def monthly_frontier(
@@ -79,8 +98,15 @@ def monthly_frontier(
     b: str = "CN",
     level: float = 0.95,
     joint: bool = False,
+    min_votes: float = 0.0,
+    empty: Collection[str] = (),
 ) -> Frontier:
     """The frontier rows of ``months`` (strictly increasing, gaps allowed).
+
+    Only models with at least ``min_votes`` votes can be a country's best; a better-scored
+    model with fewer is reported as the month's provisional one. ``empty``: months known to
+    have no data (no counted votes): not in ``months``, they do not count as lag time and
+    do not censor it, whereas any other month absent from ``months`` does.
 
     Top intervals are percentiles of each replicate's country best when ``replicates`` are
     given, else the best model's own ``ci_low``/``ci_high``; the gap interval needs
@@ -88,27 +114,32 @@ def monthly_frontier(
     as in one fit scored over time) the lag is also computed per replicate and its percentile
     interval reported; censored replicate lags count at their lower bound.
     """
-    ordinals = _increasing_ordinals(months)
+    ordinals = _data_ordinals(months, empty)
     if a == b:
         raise ValueError("compare two different countries")
     alpha = 1.0 - level
-    best_a, best_b = _country_bests(months, a, alpha), _country_bests(months, b, alpha)
+    best_a = _country_bests(months, a, alpha, min_votes)
+    best_b = _country_bests(months, b, alpha, min_votes)
     lags, censored = _lags(ordinals, _best_scores(best_a), _best_scores(best_b))
     lag_intervals = _lag_intervals(ordinals, best_a, best_b, alpha) if joint else None
     rows = tuple(
-        _frontier_month(
-            month.month,
-            best_a[i],
-            best_b[i],
-            lag=lags[i, 0],
-            censored=bool(censored[i, 0]),
-            lag_interval=lag_intervals[i] if lag_intervals else _NO_LAG_INTERVAL,
-            countries=(a, b),
-            alpha=alpha,
+        replace(
+            _frontier_month(
+                month.month,
+                best_a[i],
+                best_b[i],
+                lag=lags[i, 0],
+                censored=bool(censored[i, 0]),
+                lag_interval=lag_intervals[i] if lag_intervals else _NO_LAG_INTERVAL,
+                countries=(a, b),
+                alpha=alpha,
+            ),
+            **_provisional(month, a, best_a[i], min_votes, prefix="a"),
+            **_provisional(month, b, best_b[i], min_votes, prefix="b"),
         )
         for i, month in enumerate(months)
     )
-    return Frontier(a=a, b=b, level=level, months=rows)
+    return Frontier(a=a, b=b, level=level, months=rows, min_votes=min_votes)
 
 
 def running_frontier(
@@ -119,13 +150,17 @@ def running_frontier(
     entry: Sequence[str],
     scores: np.ndarray,
     replicates: np.ndarray | None = None,
+    votes: np.ndarray | None = None,
     a: str = "US",
     b: str = "CN",
     level: float = 0.95,
+    min_votes: float = 0.0,
+    empty: Collection[str] = (),
 ) -> Frontier:
     """One fit scored over time: model k counts from month ``entry[k]`` on (its release),
-    so each country's top is a running best on one scale. ``scores``: (K,); ``replicates``:
-    (R, K) from the same fit, which makes the lag interval possible."""
+    so each country's top is a running best on one scale. ``scores``, ``votes``: (K,);
+    ``replicates``: (R, K) from the same fit, which makes the lag interval possible.
+    ``min_votes`` and ``empty`` as in :func:`monthly_frontier`."""
     entry_ordinals = np.array([month_ordinal(e) for e in entry], dtype=np.int64)
     scores = np.asarray(scores, dtype=np.float64)
     series = []
@@ -138,9 +173,23 @@ def running_frontier(
                 countries=tuple(countries[k] for k in listed),
                 scores=scores[listed],
                 replicates=None if replicates is None else replicates[:, listed],
+                votes=None if votes is None else np.asarray(votes)[listed],
             )
         )
-    return monthly_frontier(series, a=a, b=b, level=level, joint=replicates is not None)
+    return monthly_frontier(
+        series,
+        a=a,
+        b=b,
+        level=level,
+        joint=replicates is not None,
+        min_votes=min_votes,
+        empty=empty,
+    )
+
+
+def has_enough_votes(month: MonthRatings, k: int, min_votes: float) -> bool:
+    """Whether model k has enough votes to count; unknown votes (None, NaN) count."""
+    return month.votes is None or not float(month.votes[k]) < min_votes
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,22 +208,39 @@ class _Best:
 _NO_LAG_INTERVAL: tuple[tuple[int | None, int | None], bool] = ((None, None), False)
 
 
-def _increasing_ordinals(months: Sequence[MonthRatings]) -> np.ndarray:
+def _data_ordinals(months: Sequence[MonthRatings], empty: Collection[str]) -> np.ndarray:
+    """Month ordinals with the empty months taken out, so consecutive months with data
+    differ by one even across months without any."""
     ordinals = np.array([month_ordinal(m.month) for m in months], dtype=np.int64)
     if len(ordinals) > 1 and np.any(np.diff(ordinals) <= 0):
         raise ValueError("months must be strictly increasing")
-    return ordinals
+    skipped = np.array(sorted(month_ordinal(m) for m in set(empty)), dtype=np.int64)
+    if np.isin(ordinals, skipped).any():
+        raise ValueError("a month cannot both have data and be empty")
+    return ordinals - np.searchsorted(skipped, ordinals)
 
 
-def _country_bests(months: Sequence[MonthRatings], country: str, alpha: float) -> list[_Best]:
+def _eligible(month: MonthRatings, country: str, min_votes: float) -> list[int]:
+    """Indices of the country's models with enough votes."""
+    return [
+        k
+        for k, c in enumerate(month.countries)
+        if c == country and has_enough_votes(month, k, min_votes)
+    ]
+
+
+def _country_bests(
+    months: Sequence[MonthRatings], country: str, alpha: float, min_votes: float
+) -> list[_Best]:
     """The country's best of each month; with replicates in every month, each best also
     carries its replicate bests, and its interval is their percentile interval."""
-    bests = [_best(month, country) for month in months]
+    eligible = [_eligible(month, country, min_votes) for month in months]
+    bests = [_best(month, mine) for month, mine in zip(months, eligible, strict=True)]
     if not months or any(month.replicates is None for month in months):
         return bests
     with_replicates = []
-    for month, best in zip(months, bests, strict=True):
-        replicates = _replicate_best(month, country)
+    for month, mine, best in zip(months, eligible, bests, strict=True):
+        replicates = _replicate_best(month, mine)
         low, high = _percentiles(replicates, alpha) if best.model else (None, None)
         with_replicates.append(replace(best, low=low, high=high, replicates=replicates))
     return with_replicates
@@ -185,10 +251,10 @@ def _best_scores(bests: list[_Best]) -> np.ndarray:
     return np.array([best.score for best in bests], dtype=np.float64)[:, None]
 
 
-def _best(month: MonthRatings, country: str) -> _Best:
-    """The country's best model with its own interval; ties go to the first listed."""
+def _best(month: MonthRatings, mine: list[int]) -> _Best:
+    """The best of the models ``mine`` with its own interval; ties go to the first listed."""
     scores = np.asarray(month.scores, dtype=np.float64)
-    mine = [k for k, c in enumerate(month.countries) if c == country and not np.isnan(scores[k])]
+    mine = [k for k in mine if not np.isnan(scores[k])]
     if not mine:
         return _Best(None, np.nan)
     k = mine[int(np.argmax(scores[mine]))]
@@ -203,10 +269,9 @@ def _best(month: MonthRatings, country: str) -> _Best:
     )
 
 
-def _replicate_best(month: MonthRatings, country: str) -> np.ndarray:
-    """(R,) the country's best score in each replicate; NaN where it has none."""
+def _replicate_best(month: MonthRatings, mine: list[int]) -> np.ndarray:
+    """(R,) the best score of the models ``mine`` in each replicate; NaN where none has one."""
     replicates = np.asarray(month.replicates, dtype=np.float64)
-    mine = [k for k, c in enumerate(month.countries) if c == country]
     if not mine:
         return np.full(len(replicates), np.nan)
     chosen = replicates[:, mine]
@@ -214,6 +279,34 @@ def _replicate_best(month: MonthRatings, country: str) -> np.ndarray:
     valid = ~np.all(np.isnan(chosen), axis=1)
     best[valid] = np.nanmax(chosen[valid], axis=1)
     return best
+
+
+def _provisional(
+    month: MonthRatings, country: str, counted: _Best, min_votes: float, *, prefix: str
+) -> dict[str, str | float | None]:
+    """The country's best model with fewer than ``min_votes`` votes, when it scores above the
+    counted best (or there is none): ``{prefix}_provisional`` and its score, else Nones."""
+    fields: dict[str, str | float | None] = {
+        f"{prefix}_provisional": None,
+        f"{prefix}_provisional_score": None,
+    }
+    if month.votes is None:
+        return fields
+    scores = np.asarray(month.scores, dtype=np.float64)
+    few = [
+        k
+        for k, c in enumerate(month.countries)
+        if c == country and not has_enough_votes(month, k, min_votes) and not np.isnan(scores[k])
+    ]
+    if not few:
+        return fields
+    k = few[int(np.argmax(scores[few]))]
+    if counted.model is None or scores[k] > counted.score:
+        fields |= {
+            f"{prefix}_provisional": month.models[k],
+            f"{prefix}_provisional_score": float(scores[k]),
+        }
+    return fields
 
 
 def _frontier_month(

@@ -1,5 +1,6 @@
-"""Reading a published rating history (CSV: month, model, country, score[, ci_low, ci_high])
-into the frontier's monthly ratings. Every bad line is reported, not only the first."""
+"""Reading a published rating history (CSV: month, model, country, score[, ci_low, ci_high]
+[, votes]) into the frontier's monthly ratings. Every bad line is reported, not only the
+first."""
 
 from __future__ import annotations
 
@@ -27,9 +28,10 @@ HISTORY_COLUMNS = ("month", "model", "country", "score")
 
 
 def read_rating_history(lines: Iterable[str]) -> list[MonthRatings]:
-    """A published rating history as CSV: ``month,model,country,score[,ci_low,ci_high]``,
-    one row per model per month, ``month`` as YYYY-MM. Raises :class:`HistoryError` listing
-    every bad line (line 1 is the header)."""
+    """A published rating history as CSV: ``month,model,country,score[,ci_low,ci_high]
+    [,votes]``, one row per model per month, ``month`` as YYYY-MM; a blank ``votes`` cell is
+    unknown (the model counts). Raises :class:`HistoryError` listing every bad line (line 1
+    is the header)."""
     reader = csv.DictReader(lines)
     header = [h.strip() for h in reader.fieldnames or []]
     missing = [c for c in HISTORY_COLUMNS if c not in header]
@@ -37,11 +39,12 @@ def read_rating_history(lines: Iterable[str]) -> list[MonthRatings]:
         raise HistoryError([f"line 1: missing column(s) {', '.join(missing)}"])
     reader.fieldnames = header
     with_ci = "ci_low" in header and "ci_high" in header
+    with_votes = "votes" in header
     errors: list[str] = []
-    by_month: dict[str, dict[str, tuple[str, float, float, float]]] = {}
+    by_month: dict[str, dict[str, tuple[str, float, float, float, float]]] = {}
     for row in reader:
         line = reader.line_num
-        parsed = _history_row(row, with_ci)
+        parsed = _history_row(row, with_ci, with_votes)
         if isinstance(parsed, str):
             errors.append(f"line {line}: {parsed}")
             continue
@@ -54,10 +57,13 @@ def read_rating_history(lines: Iterable[str]) -> list[MonthRatings]:
         errors.append("no rows after the header")
     if errors:
         raise HistoryError(errors)
-    return [_month_ratings_from_history(month, by_month[month]) for month in sorted(by_month)]
+    return [
+        _month_ratings_from_history(month, by_month[month], with_votes)
+        for month in sorted(by_month)
+    ]
 
 
-def _history_row(row: dict, with_ci: bool) -> tuple | str:
+def _history_row(row: dict, with_ci: bool, with_votes: bool) -> tuple | str:
     """(month, model, country, [score, ci_low, ci_high]) of one line, or what is wrong with it."""
     if None in row or any(row.get(c) is None for c in HISTORY_COLUMNS):
         return "wrong number of fields"
@@ -77,7 +83,24 @@ def _history_row(row: dict, with_ci: bool) -> tuple | str:
     score, low, high = values
     if not np.isnan(low) and not np.isnan(high) and not low <= score <= high:
         return f"expected ci_low <= score <= ci_high, got {low} <= {score} <= {high}"
-    return month, model, country, values
+    votes = _history_votes(row) if with_votes else np.nan
+    if isinstance(votes, str):
+        return votes
+    return month, model, country, [*values, votes]
+
+
+def _history_votes(row: dict) -> float | str:
+    """The votes cell: a number 0 or more, NaN when blank (unknown), or what is wrong."""
+    text = (row.get("votes") or "").strip()
+    if not text:
+        return np.nan
+    try:
+        votes = float(text)
+    except ValueError:
+        return f"votes {text!r} is not a number"
+    if not np.isfinite(votes) or votes < 0:
+        return f"votes {text!r} is not a count"
+    return votes
 
 
 def _history_values(row: dict, with_ci: bool) -> list[float] | str:
@@ -100,7 +123,7 @@ def _history_values(row: dict, with_ci: bool) -> list[float] | str:
 
 
 def _month_ratings_from_history(
-    month: str, rows: dict[str, tuple[str, float, float, float]]
+    month: str, rows: dict[str, tuple[str, float, float, float, float]], with_votes: bool
 ) -> MonthRatings:
     models = tuple(rows)
     return MonthRatings(
@@ -110,4 +133,5 @@ def _month_ratings_from_history(
         scores=np.array([rows[m][1] for m in models]),
         ci_low=np.array([rows[m][2] for m in models]),
         ci_high=np.array([rows[m][3] for m in models]),
+        votes=np.array([rows[m][4] for m in models]) if with_votes else None,
     )

@@ -24,11 +24,20 @@
     ];
   }
 
+  // A row without a scale is a gap: no counted votes (or, as of, no month-end snapshot).
+  function gap(r) {
+    if (r.scale !== null) return null;
+    return r.month + ": " + (r.month_votes ? "no month-end snapshot" : "no counted votes (a gap)");
+  }
+
   function describe(r, side) {
-    const model = r[side + "_model"];
-    if (model === null) return data[side] + ": no model";
+    const model = r[side + "_name"];
+    if (model === null) return data[side] + ": no model with enough votes";
     let text = data[side] + ": " + model + " " + r[side + "_score"];
     if (r[side + "_ci_low"] !== null) text += " (" + r[side + "_ci_low"] + "–" + r[side + "_ci_high"] + ")";
+    if (r[side + "_provisional_name"] !== null) {
+      text += "; provisional above it: " + r[side + "_provisional_name"] + " " + r[side + "_provisional_score"];
+    }
     return text;
   }
 
@@ -42,8 +51,9 @@
         trigger: "axis",
         formatter: function (items) {
           const r = rows[items[0].dataIndex];
+          if (gap(r)) return gap(r);
           let text = r.month + "<br>" + describe(r, "a") + "<br>" + describe(r, "b");
-          if (r.gap !== null) text += "<br>gap " + r.gap;
+          if (r.gap !== null) text += "<br>gap " + r.gap + (r.tied ? " (statistically tied)" : "");
           return text;
         },
       },
@@ -67,7 +77,8 @@
         trigger: "axis",
         formatter: function (items) {
           const r = rows[items[0].dataIndex];
-          if (r.lag_months === null) return r.month + ": no lag (" + data.b + " had no model)";
+          if (gap(r)) return gap(r);
+          if (r.lag_months === null) return r.month + ": no lag (no model to compare)";
           let text = r.month + ": lag " + (r.lag_censored ? "≥ " : "") + r.lag_months + " months";
           if (r.lag_ci_low !== null) text += " (" + r.lag_ci_low + "–" + (r.lag_ci_high_censored ? "≥" : "") + r.lag_ci_high + ")";
           return text;

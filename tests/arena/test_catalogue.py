@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -27,6 +27,32 @@ def test_the_shipped_catalogue_parses_cleanly_with_known_countries():
     assert by_key["flux-1.1-pro"].modalities == ("image",)
 
 
+def release(row):
+    return (row.release_date, row.release_date_source, row.release_date_precision)
+
+
+def test_the_shipped_catalogue_dates_releases_from_the_best_source_it_has():
+    by_key = {row.key: row for row in parse_catalogue_csv(CATALOGUE_PATH.read_bytes()).rows}
+    # A month and day in the key, in the year before the first listing (2024-01-09).
+    assert release(by_key["gpt-4-0314"]) == (date(2023, 3, 14), "key", "day")
+    assert release(by_key["gpt-4-1106-preview"]) == (date(2023, 11, 6), "key", "day")
+    # Mistral's year and month; Cohere's month and year; a date in the display name.
+    assert release(by_key["mistral-large-2402"]) == (date(2024, 2, 1), "key", "month")
+    assert release(by_key["command-r-08-2024"]) == (date(2024, 8, 1), "key", "month")
+    assert release(by_key["chatgpt-4o-latest"]) == (date(2024, 8, 8), "key", "day")
+    # 2023 models the first listing clamps to 2024-01-09, and DALL-E 3 (listed in 2025).
+    assert release(by_key["claude-1"]) == (date(2023, 3, 1), "manual", "month")
+    assert release(by_key["alpaca-13b"]) == (date(2023, 3, 1), "manual", "month")
+    assert release(by_key["dall-e-3"]) == (date(2023, 10, 1), "manual", "month")
+    # Otherwise the first listing, an upper bound, kept apart from the release in any case.
+    assert release(by_key["deepseek-r1"]) == (date(2025, 1, 24), "first_listed", "day")
+    assert by_key["gpt-4-0314"].first_listed == date(2024, 1, 9)
+    clamped = [row.key for row in by_key.values() if row.release_date == date(2024, 1, 9)]
+    assert all(by_key[key].release_date_source == "first_listed" for key in clamped)
+    assert len(clamped) == 22  # was 68 when every undated model took its first listing
+    assert all(row.release_date <= row.first_listed + timedelta(days=31) for row in by_key.values())
+
+
 def test_every_bad_cell_is_reported_with_row_and_column():
     data = HEADER + (
         "ok-model,OK,Lab A,US,2024-01-01,MIT,true,text\n"
@@ -45,6 +71,29 @@ def test_every_bad_cell_is_reported_with_row_and_column():
         "row 5, modalities: unknown ['audio']; use text|image|video",
         "row 6, country: 'Lab A' has country US on row 2; one organisation has one country",
     ]
+
+
+def test_release_date_sources_and_precisions_are_checked_and_defaulted():
+    header = HEADER.strip() + ",release_date_source,release_date_precision,first_listed\n"
+    data = header + (
+        "a,A,Lab A,US,2024-02-01,MIT,true,text,key,month,2024-03-05\n"
+        "b,B,Lab A,US,2024-02-03,MIT,true,text,,,\n"
+        "c,C,Lab A,US,,MIT,true,text,manual,,\n"
+        "d,D,Lab A,US,2024-02-03,MIT,true,text,rumour,week,2024-13-01\n"
+        "e,E,Lab A,US,2024-02-03,MIT,true,text,key,month,\n"
+    )
+    parsed = parse_catalogue_csv(data)
+    assert [str(error) for error in parsed.errors] == [
+        "row 4, release_date_source: given without a release_date",
+        "row 5, first_listed: '2024-13-01' is not a YYYY-MM-DD date",
+        "row 5, release_date_source: 'rumour' is not one of key|publication|manual|first_listed",
+        "row 5, release_date_precision: 'week' is not one of day|month",
+        "row 6, release_date: with month precision, write the 1st",
+    ]
+    a, b = parsed.rows
+    assert release(a) == (date(2024, 2, 1), "key", "month") and a.first_listed == date(2024, 3, 5)
+    # A date without its source was typed by someone: manual, to the day.
+    assert release(b) == (date(2024, 2, 3), "manual", "day") and b.first_listed is None
 
 
 def test_missing_columns_and_bad_encoding_are_reported_once():
@@ -74,3 +123,59 @@ def test_upsert_creates_then_updates_then_leaves_alone():
         "CA",
     )
     assert Lab.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_upsert_stores_the_source_precision_and_first_listing():
+    header = HEADER.strip() + ",release_date_source,release_date_precision,first_listed\n"
+    rows = parse_catalogue_csv(
+        header + "m1,M1,Lab A,US,2023-03-01,MIT,true,text,manual,month,2024-01-09\n"
+    ).rows
+    catalogue_upsert(rows=rows)
+    model = AIModel.objects.get(key="m1")
+    assert (model.release_date_source, model.release_date_precision) == ("manual", "month")
+    assert model.first_listed == date(2024, 1, 9) and model.release_shown == "2023-03"
+    listed = parse_catalogue_csv(
+        header + "m1,M1,Lab A,US,2024-01-09,MIT,true,text,first_listed,day,2024-01-09\n"
+    ).rows
+    assert str(catalogue_upsert(rows=listed)).endswith("1 updated, 0 unchanged")
+    model.refresh_from_db()
+    assert model.release_shown == "≤ 2024-01-09"
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_date_without_a_source_and_a_source_without_a_date():
+    from django.db import IntegrityError, transaction
+
+    from tests.factories import AIModelFactory
+
+    model = AIModelFactory(key="m1", release_date=date(2024, 5, 2))
+    assert (model.release_date_source, model.release_date_precision) == ("manual", "day")
+    for values in (
+        {"release_date_source": ""},
+        {"release_date": None},
+        {"release_date_precision": "year"},
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            AIModel.objects.filter(pk=model.pk).update(**values)
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_and_filters_models_by_release_date_source(admin_client_carol):
+    from tests.factories import AIModelFactory
+
+    AIModelFactory(
+        key="claude-1",
+        release_date=date(2023, 3, 1),
+        release_date_source="manual",
+        release_date_precision="month",
+        first_listed=date(2024, 1, 9),
+    )
+    AIModelFactory(
+        key="vicuna-7b", release_date=date(2024, 1, 9), release_date_source="first_listed"
+    )
+    page = admin_client_carol.get("/admin/arena/aimodel/").content.decode()
+    assert "Release date source" in page and "First listed" in page and "Month" in page
+    listed = admin_client_carol.get("/admin/arena/aimodel/?release_date_source=first_listed")
+    html = listed.content.decode()
+    assert "vicuna-7b" in html and "claude-1" not in html

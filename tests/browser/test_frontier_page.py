@@ -15,7 +15,7 @@ def test_the_page_draws_both_charts_and_switches_mode(page, live_server, monthly
     page.get_by_role("link", name="Frontier").click()
     page.locator("[data-summary]").wait_for()
     assert (
-        "China's best, beta, trailed the US's best" in page.locator("[data-summary]").inner_text()
+        "China's best, Beta, trailed the US's best" in page.locator("[data-summary]").inner_text()
     )
     # Axes, two lines with bands, and one bar per month with a lag: drawn, not just a frame.
     page.locator('[data-chart="tops"] svg').wait_for()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from datetime import UTC, date, datetime
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -92,7 +94,8 @@ def test_other_countries_and_empty_scopes_answer_without_error(client, frontier_
     body = client.get("/api/v1/frontier/?modality=text&a=FR&b=US").json()
     assert all(r["a_model"] is None and r["leader"] == "US" for r in body["rows"])
     body = client.get("/api/v1/frontier/?modality=text&category=coding").json()
-    assert body["rows"] == [] and "overall scope only" in body["hint"]
+    assert body["rows"] == []
+    assert "backfill_snapshots --modality text --category coding --monthly" in body["hint"]
 
 
 def test_the_csv_is_the_json_rows_with_safe_cells(client, frontier_data):
@@ -117,7 +120,9 @@ def test_the_command_and_the_api_agree(client, frontier_data, mode):
 def test_the_command_prints_a_table_and_the_summary(frontier_data):
     out = io.StringIO()
     call_command("frontier", "--modality", "text", "--mode", "current", stdout=out)
-    assert "2024-03" in out.getvalue() and "China's best, beta" in out.getvalue()
+    # Display names in the table and in the sentence alike.
+    assert "2024-03" in out.getvalue() and "China's best, Beta" in out.getvalue()
+    assert " Alpha " in out.getvalue() and " alpha " not in out.getvalue()
 
 
 def test_the_command_reads_a_published_history(tmp_path):
@@ -156,7 +161,7 @@ def test_the_page_and_api_run_a_constant_number_of_queries(
 
 def test_the_page_shows_the_summary_table_charts_and_a_nav_link(client, frontier_data):
     html = client.get("/frontier/?modality=text&mode=current").content.decode()
-    assert "China&#x27;s best, beta" in html or "China's best, beta" in html
+    assert "China&#x27;s best, Beta" in html or "China's best, Beta" in html
     assert 'id="frontier-data"' in html and "echarts.min.js" in html
     assert 'href="/frontier/"' in html and "2024-03" in html
     assert client.get("/frontier/?mode=sometimes").status_code == 400
@@ -208,12 +213,160 @@ def test_a_lost_replicates_file_costs_the_intervals_not_the_page(client, frontie
         assert "cannot be read" in body["notes"][0]
 
 
-def test_a_month_fitted_without_its_anchor_is_labelled_mean_1000(voted_models):
+def test_a_month_fitted_without_its_anchor_is_linked_onto_the_last_months_scale(voted_models):
     from tests.factories import AIModelFactory
 
     AIModelFactory(key="unvoted")
     compute(kind="month_end", cutoff=datetime(2024, 2, 1, tzinfo=UTC), anchor=("unvoted", 1114.0))
     compute(kind="month_end", cutoff=datetime(2024, 3, 1, tzinfo=UTC), anchor=("gamma", 1000.0))
-    report = frontier_monthly(modality="text", mode="asof", now=NOW)
-    assert [row["scale"] for row in report.rows()] == ["mean 1000", "gamma = 1000"]
-    assert "Not every month is on the same scale" in report.notes[-1]
+    report = frontier_monthly(modality="text", mode="asof", now=NOW, min_votes=0)
+    january, february = report.rows()
+    assert (january["scale"], february["scale"]) == ("mean 1000", "gamma = 1000")
+    # January was centred on the mean (1000), February puts gamma, the weakest but one, at
+    # 1000: about +100 points apart. Linked, alpha and beta read alike in both months.
+    assert february["shift"] == 0 and january["shift"] > 50
+    assert (january["link_models"], february["link_models"]) == (0, 4)
+    assert abs(january["a_score"] - february["a_score"]) < 30
+    assert abs(january["b_score"] - february["b_score"]) < 30
+    assert february["link_rms"] < 30
+    assert "linked onto 2024-02's scale (gamma = 1000)" in report.notes[-1]
+
+
+def add_votes(models: dict, when: datetime, n: int, *, seed: int = 5) -> None:
+    """n more votes among the four models, all cast at ``when`` (alpha strongest)."""
+    from arena.models import Vote
+
+    rng = np.random.default_rng(seed)
+    keys = ["alpha", "beta", "gamma", "delta"]
+    votes = []
+    for _ in range(n):
+        a, b = rng.choice(4, size=2, replace=False)
+        outcome = "a" if (a < b) == (rng.random() < 0.7) else "b"
+        votes.append(
+            Vote(
+                source="test",
+                outcome=outcome,
+                modality="text",
+                model_a=models[keys[a]],
+                model_b=models[keys[b]],
+                category="coding",
+                created_at=when,
+            )
+        )
+    Vote.objects.bulk_create(votes)
+
+
+def test_a_month_without_votes_is_a_gap_and_the_series_ends_at_the_last_vote(voted_models):
+    add_votes(voted_models, datetime(2024, 5, 10, tzinfo=UTC), 1000)
+    month_ends(1, 2, 3, 4, 5, 6, 7, 8)  # April and June-August have the boards of before
+    compute(cutoff=datetime(2024, 9, 1, tzinfo=UTC))
+    later = datetime(2026, 12, 1, tzinfo=UTC)  # the calendar moved on, the votes did not
+    for mode in ("asof", "current"):
+        report = frontier_monthly(modality="text", mode=mode, now=later)
+        rows = {row["month"]: row for row in report.rows()}
+        assert list(rows) == ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05"], mode
+        april = rows["2024-04"]
+        assert april["month_votes"] == 0 and april["a_model"] is None and april["scale"] is None
+        assert report.empty_months == ["2024-04"]
+        # Alpha has led beta since January; May is the fourth month with data, not the fifth.
+        assert rows["2024-05"]["lag_months"] == 3 and rows["2024-05"]["lag_censored"], mode
+        assert rows["2024-05"]["month_votes"] == 1000
+        assert report.summary.startswith("In 2024-05 ") and "at least 3 months" in report.summary
+
+
+def test_a_model_with_nine_votes_is_shown_apart_never_as_the_top(voted_models):
+    from arena.models import Vote
+    from tests.factories import AIModelFactory
+
+    upstart = AIModelFactory(key="upstart", display_name="Upstart 1", lab=voted_models["beta"].lab)
+    Vote.objects.bulk_create(
+        Vote(
+            source="test",
+            outcome="a",
+            modality="text",
+            model_a=upstart,
+            model_b=voted_models["alpha"],
+            created_at=datetime(2024, 3, 12, tzinfo=UTC),
+        )
+        for _ in range(9)
+    )
+    compute(cutoff=NOW)
+    march = frontier_monthly(modality="text", mode="current").rows()[-1]
+    assert (march["b_model"], march["b_name"], march["leader"]) == ("beta", "Beta", "US")
+    assert (march["b_provisional_model"], march["b_provisional_name"]) == ("upstart", "Upstart 1")
+    assert march["b_provisional_score"] > march["a_score"]
+    assert march["gap_ci_low"] > 0  # beta's interval, not one reaching into the thousands
+    counted = frontier_monthly(modality="text", mode="current", min_votes=0).rows()[-1]
+    assert counted["b_model"] == "upstart" and counted["leader"] == "CN"
+
+
+def test_floor_rounding_in_the_api_the_csv_and_the_command(client, frontier_data):
+    report = frontier_monthly(modality="text", mode="current")
+    exact = report.frontier.months[-1]
+    body = client.get("/api/v1/frontier/?modality=text&mode=current&round=floor").json()
+    last = body["rows"][-1]
+    assert body["rounding"] == "floor"
+    assert (last["a_score"], last["b_score"]) == (
+        math.floor(exact.a_score),
+        math.floor(exact.b_score),
+    )
+    assert last["gap_ci_low"] == math.floor(exact.gap_low)
+    nearest = client.get("/api/v1/frontier/?modality=text&mode=current").json()["rows"][-1]
+    assert nearest["a_score"] == round(exact.a_score, 1)
+    table = client.get("/api/v1/frontier.csv?modality=text&mode=current&round=floor")
+    csv_last = list(csv.DictReader(io.StringIO(table.content.decode())))[-1]
+    assert csv_last["a_score"] == str(math.floor(exact.a_score))
+    out = io.StringIO()
+    call_command(
+        "frontier", "--modality", "text", "--mode", "current", "--round", "floor",
+        "--format", "json", stdout=out,
+    )  # fmt: skip
+    assert json.loads(out.getvalue())["rows"] == body["rows"]
+    assert client.get("/api/v1/frontier/?round=up").status_code == 400
+
+
+def test_as_of_has_rows_for_a_category_once_its_month_ends_are_made(
+    voted_models, settings, django_capture_on_commit_callbacks
+):
+    settings.RANKING_BOOTSTRAP_ROUNDS = 30
+    hint = frontier_monthly(modality="text", category="coding", now=NOW).hint
+    assert "backfill_snapshots --modality text --category coding --monthly" in hint
+    with django_capture_on_commit_callbacks(execute=True):  # the workers' part, eagerly
+        call_command(
+            "backfill_snapshots", "--modality", "text", "--category", "coding", "--monthly"
+        )
+    # Half the votes are coding: about 250 per model in January, so count them all here.
+    report = frontier_monthly(modality="text", mode="asof", category="coding", now=NOW, min_votes=0)
+    assert [row["month"] for row in report.rows()] == ["2024-01", "2024-02", "2024-03"]
+    assert report.missing_months == [] and report.hint == ""
+    assert all(row["a_model"] == "alpha" for row in report.rows())
+    # Every scope with enough votes at once: the whole modality, both categories.
+    settings.RANKING_MIN_SCOPE_VOTES = 1000
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("backfill_snapshots", "--modality", "text", "--all-scopes", "--monthly")
+    from ranking.models import RatingSnapshot
+
+    made = RatingSnapshot.objects.filter(kind="month_end", status="done")
+    assert sorted({(s.category, s.language) for s in made}) == [
+        ("", ""),
+        ("coding", ""),
+        ("math", ""),
+    ]
+    assert made.count() == 9
+
+
+def test_current_mode_uses_only_real_release_dates(voted_models):
+    # alpha: first listed in March (an upper bound), first voted in January: January.
+    # gamma: released in March (written in its key): March.
+    for key, source in (("alpha", "first_listed"), ("gamma", "key")):
+        voted_models[key].release_date = date(2024, 3, 5)
+        voted_models[key].release_date_source = source
+        voted_models[key].save()
+    compute(cutoff=NOW)
+    report = frontier_monthly(modality="text", mode="current")
+    january = report.rows()[0]
+    assert january["month"] == "2024-01" and january["a_model"] == "alpha"
+    entered = {row.month: row.a_model for row in report.frontier.months}
+    assert entered == {"2024-01": "alpha", "2024-02": "alpha", "2024-03": "alpha"}
+    assert any("1 model(s) have only an upper bound" in note for note in report.notes)
+    assert any("2 model(s) have no release date" in note for note in report.notes)

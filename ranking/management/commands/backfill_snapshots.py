@@ -4,10 +4,11 @@ import time
 from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from arena.models import Modality
 from ranking.models import RatingSnapshot
-from ranking.scheduling import snapshot_backfill_monthly
+from ranking.scheduling import big_scopes, snapshot_backfill_monthly
 
 
 class Command(BaseCommand):
@@ -24,6 +25,14 @@ class Command(BaseCommand):
             required=True,
             help="Month-end snapshots (the only period offered).",
         )
+        parser.add_argument("--category", default="", help="Only this category's votes.")
+        parser.add_argument("--language", default="", help="Only this language's votes.")
+        parser.add_argument(
+            "--all-scopes",
+            action="store_true",
+            help="The whole modality and every category and language with enough votes "
+            "(RANKING_MIN_SCOPE_VOTES), as the scheduled refresh picks them.",
+        )
         parser.add_argument("--since", help="YYYY-MM: first month to snapshot.")
         parser.add_argument(
             "--wait",
@@ -38,13 +47,25 @@ class Command(BaseCommand):
                 since = datetime.strptime(options["since"], "%Y-%m").replace(tzinfo=UTC)
             except ValueError:
                 raise CommandError(f"--since {options['since']!r} is not YYYY-MM") from None
-        requested = snapshot_backfill_monthly(modality=options["modality"], since=since)
+        modality = options["modality"]
+        scopes = [(options["category"], options["language"])]
+        if options["all_scopes"]:
+            if options["category"] or options["language"]:
+                raise CommandError("--all-scopes already includes every category and language")
+            scopes = [("", ""), *big_scopes(modality, timezone.now())]
+        requested = [
+            pair
+            for category, language in scopes
+            for pair in snapshot_backfill_monthly(
+                modality=modality, category=category, language=language, since=since
+            )
+        ]
         if not requested:
             self.stdout.write(f"No counted {options['modality']} votes: nothing to backfill.")
             return
         for snapshot, queued in requested:
             self.stdout.write(
-                f"  {snapshot.cutoff:%Y-%m-%d}  {snapshot.n_votes:>9} votes  "
+                f"  {snapshot.scope:<20} {snapshot.cutoff:%Y-%m-%d}  {snapshot.n_votes:>9} votes  "
                 f"{'queued' if queued else snapshot.status}"
             )
         queued = sum(1 for _, needed in requested if needed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -188,3 +190,110 @@ def test_month_end_fits_give_top_and_gap_intervals_but_no_lag_interval():
         )
     row = monthly_frontier(months).months[1]
     assert row.gap_low < row.gap < row.gap_high and row.lag_low is None
+
+
+def test_an_empty_month_is_no_step_of_the_lag_where_a_missing_one_still_counts():
+    months = {
+        "2025-01": [("us", "US", 1300), ("cn", "CN", 1200)],
+        "2025-02": [("us", "US", 1300), ("cn", "CN", 1200)],
+        # 2025-03 to 2026-10: no counted votes at all.
+        "2026-11": [("us", "US", 1300), ("cn", "CN", 1280)],
+    }
+    empty = [f"2025-{m:02d}" for m in range(3, 13)] + [f"2026-{m:02d}" for m in range(1, 11)]
+    rows = by_month(monthly_frontier(history(months), empty=empty))
+    # The US reached 1280 in January; February is one month of data later, November 2026
+    # the next: a lag of 2, not the 22 calendar months the empty stretch would add.
+    assert rows["2025-02"].lag == 1 and rows["2026-11"].lag == 2
+    assert rows["2026-11"].lag_censored  # January is the first month: a lower bound
+    # Without saying the months are empty they are missing: counted, and the lag is the
+    # calendar's. (A missing month before m* would also censor it.)
+    assert by_month(monthly_frontier(history(months)))["2026-11"].lag == 22
+    with pytest.raises(ValueError, match="both have data and be empty"):
+        monthly_frontier(history(months), empty=["2025-02"])
+
+
+def test_an_empty_month_before_the_matching_one_does_not_censor_it_but_a_missing_one_does():
+    months = {
+        "2024-01": [("us", "US", 1000), ("cn", "CN", 900)],
+        "2024-03": [("us", "US", 1100), ("cn", "CN", 900)],
+        "2024-04": [("us", "US", 1100), ("cn", "CN", 1050)],
+    }
+    known_empty = by_month(monthly_frontier(history(months), empty=["2024-02"]))["2024-04"]
+    assert known_empty.lag == 1 and not known_empty.lag_censored
+    missing = by_month(monthly_frontier(history(months)))["2024-04"]
+    assert missing.lag == 1 and missing.lag_censored
+
+
+def test_a_model_with_too_few_votes_is_never_the_top_and_is_shown_apart():
+    months = history(
+        {
+            "2025-01": [("us", "US", 1300, 5000), ("cn", "CN", 1250, 4000)],
+            "2025-02": [
+                ("us", "US", 1300, 6000),
+                ("cn", "CN", 1250, 5000),
+                ("cn-new", "CN", 1900, 9),  # 9 votes, all won: a wild score
+                ("us-new", "US", 1200, 12),  # fewer votes but below the US's best: not shown
+            ],
+        }
+    )
+    row = by_month(monthly_frontier(months, min_votes=300))["2025-02"]
+    assert (row.b_model, row.b_score, row.gap, row.leader) == ("cn", 1250, 50, "US")
+    assert (row.b_provisional, row.b_provisional_score) == ("cn-new", 1900)
+    assert row.a_provisional is None and row.lag == 1
+    # Without the threshold the 9-vote model would lead.
+    assert by_month(monthly_frontier(months))["2025-02"].leader == "CN"
+
+
+def test_a_country_with_only_provisional_models_has_no_best_but_shows_them():
+    months = history({"2025-01": [("us", "US", 1300, 5000), ("cn-new", "CN", 1100, 9)]})
+    row = monthly_frontier(months, min_votes=300).months[0]
+    assert row.b_model is None and row.gap is None and row.leader == "US"
+    assert row.b_provisional == "cn-new"
+
+
+def test_the_provisional_rule_also_holds_in_the_replicates():
+    rng = np.random.default_rng(4)
+    scores = np.array([1300.0, 1250.0, 1900.0])
+    month = MonthRatings(
+        month="2025-01",
+        models=("us", "cn", "cn-new"),
+        countries=("US", "CN", "CN"),
+        scores=scores,
+        replicates=scores + rng.normal(0, 10, (200, 3)),
+        votes=np.array([5000.0, 4000.0, 9.0]),
+    )
+    row = monthly_frontier([month], min_votes=300).months[0]
+    # The interval of China's best is cn's, not the 9-vote model's (around 1900).
+    assert row.b_high < 1300 and 20 < row.gap_low < row.gap < row.gap_high < 80
+
+
+def test_a_gap_whose_interval_contains_zero_is_a_statistical_tie():
+    rng = np.random.default_rng(2)
+    scores = np.array([1039.0, 1032.0])
+    month = MonthRatings(
+        month="2025-05",
+        models=("veo-2", "wan-2.1"),
+        countries=("US", "CN"),
+        scores=scores,
+        replicates=scores + rng.normal(0, 25, (400, 2)),
+    )
+    row = monthly_frontier([month]).months[0]
+    assert row.gap == pytest.approx(7) and row.gap_low < 0 < row.gap_high
+    assert row.tied and row.leader == "US"
+    apart = replace(month, replicates=scores + rng.normal(0, 1, (400, 2)))
+    assert not monthly_frontier([apart]).months[0].tied
+    assert (
+        not monthly_frontier(history({"2025-05": [("a", "US", 2), ("b", "CN", 1)]})).months[0].tied
+    )  # no interval, no claim
+
+
+def test_the_running_best_leaves_out_provisional_models_and_counts_no_empty_month():
+    fit = simulated_fit(1)
+    fit["votes"] = np.array([5000.0, 5000.0, 5000.0, 5000.0, 5000.0, 20.0])  # cn-c: 20 votes
+    months = [f"2024-{m:02d}" for m in range(1, 10) if m != 7]
+    rows = by_month(running_frontier(months, **fit, min_votes=300, empty=["2024-07"]))
+    august = rows["2024-08"]
+    assert august.b_model == "cn-b" and august.b_provisional == "cn-c"
+    # cn-b (1080, May) was first reached by the US with us-b (1100) in March: 5 calendar
+    # months to August, 4 with data (July had none).
+    assert august.lag == 4 and not august.lag_censored

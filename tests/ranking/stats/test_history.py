@@ -44,3 +44,17 @@ def test_a_bad_history_names_each_bad_line(text, error):
     with pytest.raises(HistoryError) as raised:
         read_rating_history(io.StringIO(text))
     assert any(e.startswith(error) for e in raised.value.errors), raised.value.errors
+
+
+def test_a_published_history_with_votes_leaves_thin_models_out_of_the_top():
+    text = (
+        "month,model,country,score,votes\n"
+        "2024-01,gpt-4,US,1250,30000\n2024-01,qwen,CN,1150,20000\n"
+        "2024-02,gpt-4,US,1251,31000\n2024-02,qwen-2,CN,1300,9\n2024-02,qwen,CN,1150,\n"
+    )
+    row = monthly_frontier(read_rating_history(io.StringIO(text)), min_votes=300).months[1]
+    # qwen's blank votes are unknown: it counts; qwen-2's 9 votes do not.
+    assert (row.b_model, row.b_provisional, row.leader) == ("qwen", "qwen-2", "US")
+    with pytest.raises(HistoryError) as raised:
+        read_rating_history(io.StringIO("month,model,country,score,votes\n2024-01,a,US,1,-3\n"))
+    assert raised.value.errors == ["line 2: votes '-3' is not a count"]
