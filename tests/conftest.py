@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.services import missing, reachable
+from tests.support import missing, reachable
 
 _STARTED = pytest.StashKey[float]()
 _OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "deselected")

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from arena.models import Output, Prompt, PromptSet, Vote
-from tests.services import shared_data
+from tests.support import shared_data
 
 GENAI = "genai_arena_2024_02/clean_battle_20240220.json"
 LMSYS = "lmsys_2024_08/pair_counts_20240814.csv"

@@ -10,7 +10,7 @@ import pytest
 
 from ranking.services import SnapshotSpec, snapshot_compute, snapshot_request
 from tests.ranking.conftest import voted_models  # noqa: F401  (a fixture)
-from tests.services import missing
+from tests.support import missing
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 

@@ -18,7 +18,7 @@ import psycopg
 import pytest
 import redis
 
-from tests.services import require_postgres, require_redis
+from tests.support import require_postgres, require_redis
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

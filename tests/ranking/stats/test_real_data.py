@@ -15,7 +15,7 @@ import scipy.optimize
 
 from ranking.stats import elo_online, rate
 from ranking.stats.io import read_battles_json, read_pair_counts_csv
-from tests.services import shared_data
+from tests.support import shared_data
 
 LMSYS = "lmsys_2024_08/pair_counts_20240814.csv"
 GENAI = "genai_arena_2024_02/clean_battle_20240220.json"

@@ -1,4 +1,4 @@
-"""Where the real PostgreSQL and Redis are, and what to do when one is missing.
+"""Test support: where the real PostgreSQL and Redis are, and what to do when one is missing.
 
 Outside CI a missing server skips the tests that need it, saying why. With ``CI`` set it
 fails them: CI must never pass by skipping the integration tests.
