@@ -19,7 +19,7 @@ NOW = datetime(2024, 6, 1, tzinfo=UTC)
 
 
 def compute(**spec) -> None:
-    snapshot, needed = snapshot_request(spec=SnapshotSpec(modality="text", rounds=40, **spec))
+    snapshot, needed = snapshot_request(spec=SnapshotSpec(modality="text", rounds=100, **spec))
     if needed:
         snapshot_compute(snapshot_id=snapshot.pk)
 

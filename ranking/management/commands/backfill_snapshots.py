@@ -26,6 +26,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--since", help="YYYY-MM: first month to snapshot.")
         parser.add_argument(
+            "--style-control",
+            action="store_true",
+            help="Style-controlled snapshots (length and Markdown held equal; text only).",
+        )
+        parser.add_argument(
             "--wait",
             action="store_true",
             help="Stay until the workers have computed them, with a progress bar.",
@@ -38,7 +43,12 @@ class Command(BaseCommand):
                 since = datetime.strptime(options["since"], "%Y-%m").replace(tzinfo=UTC)
             except ValueError:
                 raise CommandError(f"--since {options['since']!r} is not YYYY-MM") from None
-        requested = snapshot_backfill_monthly(modality=options["modality"], since=since)
+        try:
+            requested = snapshot_backfill_monthly(
+                modality=options["modality"], since=since, style_control=options["style_control"]
+            )
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         if not requested:
             self.stdout.write(f"No counted {options['modality']} votes: nothing to backfill.")
             return
