@@ -111,8 +111,9 @@ def model_page(request: HttpRequest, modality: str, key: str) -> HttpResponse:
             "cutoff": row.snapshot.cutoff.isoformat(),
             "kind": row.snapshot.kind,
             "score": round(row.score, 1),
-            "low": round(row.ci_low, 1),
-            "high": round(row.ci_high, 1),
+            # An open side (the votes do not bound it) is null: JSON has no infinity.
+            "low": None if row.open_below else round(row.ci_low, 1),
+            "high": None if row.open_above else round(row.ci_high, 1),
             "rank": row.rank,
             "votes": row.votes,
             "snapshot": row.snapshot_id,

@@ -118,6 +118,8 @@
   const historyElement = document.getElementById("history-data");
   if (historyElement) {
     const series = JSON.parse(historyElement.textContent);
+    const low = function (p) { return p.low === null ? p.score : p.low; };
+    const high = function (p) { return p.high === null ? p.score : p.high; };
     const history = chart("history");
     history.setOption({
       animation: false,
@@ -126,11 +128,12 @@
       xAxis: { type: "time" },
       yAxis: { type: "value", scale: true, name: "score" },
       series: [
+        // An open side (null) has no band: it is drawn at the score.
         { name: "lower", type: "line", stack: "band", symbol: "none", lineStyle: { opacity: 0 },
-          data: series.map(function (p) { return [p.cutoff, p.low]; }) },
+          data: series.map(function (p) { return [p.cutoff, low(p)]; }) },
         { name: "95% interval", type: "line", stack: "band", symbol: "none", lineStyle: { opacity: 0 },
           areaStyle: { color: "rgba(11, 87, 208, 0.15)" },
-          data: series.map(function (p) { return [p.cutoff, p.high - p.low]; }) },
+          data: series.map(function (p) { return [p.cutoff, high(p) - low(p)]; }) },
         { name: "score", type: "line", symbolSize: 6, itemStyle: { color: "#0b57d0" },
           data: series.map(function (p) { return [p.cutoff, p.score]; }) },
       ],

@@ -112,7 +112,7 @@ def open_board(client) -> None:
     text = client.get(f"/api/v1/snapshots/{snapshot.pk}/ratings.csv").content.decode()
     assert {row["model"]: row for row in csv.DictReader(io.StringIO(text))}["c"]["ci_high"] == "inf"
     html = client.get("/leaderboard/text/").content.decode()
-    assert "+∞/−" in html and '"high": null' in html
+    assert "+∞/−" in html and '"high": null' in html and "Infinity" not in html
 
 
 def test_a_perfect_record_is_stored_served_and_shown_open(client):
@@ -147,3 +147,10 @@ def test_the_real_genai_arena_board_ranks_generation_models_among_themselves(cli
     assert sorted(row.rank for row in generation.values()) == [1, 2, 3, 4, 5, 6]
     journey = generation["imagenhub_OpenJourney_generation"]
     assert (journey.rank, journey.rank_ub) == (5, 5)  # was 10 and 9 across both components
+
+
+def test_a_model_page_shows_an_open_interval_without_breaking_its_chart(client):
+    votes([("a", "b", "a", 40), ("a", "b", "b", 30), ("c", "a", "a", 5), ("c", "b", "a", 5)])
+    compute()
+    html = client.get("/leaderboard/text/models/c/").content.decode()
+    assert "–+∞" in html and '"high": null' in html and "Infinity" not in html

@@ -79,7 +79,7 @@ def test_a_chain_of_single_wins_leaves_the_middle_model_unbounded_on_both_sides(
 
 
 def test_a_tiny_sample_gets_an_interval_open_where_resampling_makes_a_perfect_record():
-    # 3 wins to 2: one round in ten or so repeats a perfect record for one side.
+    # 3 wins to 2: one round in thirteen (0.6 ** 5) repeats the winner's perfect record.
     counts = PairCounts(2, [0, 0], [1, 1], [A, B], [3.0, 2.0])
     ratings = rate(counts, rounds=1000)
     assert not ratings.open_above.any() and not ratings.open_below.any()
