@@ -43,7 +43,7 @@ def _modality(value: str) -> Modality:
     return Modality(value)
 
 
-def _filters(data) -> dict[str, str]:  # noqa: ANN001 - a QueryDict
+def _filters(data) -> dict[str, str]:
     return {name: data.get(name, "")[:64] for name in ("category", "language")}
 
 

@@ -61,12 +61,12 @@ def _postgres_pass_server() -> None:
 
 
 @pytest.fixture
-def carol(django_user_model):  # noqa: ANN001, ANN201 - the admin persona
+def carol(django_user_model):
     return django_user_model.objects.create_superuser("carol", "carol@example.org", "pw-carol-1")
 
 
 @pytest.fixture
-def admin_client_carol(client, carol):  # noqa: ANN001, ANN201
+def admin_client_carol(client, carol):
     client.force_login(carol)
     return client
 

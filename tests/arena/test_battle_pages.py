@@ -204,7 +204,7 @@ def names_in_every_context(monkeypatch):
     the served battle, ``model``, ``model_a``, ``model_b`` and a board naming them all."""
     render = views.render
 
-    def render_with_names(request, template, ctx=None, **kwargs):  # noqa: ANN001, ANN202
+    def render_with_names(request, template, ctx=None, **kwargs):
         ctx = dict(ctx or {})
         if "card" in ctx:
             served = Battle.objects.get(token=ctx["card"]["token"])

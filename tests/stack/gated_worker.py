@@ -16,7 +16,7 @@ from pathlib import Path
 import django
 
 
-def _wait_at_the_gate(snapshot) -> None:  # noqa: ANN001 - a RatingSnapshot
+def _wait_at_the_gate(snapshot) -> None:
     Path(os.environ["ARENA_TEST_FIT_GATE"]).write_text(str(snapshot.pk))
     while True:
         time.sleep(60)

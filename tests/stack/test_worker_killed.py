@@ -34,7 +34,7 @@ def snapshot_rows(database_url: str) -> list[tuple]:
         ).fetchall()
 
 
-def start_worker(env: dict[str, str], log, *, gated: bool = False) -> subprocess.Popen:  # noqa: ANN001
+def start_worker(env: dict[str, str], log, *, gated: bool = False) -> subprocess.Popen:
     program = ["tests.stack.gated_worker"] if gated else ["celery", "-A", "config", "worker"]
     return subprocess.Popen(
         [
