@@ -7,6 +7,7 @@ cheaply with If-None-Match (304 when nothing new was published).
 from __future__ import annotations
 
 import hashlib
+import math
 from datetime import datetime
 
 from django.conf import settings
@@ -28,6 +29,7 @@ from ranking.exports import (
     PAIR_COLUMNS,
     RATING_COLUMNS,
     WIN_RATE_COLUMNS,
+    json_safe,
     matrix_csv,
     pair_rows,
     rating_rows,
@@ -47,7 +49,17 @@ from ranking.selectors import (
 from ranking.storage import snapshot_data
 
 
+class BoundField(serializers.FloatField):
+    """An interval bound: ``null`` where the votes do not bound the score (JSON has no
+    infinity; the product stores it as -inf or +inf)."""
+
+    def to_representation(self, value: float) -> float | None:
+        return None if math.isinf(value) else super().to_representation(value)
+
+
 class RatingOut(serializers.ModelSerializer):
+    ci_low = BoundField(read_only=True)
+    ci_high = BoundField(read_only=True)
     model = serializers.CharField(source="model.key", read_only=True)
     display_name = serializers.CharField(source="model.display_name", read_only=True)
     lab = serializers.CharField(source="model.lab.name", read_only=True)
@@ -78,6 +90,9 @@ class SnapshotOut(serializers.ModelSerializer):
             "max_vote_id",
             "method",
             "params",
+            "style_control",
+            "style_coef",
+            "votes_without_style",
             "seed",
             "vote_filter",
             "excluded_votes",
@@ -136,10 +151,20 @@ class LeaderboardView(APIView):
 
     @extend_schema(
         summary="The latest leaderboard of a modality (optionally of a category or language)",
-        parameters=[OpenApiParameter("category", str), OpenApiParameter("language", str)],
+        parameters=[
+            OpenApiParameter("category", str),
+            OpenApiParameter("language", str),
+            OpenApiParameter(
+                "style",
+                str,
+                enum=["control"],
+                description="control: the style-controlled board (text only)",
+            ),
+        ],
         responses={
             200: SnapshotWithRatingsOut,
             304: None,
+            400: OpenApiResponse(description="unknown style"),
             404: OpenApiResponse(description="none yet"),
         },
     )
@@ -149,14 +174,19 @@ class LeaderboardView(APIView):
                 {"detail": f"Unknown modality {modality!r}; use one of {Modality.values}."},
                 status=404,
             )
+        style = request.query_params.get("style", "")
+        if style not in ("", "control"):
+            return Response({"style": [f"{style!r} is not 'control' (or absent)."]}, status=400)
         snapshot = leaderboard_latest(
             modality=modality,
             category=request.query_params.get("category", ""),
             language=request.query_params.get("language", ""),
+            style_control=style == "control",
         )
         if snapshot is None:
+            kind = "style-controlled " if style else ""
             return Response(
-                {"detail": f"No {modality} leaderboard has been computed yet."}, status=404
+                {"detail": f"No {kind}{modality} leaderboard has been computed yet."}, status=404
             )
         unchanged = _conditional(request, snapshot.key)
         if unchanged:
@@ -226,7 +256,9 @@ def _download(request: Request, snapshot_id: int, name: str) -> HttpResponse:
             snapshot, snapshot_board(snapshot), provisional_votes=settings.RANKING_PROVISIONAL_VOTES
         )
         if name == "ratings.json":
-            response = JsonResponse({"snapshot": SnapshotOut(snapshot).data, "ratings": rows})
+            response = JsonResponse(
+                {"snapshot": SnapshotOut(snapshot).data, "ratings": json_safe(rows)}
+            )
         else:
             response = HttpResponse(to_csv(RATING_COLUMNS, rows), content_type="text/csv")
             response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'

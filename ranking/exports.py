@@ -3,12 +3,16 @@
 Pair counts have one column per outcome (``OUTCOME_COLUMNS``, in ``pairwise.outcomes.Outcome``
 code order). CSV text cells that a spreadsheet would run as a formula (starting with = + - @,
 a tab or a carriage return) are prefixed with an apostrophe; numbers are written as numbers.
+An interval side the votes do not bound is ``inf`` / ``-inf`` in CSV and ``null`` in JSON
+(which has no infinity): :func:`json_safe`. ``rank`` and ``rank_ub`` count only models of the
+same ``component``.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -23,6 +27,7 @@ RATING_COLUMNS = (
     "snapshot_id",
     "rank",
     "rank_ub",
+    "component",
     "model",
     "display_name",
     "lab",
@@ -84,6 +89,7 @@ def rating_rows(
             "snapshot_id": snapshot.pk,
             "rank": row.rank,
             "rank_ub": row.rank_ub,
+            "component": row.component,
             "model": row.model.key,
             "display_name": row.model.display_name,
             "lab": row.model.lab.name,
@@ -99,6 +105,17 @@ def rating_rows(
             "provisional": row.votes < provisional_votes,
         }
         for row in board
+    ]
+
+
+def json_safe(rows: list[dict]) -> list[dict]:
+    """The rows with infinite numbers (open interval sides) as ``None``."""
+    return [
+        {
+            key: None if isinstance(value, float) and math.isinf(value) else value
+            for key, value in row.items()
+        }
+        for row in rows
     ]
 
 

@@ -9,6 +9,8 @@ making a second one.
 
 from __future__ import annotations
 
+import math
+
 from django.db import models
 from django.db.models import Q
 
@@ -53,6 +55,20 @@ class RatingSnapshot(models.Model):
         default=False,
         help_text="The anchor of params fixed the level (False: the mean score is 1000).",
     )
+    style_control = models.BooleanField(
+        default=False,
+        help_text="Scores controlled for answer length and Markdown (Chatbot Arena's style "
+        "control); only votes on served battles with text outputs count.",
+    )
+    style_coef = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Style control: log-odds per unit of each feature's normalised difference.",
+    )
+    votes_without_style = models.BigIntegerField(
+        default=0,
+        help_text="Style control: counted votes left out for lack of outputs with style features.",
+    )
     attempts = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -69,7 +85,18 @@ class RatingSnapshot(models.Model):
         ordering = ["-cutoff", "-id"]
         get_latest_by = "cutoff"
         indexes = [
-            models.Index(fields=["modality", "category", "language", "kind", "status", "cutoff"]),
+            models.Index(
+                fields=[
+                    "modality",
+                    "category",
+                    "language",
+                    "style_control",
+                    "kind",
+                    "status",
+                    "cutoff",
+                ],
+                name="snapshot_board_latest",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -79,8 +106,9 @@ class RatingSnapshot(models.Model):
         ]
 
     def __str__(self) -> str:
-        scope = " / ".join(part for part in (self.category, self.language) if part) or "overall"
-        return f"{self.modality} {scope} as of {self.cutoff:%Y-%m-%d %H:%M} ({self.status})"
+        style = ", style control" if self.style_control else ""
+        cutoff = f"{self.cutoff:%Y-%m-%d %H:%M}"
+        return f"{self.modality} {self.scope}{style} as of {cutoff} ({self.status})"
 
     @property
     def scope(self) -> str:
@@ -88,7 +116,12 @@ class RatingSnapshot(models.Model):
 
 
 class ModelRating(models.Model):
-    """One model's row in one snapshot. ``column`` is its column in the replicates."""
+    """One model's row in one snapshot. ``column`` is its column in the replicates.
+
+    ``rank`` and ``rank_ub`` count only models of the same ``component`` (connected component
+    of the comparison graph, 0 = the one with the most votes). ``ci_low`` is ``-inf`` and
+    ``ci_high`` ``+inf`` on a side the votes do not bound (docs/ratings.md).
+    """
 
     snapshot = models.ForeignKey(RatingSnapshot, on_delete=models.PROTECT, related_name="ratings")
     model = models.ForeignKey(AIModel, on_delete=models.PROTECT, related_name="ratings")
@@ -96,8 +129,11 @@ class ModelRating(models.Model):
     score = models.FloatField()
     ci_low = models.FloatField()
     ci_high = models.FloatField()
-    rank = models.PositiveIntegerField()
-    rank_ub = models.PositiveIntegerField()
+    rank = models.PositiveIntegerField(help_text="Within the component.")
+    rank_ub = models.PositiveIntegerField(help_text="Rank (UB), within the component.")
+    component = models.PositiveIntegerField(
+        default=0, help_text="Connected component of the comparison graph (0: most votes)."
+    )
     votes = models.FloatField()
     wins = models.FloatField()
     ties = models.FloatField()
@@ -124,3 +160,11 @@ class ModelRating(models.Model):
     @property
     def minus(self) -> float:
         return self.score - self.ci_low
+
+    @property
+    def open_above(self) -> bool:
+        return math.isinf(self.ci_high)
+
+    @property
+    def open_below(self) -> bool:
+        return math.isinf(self.ci_low)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from arena.models import Modality
 from pairwise.months import month_ends
-from ranking.aggregation import counted_votes
+from ranking.aggregation import STYLE_MODALITIES, counted_votes
 from ranking.models import RatingSnapshot
 from ranking.services import SnapshotSpec, snapshot_request, snapshot_schedule
 
@@ -32,27 +32,53 @@ def big_scopes(modality: str, now: datetime) -> list[tuple[str, str]]:
     return scopes
 
 
+def style_control_offered(modality: str, *, cutoff: datetime | None) -> bool:
+    """Whether style-controlled boards are made for a modality: its outputs are texts, the
+    setting is on, and some counted vote was cast on a served battle (imported votes have
+    no outputs, so a board of imports only would be empty)."""
+    return (
+        settings.RANKING_STYLE_CONTROL
+        and modality in STYLE_MODALITIES
+        and counted_votes(modality=modality, cutoff=cutoff).filter(battle__isnull=False).exists()
+    )
+
+
 def snapshot_refresh_due(*, now: datetime | None = None) -> list[RatingSnapshot]:
     """Beat's entry: the overall snapshot of each modality with votes, and each category and
-    language with enough votes. Unchanged votes give the same key: nothing is recomputed."""
+    language with enough votes; for text also each one with style control. Unchanged votes
+    give the same key: nothing is recomputed."""
     now = now or timezone.now()
     scheduled = []
     for modality in Modality.values:
         if not counted_votes(modality=modality, cutoff=now).exists():
             continue
+        styles = [False, True] if style_control_offered(modality, cutoff=now) else [False]
         for category, language in [("", ""), *big_scopes(modality, now)]:
-            spec = SnapshotSpec(modality=modality, category=category, language=language, cutoff=now)
-            scheduled.append(snapshot_schedule(spec=spec))
+            for style_control in styles:
+                spec = SnapshotSpec(
+                    modality=modality,
+                    category=category,
+                    language=language,
+                    cutoff=now,
+                    style_control=style_control,
+                )
+                scheduled.append(snapshot_schedule(spec=spec))
     return scheduled
 
 
 def snapshot_backfill_monthly(
-    *, modality: str, category: str = "", language: str = "", since: datetime | None = None
+    *,
+    modality: str,
+    category: str = "",
+    language: str = "",
+    since: datetime | None = None,
+    style_control: bool = False,
 ) -> list[tuple[RatingSnapshot, bool]]:
     """Month-end "as-of" snapshots (only votes cast before each month ended) for every month
     with votes of the scope (blank category and language: the whole modality), each computed
-    by its own task (a group) so more workers finish sooner. Returns each snapshot with
-    whether it was queued (False: already done or under way)."""
+    by its own task (a group) so more workers finish sooner; with ``style_control``, the
+    style-controlled ones. Returns each snapshot with whether it was queued (False: already
+    done or under way)."""
     scope = dict(modality=modality, category=category, language=language)
     span = counted_votes(**scope, cutoff=None).aggregate(
         first=Min("created_at"), last=Max("created_at")
@@ -62,7 +88,12 @@ def snapshot_backfill_monthly(
     first = max(span["first"], since) if since else span["first"]
     requested = []
     for cutoff in month_ends(first, span["last"], now=timezone.now()):
-        spec = SnapshotSpec(**scope, kind=RatingSnapshot.Kind.MONTH_END, cutoff=cutoff)
+        spec = SnapshotSpec(
+            **scope,
+            kind=RatingSnapshot.Kind.MONTH_END,
+            cutoff=cutoff,
+            style_control=style_control,
+        )
         requested.append(snapshot_request(spec=spec))
     from celery import group
 

@@ -13,28 +13,51 @@ from ranking.storage import snapshot_data
 
 
 def snapshots_done(
-    *, modality: str | None = None, category: str = "", language: str = "", kind: str | None = None
+    *,
+    modality: str | None = None,
+    category: str = "",
+    language: str = "",
+    kind: str | None = None,
+    style_control: bool | None = False,
 ) -> QuerySet:
+    """Finished snapshots, newest first; plain ones unless ``style_control`` (``None``: both)."""
     snapshots = RatingSnapshot.objects.filter(status=RatingSnapshot.Status.DONE)
     if modality:
         snapshots = snapshots.filter(modality=modality, category=category, language=language)
     if kind:
         snapshots = snapshots.filter(kind=kind)
+    if style_control is not None:
+        snapshots = snapshots.filter(style_control=style_control)
     return snapshots.order_by("-cutoff", "-id")
 
 
 def leaderboard_latest(
-    *, modality: str, category: str = "", language: str = ""
+    *, modality: str, category: str = "", language: str = "", style_control: bool = False
 ) -> RatingSnapshot | None:
-    """The newest finished current snapshot of a scope (month-end history excluded)."""
+    """The newest finished current snapshot of a scope (month-end history excluded), plain
+    or style-controlled."""
     return snapshots_done(
-        modality=modality, category=category, language=language, kind=RatingSnapshot.Kind.CURRENT
+        modality=modality,
+        category=category,
+        language=language,
+        kind=RatingSnapshot.Kind.CURRENT,
+        style_control=style_control,
     ).first()
 
 
 def snapshot_board(snapshot: RatingSnapshot) -> list[ModelRating]:
-    """The snapshot's rows, best first, with model and lab (one query)."""
-    return list(snapshot.ratings.select_related("model__lab").order_by("rank", "model__key"))
+    """The snapshot's rows, by component and then best first, with model and lab (one query)."""
+    return list(
+        snapshot.ratings.select_related("model__lab").order_by("component", "rank", "model__key")
+    )
+
+
+def board_components(board: list[ModelRating]) -> list[tuple[int, list[ModelRating]]]:
+    """A board's rows grouped by connected component, in component order (no query)."""
+    groups: dict[int, list[ModelRating]] = {}
+    for row in board:
+        groups.setdefault(row.component, []).append(row)
+    return sorted(groups.items())
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,6 +104,7 @@ def model_history(*, model_id: int, modality: str) -> list[ModelRating]:
             snapshot__modality=modality,
             snapshot__category="",
             snapshot__language="",
+            snapshot__style_control=False,
             snapshot__status=RatingSnapshot.Status.DONE,
         )
         .select_related("snapshot")
@@ -91,7 +115,10 @@ def model_history(*, model_id: int, modality: str) -> list[ModelRating]:
 def snapshot_scopes(*, modality: str) -> dict[str, list[str]]:
     """Categories and languages that have a finished snapshot, for the page's filters."""
     scopes = (
-        snapshots_done().filter(modality=modality).values_list("category", "language").distinct()
+        snapshots_done(style_control=None)
+        .filter(modality=modality)
+        .values_list("category", "language")
+        .distinct()
     )
     return {
         "categories": sorted({c for c, _ in scopes if c}),
@@ -123,8 +150,9 @@ def leaderboard_charts(snapshot: RatingSnapshot, board: list[ModelRating], *, to
             {
                 "model": row.model.key,
                 "score": round(row.score, 1),
-                "low": round(row.ci_low, 1),
-                "high": round(row.ci_high, 1),
+                # An open side (no bound from the votes) is null: JSON has no infinity.
+                "low": None if row.open_below else round(row.ci_low, 1),
+                "high": None if row.open_above else round(row.ci_high, 1),
             }
             for row in board
         ],

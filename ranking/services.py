@@ -16,9 +16,26 @@ from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
 
 from arena.models import AIModel
-from ranking.aggregation import VOTE_FILTER, aggregate_counts, counted_votes, counts_fingerprint
+from ranking.aggregation import (
+    STYLE_MODALITIES,
+    VOTE_FILTER,
+    StyleCells,
+    aggregate_counts,
+    aggregate_style_counts,
+    counted_votes,
+    counts_fingerprint,
+)
 from ranking.models import ModelRating, RatingSnapshot
-from ranking.stats import ENGINE_VERSION, PairCounts, Ratings, rate
+from ranking.stats import (
+    ENGINE_VERSION,
+    STYLE_FEATURES,
+    PairCounts,
+    Ratings,
+    StyleCounts,
+    min_bootstrap_rounds,
+    rate,
+    style_difference,
+)
 from ranking.storage import snapshot_data_save
 
 
@@ -36,9 +53,21 @@ class SnapshotSpec:
     seed: int = field(default_factory=lambda: settings.RANKING_SEED)
     anchor: tuple[str, float] | None = None  # default: the modality's configured anchor
     resample: str = "multinomial"
+    style_control: bool = False
+
+    def __post_init__(self) -> None:
+        if self.rounds < 0 or 0 < self.rounds < min_bootstrap_rounds():
+            raise ValueError(
+                f"rounds must be 0 (analytic intervals) or at least {min_bootstrap_rounds()} "
+                f"(bootstrap), got {self.rounds}"
+            )
+        if self.style_control and self.modality not in STYLE_MODALITIES:
+            raise ValueError(
+                f"style control needs text outputs: {self.modality} boards cannot have it"
+            )
 
     def params(self, anchor: tuple[str, float] | None) -> dict:
-        return {
+        params = {
             "ties": self.ties,
             "rounds": self.rounds,
             "resample": self.resample,
@@ -49,6 +78,10 @@ class SnapshotSpec:
             "mean": 1000.0,
             "anchor": None if anchor is None else {"model": anchor[0], "score": anchor[1]},
         }
+        # Only when on, so the keys of plain snapshots stay what they were.
+        if self.style_control:
+            params["style_control"] = {"features": list(STYLE_FEATURES)}
+        return params
 
 
 def _snapshot_key(
@@ -109,6 +142,7 @@ def snapshot_request(*, spec: SnapshotSpec) -> tuple[RatingSnapshot, bool]:
                 vote_filter=VOTE_FILTER,
                 n_votes=n_votes,
                 code_version=ENGINE_VERSION,
+                style_control=spec.style_control,
             )
     except IntegrityError:  # a concurrent request created it first
         return RatingSnapshot.objects.get(key=key), False
@@ -157,12 +191,26 @@ def snapshot_compute(*, snapshot_id: int) -> RatingSnapshot | None:
 
 def _compute(snapshot: RatingSnapshot) -> RatingSnapshot:
     started = time.perf_counter()
-    model_ids, cells, excluded = aggregate_counts(snapshot)
+    if snapshot.style_control:
+        counted = aggregate_style_counts(snapshot)
+        model_ids, cells, excluded = counted.model_ids, counted.cells, counted.excluded
+    else:
+        model_ids, cells, excluded = aggregate_counts(snapshot)
+        counted = None
     aggregated = time.perf_counter()
-    ratings, warnings = _rate(snapshot, model_ids, cells)
+    ratings, warnings = _rate(snapshot, model_ids, cells, counted)
     fitted = time.perf_counter()
-    replicates = ratings.replicates if ratings is not None else np.zeros((0, len(model_ids)))
-    name = snapshot_data_save(snapshot, model_ids, cells, replicates)
+    empty = np.zeros((0, len(model_ids)))
+    extra = {} if counted is None else {"style_rows": counted.rows}
+    if ratings is not None:
+        extra["openness"] = ratings.openness
+    name = snapshot_data_save(
+        snapshot,
+        model_ids,
+        cells,
+        ratings.replicates if ratings is not None else empty,
+        extra=extra,
+    )
     with transaction.atomic():
         if ratings is not None:
             ModelRating.objects.bulk_create(_rating_rows(snapshot, model_ids, ratings))
@@ -171,10 +219,14 @@ def _compute(snapshot: RatingSnapshot) -> RatingSnapshot:
             finished_at=timezone.now(),
             n_models=len(model_ids),
             n_votes=int(cells[:, 3].sum()) if len(cells) else 0,
-            fingerprint=counts_fingerprint(model_ids, cells),
+            fingerprint=counts_fingerprint(
+                model_ids, cells, None if counted is None else counted.rows
+            ),
             excluded_votes=excluded,
             warnings=warnings,
             anchored=ratings is not None and ratings.anchor is not None,
+            style_coef=ratings.style_coef if ratings is not None else {},
+            votes_without_style=0 if counted is None else counted.without_style,
             data_file=name,
             aggregate_seconds=aggregated - started,
             fit_seconds=fitted - aggregated,
@@ -184,22 +236,24 @@ def _compute(snapshot: RatingSnapshot) -> RatingSnapshot:
 
 
 def _rate(
-    snapshot: RatingSnapshot, model_ids: list[int], cells: np.ndarray
+    snapshot: RatingSnapshot,
+    model_ids: list[int],
+    cells: np.ndarray,
+    style: StyleCells | None = None,
 ) -> tuple[Ratings | None, list[str]]:
-    """The ratings of the aggregated cells with the snapshot's parameters (``None`` when
-    fewer than two models have votes), and the snapshot's warnings."""
-    if len(model_ids) < 2:
-        return None, ["fewer than two models have votes: nothing to rate"]
-    counts = PairCounts(
-        n_models=len(model_ids),
-        model_a=cells[:, 0],
-        model_b=cells[:, 1],
-        outcome=cells[:, 2],
-        count=cells[:, 3].astype(np.float64),
-    )
+    """The ratings of the aggregated cells (or, with style control, of the style rows) with
+    the snapshot's parameters (``None`` when fewer than two models have votes), and the
+    snapshot's warnings, naming models by key."""
     warnings: list[str] = []
+    if style is not None and style.without_style:
+        warnings.append(
+            f"style control: {style.without_style} counted votes left out (imported votes "
+            "without a battle, or outputs without style features)"
+        )
+    if len(model_ids) < 2:
+        return None, [*warnings, "fewer than two models have votes: nothing to rate"]
     ratings = rate(
-        counts,
+        _engine_counts(model_ids, cells, style),
         ties=snapshot.params["ties"],
         rounds=snapshot.params["rounds"],
         seed=snapshot.seed,
@@ -207,7 +261,31 @@ def _rate(
         resample=snapshot.params["resample"],
         interval=snapshot.params["interval"],
     )
-    return ratings, [*warnings, *ratings.warnings]
+    keys = dict(AIModel.objects.filter(id__in=model_ids).values_list("id", "key"))
+    return ratings, [*warnings, *ratings.warning_texts([keys[i] for i in model_ids])]
+
+
+def _engine_counts(
+    model_ids: list[int], cells: np.ndarray, style: StyleCells | None
+) -> PairCounts | StyleCounts:
+    if style is None:
+        return PairCounts(
+            n_models=len(model_ids),
+            model_a=cells[:, 0],
+            model_b=cells[:, 1],
+            outcome=cells[:, 2],
+            count=cells[:, 3].astype(np.float64),
+        )
+    features_a, features_b = style.features()
+    return StyleCounts(
+        n_models=len(model_ids),
+        model_a=style.rows[:, 0],
+        model_b=style.rows[:, 1],
+        outcome=style.rows[:, 2],
+        features=style_difference(features_a, features_b),
+        count=style.rows[:, 3].astype(np.float64),
+        feature_names=STYLE_FEATURES,
+    )
 
 
 def _anchor_index(
@@ -236,6 +314,7 @@ def _rating_rows(
             ci_high=float(ratings.ci_high[i]),
             rank=int(ratings.rank[i]),
             rank_ub=int(ratings.rank_ub[i]),
+            component=int(ratings.component[i]),
             votes=float(ratings.votes[i]),
             wins=float(ratings.wins[i]),
             ties=float(ratings.ties[i]),
@@ -243,4 +322,5 @@ def _rating_rows(
             avg_win_rate=float(ratings.avg_win_rate[i]),
         )
         for i, model_id in enumerate(model_ids)
+        if ratings.rated[i]
     ]

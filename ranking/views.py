@@ -8,8 +8,11 @@ from django.views.decorators.http import require_safe
 
 from arena.models import AIModel, Modality
 from arena.presenting import modality_tabs
+from ranking.aggregation import STYLE_MODALITIES
+from ranking.models import RatingSnapshot
 from ranking.online_elo import model_elo_online
 from ranking.selectors import (
+    board_components,
     leaderboard_charts,
     leaderboard_latest,
     model_history,
@@ -17,6 +20,7 @@ from ranking.selectors import (
     snapshot_scopes,
     snapshots_done,
 )
+from ranking.stats import elo_factor
 
 HEATMAP_MODELS = 25
 
@@ -35,14 +39,17 @@ def leaderboard(request: HttpRequest, modality: str = "text") -> HttpResponse:
     category = request.GET.get("category", "")
     language = request.GET.get("language", "")
     min_votes = _int(request.GET.get("min_votes"), 0)
-    history = list(snapshots_done(modality=modality, category=category, language=language)[:100])
+    style_offered = modality in STYLE_MODALITIES
+    style_control = style_offered and request.GET.get("style") == "control"
+    scope = {"modality": modality, "category": category, "language": language}
+    history = list(snapshots_done(**scope, style_control=style_control)[:100])
     chosen = request.GET.get("snapshot")
     if chosen:
         snapshot = next((s for s in history if str(s.pk) == chosen), None)
         if snapshot is None:
             raise Http404("No such finished snapshot for this leaderboard.")
     else:
-        snapshot = leaderboard_latest(modality=modality, category=category, language=language)
+        snapshot = leaderboard_latest(**scope, style_control=style_control)
     ctx = {
         "modality": Modality(modality),
         "tabs": modality_tabs(
@@ -51,17 +58,47 @@ def leaderboard(request: HttpRequest, modality: str = "text") -> HttpResponse:
         "snapshot": snapshot,
         "history": history,
         "scopes": snapshot_scopes(modality=modality),
-        "filters": {"category": category, "language": language, "min_votes": min_votes},
+        "filters": {
+            "category": category,
+            "language": language,
+            "min_votes": min_votes,
+            "style": "control" if style_control else "",
+        },
+        "style_offered": style_offered,
         "provisional_votes": settings.RANKING_PROVISIONAL_VOTES,
     }
     if snapshot is not None:
         board = [row for row in snapshot_board(snapshot) if row.votes >= min_votes]
         ctx |= {
             "board": board,
+            "components": board_components(board),
+            "style_coefficients": _style_coefficients(snapshot),
             "charts": leaderboard_charts(snapshot, board, top=HEATMAP_MODELS),
             "heatmap_models": HEATMAP_MODELS,
         }
     return render(request, "ranking/leaderboard.html", ctx)
+
+
+#: How the page names the style features of ``ranking.stats.STYLE_FEATURES``.
+STYLE_LABELS = {
+    "tokens": "Length (tokens)",
+    "headers": "Markdown headers",
+    "list_items": "Markdown list items",
+    "bold": "Bold spans",
+}
+
+
+def _style_coefficients(snapshot: RatingSnapshot) -> list[dict]:
+    """Each style coefficient in log-odds and in rating points, per unit of the normalised
+    difference ``(a - b) / (a + b)``: 1 when all of the feature is on one side."""
+    return [
+        {
+            "feature": STYLE_LABELS.get(name, name),
+            "coef": coef,
+            "points": coef * elo_factor(),
+        }
+        for name, coef in snapshot.style_coef.items()
+    ]
 
 
 @require_safe
@@ -75,8 +112,9 @@ def model_page(request: HttpRequest, modality: str, key: str) -> HttpResponse:
             "cutoff": row.snapshot.cutoff.isoformat(),
             "kind": row.snapshot.kind,
             "score": round(row.score, 1),
-            "low": round(row.ci_low, 1),
-            "high": round(row.ci_high, 1),
+            # An open side (the votes do not bound it) is null: JSON has no infinity.
+            "low": None if row.open_below else round(row.ci_low, 1),
+            "high": None if row.open_above else round(row.ci_high, 1),
             "rank": row.rank,
             "votes": row.votes,
             "snapshot": row.snapshot_id,

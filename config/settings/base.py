@@ -7,11 +7,15 @@ Celery broker and a file cache under ``var/``, so a fresh machine needs no serve
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.env import env_bool, env_database, env_int, env_list, env_str, env_url
+from ranking.stats import min_bootstrap_rounds
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("ARENA_VAR_DIR", str(BASE_DIR / "var"))).resolve()
@@ -221,7 +225,16 @@ ARENA_IDENTITY_NAMES: dict[str, list[str]] = {}
 
 # --- Ratings -----------------------------------------------------------------------------
 RANKING_REFRESH_MINUTES = env_int("RANKING_REFRESH_MINUTES", 10, minimum=1)
+# 0 gives analytic intervals; a bootstrap needs at least min_bootstrap_rounds() (100 at 95%).
 RANKING_BOOTSTRAP_ROUNDS = env_int("RANKING_BOOTSTRAP_ROUNDS", 1000, minimum=0)
+if 0 < RANKING_BOOTSTRAP_ROUNDS < min_bootstrap_rounds():
+    raise ImproperlyConfigured(
+        f"RANKING_BOOTSTRAP_ROUNDS={RANKING_BOOTSTRAP_ROUNDS} is too few: use 0 (analytic "
+        f"intervals) or at least {min_bootstrap_rounds()} bootstrap rounds."
+    )
+# The scheduled refresh also makes style-controlled boards (length and Markdown held equal)
+# for modalities with text outputs.
+RANKING_STYLE_CONTROL = env_bool("RANKING_STYLE_CONTROL", True)
 RANKING_SEED = env_int("RANKING_SEED", 20240814, minimum=0)
 # Category and language snapshots are refreshed only with at least this many counted votes.
 RANKING_MIN_SCOPE_VOTES = env_int("RANKING_MIN_SCOPE_VOTES", 500, minimum=1)
@@ -238,18 +251,17 @@ def _anchors(items: list[str]) -> dict[str, tuple[str, float]]:
     anchors = {}
     for item in items:
         modality, _, rest = item.partition(":")
-        key, _, score = rest.rpartition("=")
+        key, _, text = rest.rpartition("=")
         try:
-            anchors[modality] = (key, float(score))
+            score = float(text)
         except ValueError:
-            score = ""
-        if modality not in {"text", "image", "video"} or not key or not score:
-            from django.core.exceptions import ImproperlyConfigured
-
+            score = math.nan
+        if modality not in {"text", "image", "video"} or not key or not math.isfinite(score):
             raise ImproperlyConfigured(
-                f"RANKING_ANCHORS item {item!r} must read MODALITY:MODEL=SCORE, "
-                "e.g. text:mixtral-8x7b-instruct-v0.1=1114."
+                f"RANKING_ANCHORS item {item!r} must read MODALITY:MODEL=SCORE with a finite "
+                "score, e.g. text:mixtral-8x7b-instruct-v0.1=1114."
             )
+        anchors[modality] = (key, score)
     return anchors
 
 

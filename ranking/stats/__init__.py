@@ -10,6 +10,7 @@ from ranking.stats.bootstrap import (
     analytic_covariance,
     analytic_intervals,
     bootstrap_intervals,
+    min_bootstrap_rounds,
     percentile_intervals,
 )
 from ranking.stats.bradley_terry import BTFit, elo_factor, fit_bradley_terry, to_elo_scale
@@ -29,19 +30,21 @@ from ranking.stats.ranks import (
     rank_by_intervals,
     rank_by_score,
 )
-from ranking.stats.ratings import Ratings, rate
+from ranking.stats.ratings import MAX_VOTES, Ratings, rate
 from ranking.stats.sentences import frontier_summary
 from ranking.stats.style import STYLE_FEATURES, style_difference
-from ranking.stats.types import ENGINE_VERSION, PairCounts, StyleCounts
+from ranking.stats.types import ENGINE_VERSION, Note, PairCounts, StyleCounts
 
 __all__ = [
     "ENGINE_VERSION",
+    "MAX_VOTES",
     "BTFit",
     "BootstrapResult",
     "Frontier",
     "FrontierMonth",
     "HistoryError",
     "MonthRatings",
+    "Note",
     "OnlineElo",
     "OnlineEloPath",
     "Outcome",
@@ -56,6 +59,7 @@ __all__ = [
     "elo_factor",
     "elo_online",
     "elo_online_path",
+    "min_bootstrap_rounds",
     "fit_bradley_terry",
     "frontier_summary",
     "monthly_frontier",

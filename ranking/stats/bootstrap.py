@@ -15,11 +15,16 @@ converge (sparse data, a model nearly lost in the replicate) fall back to a full
 solve.
 
 A model absent from a replicate (no resampled votes) has no defined strength there: its value
-is NaN and percentiles ignore it.
+is NaN and percentiles ignore it. A model whose score the replicate's votes do not bound on one
+side (:mod:`ranking.stats.separation`: it never lost, or never won, against the rest in that
+replicate) keeps its refitted value in the replicates, where only the prior stopped it, and
+counts as +inf (or -inf) in the percentiles: when more than ``(1 - level) / 2`` of the rounds
+are like that, the interval is open on that side.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -48,10 +53,23 @@ from ranking.stats.resample import (
     multinomial_counts,
     poisson_counts,
 )
+from ranking.stats.separation import OPEN_ABOVE, OPEN_BELOW, UNKNOWN, ReplicateCheck
 from ranking.stats.types import PairCounts, StyleCounts
 
 BOOTSTRAP_TOL = 1e-5
 _BLOCK_ELEMENTS = 1 << 20
+#: Stand-in for an open side in the percentile computation: finite, so that interpolating
+#: between two open rounds gives no NaN; any bound beyond ``_OPEN_LIMIT`` is reported infinite.
+_OPEN = 1e300
+_OPEN_LIMIT = 1e200
+
+
+def min_bootstrap_rounds(level: float = 0.95) -> int:
+    """The fewest rounds a percentile interval at ``level`` is computed from: enough that each
+    tail beyond a bound holds 2.5 rounds on average, ``5 / (1 - level)`` (100 at 95%). With
+    fewer, a bound rests on one or two replicates (at one round, the interval is that single
+    replicate and can exclude its own estimate)."""
+    return math.ceil(round(5.0 / (1.0 - level), 6))
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,6 +84,10 @@ class BootstrapResult:
         rounds, resample, level, tol: the parameters used.
         fallback_rounds: rounds that needed the full Newton fallback.
         unconverged_rounds: rounds whose refit stopped before converging (kept as they are).
+        openness: (R, K) int8 codes of :mod:`ranking.stats.separation` per round and model
+            (0: the round's votes bound the score), or ``None`` when not checked.
+        round_reference: (R, K) bool, the reference group of each round (``None`` when not
+            checked), see :func:`ranking.stats.separation.align_rounds`.
     """
 
     replicates: np.ndarray
@@ -77,12 +99,24 @@ class BootstrapResult:
     tol: float
     fallback_rounds: int
     unconverged_rounds: int = 0
+    openness: np.ndarray | None = None
+    round_reference: np.ndarray | None = None
 
 
 def percentile_intervals(
-    replicates: np.ndarray, level: float = 0.95
+    replicates: np.ndarray, level: float = 0.95, openness: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """NaN-safe percentile interval of each column of (R, K) replicates; two (K,) arrays."""
+    """NaN-safe percentile interval of each column of (R, K) replicates; two (K,) arrays.
+
+    ``openness`` (R, K), if given, marks rounds where a model's score is open above (counted
+    as +inf), open below (-inf) or unknown (left out, like NaN); a bound among open rounds is
+    infinite.
+    """
+    marked = openness is not None and bool(np.any(openness != 0))
+    if marked:
+        replicates = np.where(openness == OPEN_ABOVE, _OPEN, replicates)
+        replicates = np.where(openness == OPEN_BELOW, -_OPEN, replicates)
+        replicates = np.where(openness == UNKNOWN, np.nan, replicates)
     alpha = (1.0 - level) / 2.0
     lower = np.full(replicates.shape[1], np.nan)
     upper = np.full(replicates.shape[1], np.nan)
@@ -90,6 +124,9 @@ def percentile_intervals(
     if present.any():
         bounds = np.nanquantile(replicates[:, present], [alpha, 1.0 - alpha], axis=0)
         lower[present], upper[present] = bounds
+    if marked:
+        lower[lower > _OPEN_LIMIT], upper[upper > _OPEN_LIMIT] = np.inf, np.inf
+        lower[lower < -_OPEN_LIMIT], upper[upper < -_OPEN_LIMIT] = -np.inf, -np.inf
     return lower, upper
 
 
@@ -201,18 +238,29 @@ def _chord_block(
 
 
 def _davidson_rounds(
-    fit: BTFit, counts: PairCounts, rounds: int, rng: np.random.Generator, resample: str
-) -> tuple[np.ndarray, int]:
+    fit: BTFit,
+    counts: PairCounts,
+    rounds: int,
+    rng: np.random.Generator,
+    resample: str,
+    check: ReplicateCheck | None,
+) -> tuple[np.ndarray, int, tuple[np.ndarray, np.ndarray] | None]:
     """Davidson replicates: one warm-started L-BFGS fit per round (not vectorised); also the
-    number of rounds whose fit did not converge."""
+    number of rounds whose fit did not converge, and the rounds' openness codes and reference
+    groups."""
     k = counts.n_models
     pair_key, code, count = _davidson_cells(counts)
     rows = np.unique(pair_key)
     draw = multinomial_counts if resample == "multinomial" else poisson_counts
     replicates = np.full((rounds, k), np.nan)
+    openness = np.zeros((rounds, k), dtype=np.int8)
+    reference = np.zeros((rounds, k), dtype=bool)
     unconverged = 0
     for r in range(rounds):
         drawn = draw(count, 1, rng)[0]
+        if check is not None:
+            codes, group = check.openness(drawn[None, :])
+            openness[r], reference[r] = codes[0], group[0]
         totals = _davidson_totals(pair_key, code, drawn, k, rows)
         params, _, converged = davidson_solve(totals, k, fit.prior, 1e-9, start=fit.beta)
         unconverged += not converged
@@ -221,7 +269,7 @@ def _davidson_rounds(
         theta = params[:k]
         theta[played == 0] = np.nan
         replicates[r] = theta - np.nanmean(theta)
-    return replicates, unconverged
+    return replicates, unconverged, None if check is None else (openness, reference)
 
 
 def bootstrap_intervals(
@@ -235,6 +283,7 @@ def bootstrap_intervals(
     tol: float = BOOTSTRAP_TOL,
     max_iter: int = 25,
     workers: int | None = None,
+    check: ReplicateCheck | None = None,
 ) -> BootstrapResult:
     """Bootstrap replicates of ``fit`` over the votes in ``counts``.
 
@@ -250,6 +299,8 @@ def bootstrap_intervals(
         tol: convergence tolerance of each refit, natural-log units (bound on twice the
             estimated remaining error, or on the last step).
         workers: threads (numpy releases the GIL in the heavy loops); default: CPU count.
+        check: which models each round's votes leave open (built on ``fit.credit``); without
+            it no round is checked.
 
     Returns:
         A :class:`BootstrapResult` with (R, K) replicates.
@@ -257,13 +308,28 @@ def bootstrap_intervals(
     if resample not in RESAMPLE:
         raise ValueError(f"resample must be one of {RESAMPLE}, got {resample!r}")
     if rounds < 1:
+        # rate() refuses fewer than min_bootstrap_rounds(level) for published intervals; the
+        # replicates themselves can be drawn in any number.
         raise ValueError("rounds must be at least 1")
     if fit.ties == "davidson":
         pair_counts = counts.pair_counts() if isinstance(counts, StyleCounts) else counts
-        replicates, unconverged = _davidson_rounds(fit, pair_counts, rounds, rng, resample)
-        lower, upper = percentile_intervals(replicates, level)
+        replicates, unconverged, checked = _davidson_rounds(
+            fit, pair_counts, rounds, rng, resample, check
+        )
+        openness, reference = checked if checked is not None else (None, None)
+        lower, upper = percentile_intervals(replicates, level, openness)
         return BootstrapResult(
-            replicates, lower, upper, rounds, resample, level, tol, 0, unconverged
+            replicates,
+            lower,
+            upper,
+            rounds,
+            resample,
+            level,
+            tol,
+            0,
+            unconverged,
+            openness,
+            reference,
         )
     design = fit.design
     assert design is not None
@@ -276,24 +342,38 @@ def bootstrap_intervals(
     children = rng.spawn(len(starts))
     draw = multinomial_counts if resample == "multinomial" else poisson_counts
 
-    def run(index: int) -> tuple[np.ndarray, int, int]:
+    def run(index: int) -> tuple:
         size = min(block, rounds - starts[index])
         cell_draws = draw(cell_count, size, children[index], table)
-        return _chord_block(fit, cell_draws, matrices, tol, max_iter)
+        theta, fallback, unconverged = _chord_block(fit, cell_draws, matrices, tol, max_iter)
+        checked = (None, None) if check is None else check.openness(cell_draws)
+        return theta, fallback, unconverged, *checked
 
     results = _run_blocks(run, len(starts), workers or os.cpu_count() or 1)
-    replicates = np.concatenate([theta for theta, _, _ in results])
-    fallback = sum(count for _, count, _ in results)
-    unconverged = sum(count for _, _, count in results)
-    lower, upper = percentile_intervals(replicates, level)
+    replicates = np.concatenate([result[0] for result in results])
+    fallback = sum(result[1] for result in results)
+    unconverged = sum(result[2] for result in results)
+    openness = reference = None
+    if check is not None:
+        openness = np.concatenate([result[3] for result in results])
+        reference = np.concatenate([result[4] for result in results])
+    lower, upper = percentile_intervals(replicates, level, openness)
     return BootstrapResult(
-        replicates, lower, upper, rounds, resample, level, tol, fallback, unconverged
+        replicates,
+        lower,
+        upper,
+        rounds,
+        resample,
+        level,
+        tol,
+        fallback,
+        unconverged,
+        openness,
+        reference,
     )
 
 
-def _run_blocks(
-    run: Callable[[int], tuple[np.ndarray, int, int]], n_blocks: int, workers: int
-) -> list[tuple[np.ndarray, int, int]]:
+def _run_blocks(run: Callable[[int], tuple], n_blocks: int, workers: int) -> list[tuple]:
     """``run`` of every block, in order, on ``workers`` threads (numpy releases the GIL in the
     heavy loops), with BLAS on one thread: the blocks' small dense solves would otherwise
     start OpenBLAS threads on top of ours, which oversubscribe the cores and spin (slower
@@ -341,20 +421,24 @@ def analytic_intervals(
     level: float = 0.95,
     anchor: int | None = None,
     kind: str = "sandwich",
+    reference: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Normal-approximation half-widths and standard errors, natural-log units, two (K,) arrays.
 
     The level of the scores is a choice (an anchor model, or the mean), and the uncertainty
-    is that of the contrast: ``theta_i - theta_anchor`` or ``theta_i - mean(theta)``.
+    is that of the contrast: ``theta_i - theta_anchor`` or ``theta_i - mean(theta)`` (the
+    mean over the (K,) bool ``reference`` models if given).
     Returns ``(half_width, standard_error)``; the interval is ``score ± half_width`` (scaled).
     """
     cov = analytic_covariance(fit, kind=kind)
     k = cov.shape[0]
     contrast = np.eye(k)
-    if anchor is None:
+    if anchor is not None:
+        contrast[:, anchor] -= 1.0
+    elif reference is None or reference.all():
         contrast -= 1.0 / k
     else:
-        contrast[:, anchor] -= 1.0
+        contrast[:, reference] -= 1.0 / reference.sum()
     variance = np.einsum("ij,jk,ik->i", contrast, cov, contrast)
     se = np.sqrt(np.maximum(variance, 0.0))
     return norm.ppf(0.5 + level / 2.0) * se, se

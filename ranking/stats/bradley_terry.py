@@ -25,6 +25,7 @@ vectorised bootstrap in :mod:`ranking.stats.bootstrap`.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -36,7 +37,8 @@ from scipy.sparse.csgraph import connected_components
 from scipy.special import expit
 
 from pairwise.outcomes import CREDIT_A, FLIPPED, Outcome
-from ranking.stats.types import PairCounts, StyleCounts
+from ranking.stats.separation import CreditCells, LogitRows
+from ranking.stats.types import Note, PairCounts, StyleCounts
 
 Ties = Literal["half", "drop", "davidson"]
 TIES: tuple[str, ...] = ("half", "drop", "davidson")
@@ -87,10 +89,13 @@ class BTFit:
         tie_parameter: Davidson's nu (``ties="davidson"`` only).
         style_coef: (F,) style coefficients in natural-log units per unit of the raw feature.
         style_names: names of the style features.
-        components: (K,) int connected-component label of each model in the comparison graph.
-        warnings: human-readable notes (disconnected graph, undefeated or unplayed models, a
+        components: (K,) int connected-component label of each model in the graph of the
+            compared pairs the fit used (a model without votes has a label of its own).
+        warnings: :class:`Note` s (disconnected graph, undefeated or unplayed models, a
             solver that stopped before converging).
         design, hessian_factor: what the bootstrap and analytic intervals reuse.
+        credit, credit_count: the resampling cells with who gets credit, and their counts
+            (:mod:`ranking.stats.separation`).
     """
 
     n_models: int
@@ -102,7 +107,7 @@ class BTFit:
     converged: bool
     log_likelihood: float
     components: np.ndarray
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Note, ...] = ()
     tie_parameter: float | None = None
     style_coef: np.ndarray | None = None
     style_names: tuple[str, ...] = ()
@@ -110,6 +115,8 @@ class BTFit:
     design: Design | None = field(default=None, repr=False)
     beta: np.ndarray | None = field(default=None, repr=False)
     hessian_factor: tuple[np.ndarray, bool] | None = field(default=None, repr=False)
+    credit: CreditCells | None = field(default=None, repr=False)
+    credit_count: np.ndarray | None = field(default=None, repr=False)
 
 
 def elo_factor(scale: float = 400.0, base: float = 10.0) -> float:
@@ -124,19 +131,25 @@ def to_elo_scale(
     base: float = 10.0,
     anchor: tuple[int, float] | None = None,
     mean: float = 1000.0,
+    reference: np.ndarray | None = None,
 ) -> np.ndarray:
     """Natural strengths (K,) or replicates (R, K) to Elo-scale scores of the same shape.
 
     With ``anchor=(index, score)`` the anchor model gets ``score`` (in every replicate);
-    otherwise the mean over models present (non-NaN) is ``mean``. NaN stays NaN.
+    otherwise the mean over the models present (non-NaN) is ``mean``, or, with a (K,) bool
+    ``reference``, the mean over the reference models present. NaN stays NaN.
     """
     points = np.asarray(theta, dtype=np.float64) * elo_factor(scale, base)
     if anchor is not None:
         index, score = anchor
         level = points[..., index : index + 1]
         return points - level + score
-    with np.errstate(all="ignore"):
-        level = np.nanmean(points, axis=-1, keepdims=True)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a round without any model: NaN
+        if reference is None or reference.all():
+            level = np.nanmean(points, axis=-1, keepdims=True)
+        else:
+            level = np.nanmean(points[..., reference], axis=-1, keepdims=True)
     return points - level + mean
 
 
@@ -264,45 +277,91 @@ def newton_solve(
     return beta, max_iter, False
 
 
-def _graph_warnings(counts: PairCounts) -> tuple[np.ndarray, tuple[str, ...]]:
-    k = counts.n_models
-    graph = sp.coo_matrix((counts.count, (counts.model_a, counts.model_b)), shape=(k, k)).tocsr()
-    n_components, labels = connected_components(graph, directed=False)
-    totals = counts.per_model_totals()
-    warnings: list[str] = []
-    unplayed = np.flatnonzero(totals["votes"] == 0)
+def _row_models(design: Design) -> tuple[np.ndarray, np.ndarray]:
+    """The two models of each design row, (rows,) each: +1 and -1 in the strength columns."""
+    strength = design.x[:, : design.n_models].tocoo()
+    first = np.zeros(design.n_rows, dtype=np.int64)
+    second = np.zeros(design.n_rows, dtype=np.int64)
+    plus = strength.data > 0
+    first[strength.row[plus]] = strength.col[plus]
+    second[strength.row[~plus]] = strength.col[~plus]
+    return first, second
+
+
+def _design_credit(design: Design) -> CreditCells:
+    """The design's resampling cells as :class:`CreditCells` (same order)."""
+    first, second = _row_models(design)
+    value = design.cell_value
+    code = np.where(value == 1.0, 0, np.where(value == 0.0, 1, 2))
+    return CreditCells.from_oriented(
+        design.n_models, first[design.cell_row], second[design.cell_row], code
+    )
+
+
+def _graph_notes(credit: CreditCells, count: np.ndarray) -> tuple[np.ndarray, tuple[Note, ...]]:
+    """Component labels of the compared pairs, and the notes about the graph: models without
+    votes in the fit, a disconnected graph, models never defeated or never winning."""
+    k = credit.n_models
+    per_pair = np.bincount(credit.cell_pair, count, credit.n_pairs)
+    met = per_pair > 0
+    graph = sp.csr_matrix((per_pair[met], (credit.first[met], credit.second[met])), shape=(k, k))
+    _, labels = connected_components(graph, directed=False)
+    votes = credit.model_votes(count)
+    played = votes > 0
+    first_credit, second_credit = credit.pair_credit(count)
+    credit_got = np.bincount(credit.first, first_credit, k) + np.bincount(
+        credit.second, second_credit, k
+    )
+    credit_given = np.bincount(credit.first, second_credit, k) + np.bincount(
+        credit.second, first_credit, k
+    )
+    notes: list[Note] = []
+    unplayed = np.flatnonzero(~played)
     if unplayed.size:
-        warnings.append(f"models without votes (score set by the prior alone): {unplayed.tolist()}")
-    played_components = np.unique(labels[totals["votes"] > 0])
+        notes.append(Note("unrated", "models without votes in the fit", tuple(unplayed.tolist())))
+    played_components = np.unique(labels[played])
     if played_components.size > 1:
         sizes = np.bincount(labels)[played_components]
-        warnings.append(
-            f"the comparison graph is disconnected: {played_components.size} components of "
-            f"sizes {sorted(sizes.tolist(), reverse=True)}; scores are comparable only within "
-            "a component (each is centred by the prior)"
+        notes.append(
+            Note(
+                "disconnected",
+                f"the comparison graph is disconnected: {played_components.size} components of "
+                f"sizes {sorted(sizes.tolist(), reverse=True)}; scores are comparable only "
+                "within a component (each is centred by the prior)",
+            )
         )
-    played = totals["votes"] > 0
-    undefeated = np.flatnonzero(played & (totals["losses"] + totals["ties"] == 0))
-    winless = np.flatnonzero(played & (totals["wins"] + totals["ties"] == 0))
+    undefeated = np.flatnonzero(played & (credit_given == 0))
+    winless = np.flatnonzero(played & (credit_got == 0))
     if undefeated.size:
-        warnings.append(
-            f"models never defeated (score held finite by the prior): {undefeated.tolist()}"
+        notes.append(
+            Note(
+                "undefeated",
+                "models never defeated (score held finite by the prior)",
+                tuple(undefeated.tolist()),
+            )
         )
     if winless.size:
-        warnings.append(
-            f"models that never won (score held finite by the prior): {winless.tolist()}"
+        notes.append(
+            Note(
+                "winless",
+                "models that never won (score held finite by the prior)",
+                tuple(winless.tolist()),
+            )
         )
-    return labels, tuple(warnings)
+    return labels, tuple(notes)
 
 
-def convergence_warnings(converged: bool, iterations: int) -> tuple[str, ...]:
+def convergence_warnings(converged: bool, iterations: int) -> tuple[Note, ...]:
     """The note a fit carries when its solver stopped before converging: its scores are the
     last iterate, not the maximum-likelihood estimate, and must not pass silently."""
     if converged:
         return ()
     return (
-        f"the fit did not converge (stopped after {iterations} iterations): the scores are "
-        "not the maximum-likelihood estimate",
+        Note(
+            "not_converged",
+            f"the fit did not converge (stopped after {iterations} iterations): the scores are "
+            "not the maximum-likelihood estimate",
+        ),
     )
 
 
@@ -338,19 +397,18 @@ def fit_bradley_terry(
     if prior <= 0:
         raise ValueError("prior must be positive (it keeps undefeated models finite)")
     pair_counts = counts.pair_counts() if isinstance(counts, StyleCounts) else counts
-    components, warnings = _graph_warnings(pair_counts)
     k = counts.n_models
     if ties == "davidson":
         if isinstance(counts, StyleCounts):
             raise ValueError("style control is available with ties='half' or 'drop'")
-        return _fit_davidson(
-            pair_counts, prior=prior, tol=tol, components=components, warnings=warnings
-        )
+        return _fit_davidson(pair_counts, prior=prior, tol=tol)
     feature_scale = None
     if isinstance(counts, StyleCounts):
         design, feature_scale = _style_design(counts, ties, prior)
     else:
         design = _pair_design(counts, ties, prior)
+    credit = _design_credit(design)
+    components, notes = _graph_notes(credit, design.cell_count)
     n, y = design.totals(design.cell_count)
     beta0 = np.zeros(design.x.shape[1])
     beta, iterations, converged = newton_solve(design, n, y, beta0, tol=tol, max_iter=max_iter)
@@ -368,14 +426,29 @@ def fit_bradley_terry(
         converged=converged,
         log_likelihood=log_likelihood(design, beta, n, y),
         components=components,
-        warnings=warnings + convergence_warnings(converged, iterations),
+        warnings=notes + convergence_warnings(converged, iterations),
         style_coef=style_coef,
         style_names=counts.feature_names if isinstance(counts, StyleCounts) else (),
         feature_scale=feature_scale,
         design=design,
         beta=beta,
         hessian_factor=factor,
+        credit=credit,
+        credit_count=design.cell_count,
     )
+
+
+def logit_rows(fit: BTFit) -> LogitRows:
+    """The fitted log-odds of each comparison row of ``fit``, for the bounds of open scores."""
+    if fit.design is not None and fit.beta is not None:
+        first, second = _row_models(fit.design)
+        n, _ = fit.design.totals(fit.design.cell_count)
+        return LogitRows(first, second, fit.design.x @ fit.beta, n)
+    credit, count = fit.credit, fit.credit_count
+    assert credit is not None and count is not None and fit.tie_parameter is not None
+    votes = np.bincount(credit.cell_pair, count, credit.n_pairs)
+    logit = fit.theta[credit.first] - fit.theta[credit.second]
+    return LogitRows(credit.first, credit.second, logit, votes, fit.tie_parameter)
 
 
 # --- Davidson ties -------------------------------------------------------------------------
@@ -448,16 +521,11 @@ def davidson_solve(
     return result.x, int(result.nit), bool(result.success or np.max(np.abs(result.jac)) < 1e-6)
 
 
-def _fit_davidson(
-    counts: PairCounts,
-    *,
-    prior: float,
-    tol: float,
-    components: np.ndarray,
-    warnings: tuple[str, ...],
-) -> BTFit:
+def _fit_davidson(counts: PairCounts, *, prior: float, tol: float) -> BTFit:
     k = counts.n_models
     pair_key, code, count = _davidson_cells(counts)
+    credit = CreditCells.from_oriented(k, pair_key // k, pair_key % k, code)
+    components, notes = _graph_notes(credit, count)
     rows = np.unique(pair_key)
     totals = _davidson_totals(pair_key, code, count, k, rows)
     params, iterations, converged = davidson_solve(totals, k, prior, max(tol, 1e-10))
@@ -472,7 +540,9 @@ def _fit_davidson(
         converged=converged,
         log_likelihood=-(value - 0.5 * prior * float(np.sum(params[:k] ** 2))),
         components=components,
-        warnings=warnings + convergence_warnings(converged, iterations),
+        warnings=notes + convergence_warnings(converged, iterations),
         tie_parameter=float(math.exp(params[k])),
         beta=params,
+        credit=credit,
+        credit_count=count,
     )

@@ -6,13 +6,41 @@ contiguous indices ``0 .. n_models - 1`` and maps the results back.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from pairwise.outcomes import FLIPPED, Outcome
 
-ENGINE_VERSION = "ranking.stats/1.0"
+# 1.1: ranks within connected components, intervals open where the votes do not bound a
+# score, models without votes left out (docs/decisions.md).
+ENGINE_VERSION = "ranking.stats/1.1"
+
+
+@dataclass(frozen=True)
+class Note:
+    """A warning about a fit. ``text`` names no model; ``models`` are the indices it concerns,
+    which only the caller can name (labels stay outside the engine): :meth:`render`.
+
+    ``kind`` says what it is about (``"unrated"``, ``"disconnected"``, ``"undefeated"``,
+    ``"winless"``, ``"open_above"``, ``"open_below"``, ``"not_converged"``,
+    ``"bootstrap_not_converged"``), for code that must tell notes apart without reading text.
+    """
+
+    kind: str
+    text: str
+    models: tuple[int, ...] = ()
+
+    def render(self, labels: Sequence[str] | None = None) -> str:
+        """The sentence, with the models named by ``labels[i]`` (by index without labels)."""
+        if not self.models:
+            return self.text
+        names = [str(i) if labels is None else str(labels[i]) for i in self.models]
+        return f"{self.text}: {', '.join(names)}"
+
+    def __str__(self) -> str:
+        return self.render()
 
 
 def _as_index_array(values: object, name: str, n_models: int) -> np.ndarray:

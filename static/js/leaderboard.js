@@ -2,9 +2,9 @@
 (function () {
   "use strict";
 
-  // --- table: sort by a column heading, filter by a search box ---
-  const table = document.querySelector("table.sortable");
-  if (table) {
+  // --- tables (one per connected component): sort by a column heading, filter by a search box ---
+  const tables = Array.from(document.querySelectorAll("table.sortable"));
+  tables.forEach(function (table) {
     const body = table.tBodies[0];
     table.querySelectorAll("th[data-sort] button").forEach(function (button) {
       button.addEventListener("click", function () {
@@ -24,15 +24,17 @@
         rows.forEach(function (row) { body.appendChild(row); });
       });
     });
-    const search = document.querySelector("[data-table-search]");
-    if (search) {
-      search.addEventListener("input", function () {
-        const needle = search.value.trim().toLowerCase();
-        Array.from(body.rows).forEach(function (row) {
+  });
+  const search = document.querySelector("[data-table-search]");
+  if (search) {
+    search.addEventListener("input", function () {
+      const needle = search.value.trim().toLowerCase();
+      tables.forEach(function (table) {
+        Array.from(table.tBodies[0].rows).forEach(function (row) {
           row.hidden = needle !== "" && !row.textContent.toLowerCase().includes(needle);
         });
       });
-    }
+    });
   }
 
   if (typeof window.echarts === "undefined") return;
@@ -54,7 +56,10 @@
           trigger: "item",
           formatter: function (p) {
             const s = scores[p.dataIndex];
-            return s.model + "<br>score " + s.score + " (95% CI " + s.low + " to " + s.high + ")";
+            // null: the votes do not bound the score on that side.
+            const low = s.low === null ? "−∞" : s.low;
+            const high = s.high === null ? "+∞" : s.high;
+            return s.model + "<br>score " + s.score + " (95% CI " + low + " to " + high + ")";
           },
         },
         xAxis: { type: "value", scale: true, name: "score" },
@@ -63,18 +68,23 @@
           {
             type: "custom",
             renderItem: function (params, api) {
-              const y = api.coord([0, api.value(0)])[1];
-              const low = api.coord([api.value(1), api.value(0)])[0];
-              const high = api.coord([api.value(2), api.value(0)])[0];
+              const s = scores[params.dataIndex];
+              const y = api.coord([s.score, params.dataIndex])[1];
+              // An open side (null) runs to the edge of the plot, without an end cap.
+              const left = params.coordSys.x;
+              const right = params.coordSys.x + params.coordSys.width;
+              const low = s.low === null ? left : api.coord([s.low, params.dataIndex])[0];
+              const high = s.high === null ? right : api.coord([s.high, params.dataIndex])[0];
               const style = { stroke: "#0b57d0", lineWidth: 1.5 };
-              return { type: "group", children: [
-                { type: "line", shape: { x1: low, y1: y, x2: high, y2: y }, style: style },
-                { type: "line", shape: { x1: low, y1: y - 4, x2: low, y2: y + 4 }, style: style },
-                { type: "line", shape: { x1: high, y1: y - 4, x2: high, y2: y + 4 }, style: style },
-              ] };
+              const children = [{ type: "line", shape: { x1: low, y1: y, x2: high, y2: y }, style: style }];
+              if (s.low !== null) children.push({ type: "line", shape: { x1: low, y1: y - 4, x2: low, y2: y + 4 }, style: style });
+              if (s.high !== null) children.push({ type: "line", shape: { x1: high, y1: y - 4, x2: high, y2: y + 4 }, style: style });
+              return { type: "group", children: children };
             },
             encode: { x: [1, 2], y: 0 },
-            data: scores.map(function (s, i) { return [i, s.low, s.high]; }),
+            data: scores.map(function (s, i) {
+              return [i, s.low === null ? s.score : s.low, s.high === null ? s.score : s.high];
+            }),
           },
           { type: "scatter", symbolSize: 7, itemStyle: { color: "#0b57d0" },
             data: scores.map(function (s, i) { return [s.score, i]; }) },
@@ -108,6 +118,8 @@
   const historyElement = document.getElementById("history-data");
   if (historyElement) {
     const series = JSON.parse(historyElement.textContent);
+    const low = function (p) { return p.low === null ? p.score : p.low; };
+    const high = function (p) { return p.high === null ? p.score : p.high; };
     const history = chart("history");
     history.setOption({
       animation: false,
@@ -116,11 +128,12 @@
       xAxis: { type: "time" },
       yAxis: { type: "value", scale: true, name: "score" },
       series: [
+        // An open side (null) has no band: it is drawn at the score.
         { name: "lower", type: "line", stack: "band", symbol: "none", lineStyle: { opacity: 0 },
-          data: series.map(function (p) { return [p.cutoff, p.low]; }) },
+          data: series.map(function (p) { return [p.cutoff, low(p)]; }) },
         { name: "95% interval", type: "line", stack: "band", symbol: "none", lineStyle: { opacity: 0 },
           areaStyle: { color: "rgba(11, 87, 208, 0.15)" },
-          data: series.map(function (p) { return [p.cutoff, p.high - p.low]; }) },
+          data: series.map(function (p) { return [p.cutoff, high(p) - low(p)]; }) },
         { name: "score", type: "line", symbolSize: 6, itemStyle: { color: "#0b57d0" },
           data: series.map(function (p) { return [p.cutoff, p.score]; }) },
       ],

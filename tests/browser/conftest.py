@@ -80,6 +80,6 @@ def monthly_snapshots(voted_models):  # noqa: F811
     cutoffs = [("month_end", datetime(2024, m, 1, tzinfo=UTC)) for m in (2, 3, 4)]
     for kind, cutoff in [*cutoffs, ("current", datetime(2024, 6, 1, tzinfo=UTC))]:
         snapshot, _ = snapshot_request(
-            spec=SnapshotSpec(modality="text", kind=kind, cutoff=cutoff, rounds=20)
+            spec=SnapshotSpec(modality="text", kind=kind, cutoff=cutoff, rounds=100)
         )
         snapshot_compute(snapshot_id=snapshot.pk)

@@ -26,7 +26,7 @@ PAGES = [
 def demo(settings):
     settings.ARENA_MIN_READ_SECONDS = 0
     call_command("seed_demo", "--votes-per-month", "40")
-    call_command("fit_ratings", "--modality", "text", "--rounds", "20")
+    call_command("fit_ratings", "--modality", "text", "--rounds", "100")
 
 
 @pytest.mark.parametrize("path", PAGES)

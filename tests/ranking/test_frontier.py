@@ -21,7 +21,7 @@ NOW = datetime(2024, 6, 1, tzinfo=UTC)
 
 
 def compute(**spec) -> None:
-    snapshot, needed = snapshot_request(spec=SnapshotSpec(modality="text", rounds=40, **spec))
+    snapshot, needed = snapshot_request(spec=SnapshotSpec(modality="text", rounds=100, **spec))
     if needed:
         snapshot_compute(snapshot_id=snapshot.pk)
 
@@ -328,7 +328,7 @@ def test_floor_rounding_in_the_api_the_csv_and_the_command(client, frontier_data
 def test_as_of_has_rows_for_a_category_once_its_month_ends_are_made(
     voted_models, settings, django_capture_on_commit_callbacks
 ):
-    settings.RANKING_BOOTSTRAP_ROUNDS = 30
+    settings.RANKING_BOOTSTRAP_ROUNDS = 100
     hint = frontier_monthly(modality="text", category="coding", now=NOW).hint
     assert "backfill_snapshots --modality text --category coding --monthly" in hint
     with django_capture_on_commit_callbacks(execute=True):  # the workers' part, eagerly

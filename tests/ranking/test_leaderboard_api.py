@@ -13,7 +13,7 @@ from tests.factories import AIModelFactory, VoteFactory
 pytestmark = pytest.mark.django_db
 # The ratings download's columns: stable, clients read them by name.
 RATINGS_CSV_HEADER = (
-    "snapshot_id,rank,rank_ub,model,display_name,lab,country,score,ci_low,ci_high,"
+    "snapshot_id,rank,rank_ub,component,model,display_name,lab,country,score,ci_low,ci_high,"
     "votes,wins,ties,losses,avg_win_rate,provisional"
 )
 
@@ -78,7 +78,7 @@ def test_csv_cells_cannot_run_as_spreadsheet_formulas(client, voted_models):
         model_a=evil, model_b=voted_models["alpha"], created_at=datetime(2024, 1, 2, tzinfo=UTC)
     )
     requested, _ = snapshot_request(
-        spec=SnapshotSpec(modality="text", rounds=20, cutoff=datetime(2024, 6, 1, tzinfo=UTC))
+        spec=SnapshotSpec(modality="text", rounds=100, cutoff=datetime(2024, 6, 1, tzinfo=UTC))
     )
     snapshot_compute(snapshot_id=requested.pk)
     text = client.get(f"/api/v1/snapshots/{requested.pk}/ratings.csv").content.decode()
@@ -123,7 +123,7 @@ def test_the_list_runs_a_constant_number_of_queries(
         requested, _ = snapshot_request(
             spec=SnapshotSpec(
                 modality="text",
-                rounds=10,
+                rounds=100,
                 kind="month_end",
                 cutoff=datetime(2024, 4, day, tzinfo=UTC),
             )

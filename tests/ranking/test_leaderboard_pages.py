@@ -32,7 +32,7 @@ def arena_of(size: int) -> None:
         ]
     )
     requested, _ = snapshot_request(
-        spec=SnapshotSpec(modality="text", rounds=10, cutoff=datetime(2024, 6, 1, tzinfo=UTC))
+        spec=SnapshotSpec(modality="text", rounds=100, cutoff=datetime(2024, 6, 1, tzinfo=UTC))
     )
     snapshot_compute(snapshot_id=requested.pk)
 
@@ -51,11 +51,11 @@ def test_the_leaderboard_page_runs_a_constant_number_of_queries(
 def test_the_page_shows_intervals_provisional_marks_and_the_method(client, voted_models, settings):
     settings.RANKING_PROVISIONAL_VOTES = 1600
     requested, _ = snapshot_request(
-        spec=SnapshotSpec(modality="text", rounds=50, cutoff=datetime(2024, 6, 1, tzinfo=UTC))
+        spec=SnapshotSpec(modality="text", rounds=100, cutoff=datetime(2024, 6, 1, tzinfo=UTC))
     )
     snapshot_compute(snapshot_id=requested.pk)
     html = client.get("/leaderboard/").content.decode()
-    assert "3000 votes counted" in html and "50 bootstrap rounds" in html
+    assert "3000 votes counted" in html and "100 bootstrap rounds" in html
     assert html.count("provisional</span>") == sum(
         1 for r in requested.ratings.all() if r.votes < 1600
     )
@@ -66,7 +66,7 @@ def test_the_page_shows_intervals_provisional_marks_and_the_method(client, voted
 def test_minimum_votes_hides_thin_models_and_history_picks_a_snapshot(client, voted_models):
     first, _ = snapshot_request(
         spec=SnapshotSpec(
-            modality="text", rounds=10, kind="month_end", cutoff=datetime(2024, 2, 1, tzinfo=UTC)
+            modality="text", rounds=100, kind="month_end", cutoff=datetime(2024, 2, 1, tzinfo=UTC)
         )
     )
     snapshot_compute(snapshot_id=first.pk)
@@ -81,7 +81,7 @@ def test_a_model_page_draws_its_score_over_time(client, voted_models):
         requested, _ = snapshot_request(
             spec=SnapshotSpec(
                 modality="text",
-                rounds=10,
+                rounds=100,
                 kind="month_end",
                 cutoff=datetime(2024, month, 1, tzinfo=UTC),
             )

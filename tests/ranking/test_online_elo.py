@@ -23,7 +23,7 @@ def vote(a: str, b: str, outcome: str, day: int, **fields: object) -> None:
 
 
 def publish_snapshot() -> None:
-    requested, _ = snapshot_request(spec=SnapshotSpec(modality="text", rounds=10))
+    requested, _ = snapshot_request(spec=SnapshotSpec(modality="text", rounds=100))
     snapshot_compute(snapshot_id=requested.pk)
 
 

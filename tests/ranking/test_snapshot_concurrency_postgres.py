@@ -12,7 +12,7 @@ from ranking.models import ModelRating, RatingSnapshot
 from ranking.services import SnapshotSpec, snapshot_compute, snapshot_request
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-SPEC = SnapshotSpec(modality="text", rounds=50, cutoff=datetime(2024, 6, 1, tzinfo=UTC))
+SPEC = SnapshotSpec(modality="text", rounds=100, cutoff=datetime(2024, 6, 1, tzinfo=UTC))
 
 
 def in_parallel(function, n: int = 4) -> list:

@@ -36,7 +36,7 @@ def test_beat_refreshes_snapshots_on_the_configured_schedule():
 
 def test_a_refresh_makes_the_overall_and_the_big_enough_scopes(voted_models, settings, committed):
     settings.RANKING_MIN_SCOPE_VOTES = 1500
-    settings.RANKING_BOOTSTRAP_ROUNDS = 50
+    settings.RANKING_BOOTSTRAP_ROUNDS = 100
     made = committed(snapshot_refresh_due, now=NOW)
     assert sorted((s.category, s.language) for s in made) == [
         ("", ""),
@@ -47,7 +47,7 @@ def test_a_refresh_makes_the_overall_and_the_big_enough_scopes(voted_models, set
 
 
 def test_a_refresh_is_skipped_when_no_vote_arrived(voted_models, settings, committed):
-    settings.RANKING_BOOTSTRAP_ROUNDS = 50
+    settings.RANKING_BOOTSTRAP_ROUNDS = 100
     settings.RANKING_MIN_SCOPE_VOTES = 10**6  # the overall snapshot only
     first = committed(snapshot_refresh_due, now=NOW)
     second = committed(snapshot_refresh_due, now=NOW.replace(day=2))
@@ -63,7 +63,7 @@ def test_a_refresh_is_skipped_when_no_vote_arrived(voted_models, settings, commi
 
 
 def test_a_newly_excluded_vote_also_triggers_a_refresh(voted_models, settings, committed):
-    settings.RANKING_BOOTSTRAP_ROUNDS = 50
+    settings.RANKING_BOOTSTRAP_ROUNDS = 100
     settings.RANKING_MIN_SCOPE_VOTES = 10**6  # the overall snapshot only
     committed(snapshot_refresh_due, now=NOW)
     Vote.objects.filter(pk=Vote.objects.first().pk).update(excluded=True, exclusion_reason="admin")
@@ -72,14 +72,14 @@ def test_a_newly_excluded_vote_also_triggers_a_refresh(voted_models, settings, c
 
 
 def test_a_duplicated_task_computes_the_snapshot_once(voted_models):
-    snapshot, _ = snapshot_request(spec=SnapshotSpec(modality="text", rounds=50, cutoff=NOW))
+    snapshot, _ = snapshot_request(spec=SnapshotSpec(modality="text", rounds=100, cutoff=NOW))
     assert snapshot_compute(snapshot_id=snapshot.pk) is not None
     assert snapshot_compute(snapshot_id=snapshot.pk) is None
     assert ModelRating.objects.filter(snapshot=snapshot).count() == 4
 
 
 def test_a_request_for_the_same_votes_and_parameters_finds_the_existing_snapshot(voted_models):
-    spec = SnapshotSpec(modality="text", rounds=50, cutoff=NOW)
+    spec = SnapshotSpec(modality="text", rounds=100, cutoff=NOW)
     first, needed = snapshot_request(spec=spec)
     again, needed_again = snapshot_request(spec=spec)
     assert needed and not needed_again and first.pk == again.pk
@@ -90,7 +90,7 @@ def test_a_snapshot_abandoned_by_a_dead_worker_is_reclaimed_after_the_time_limit
 
     from django.utils import timezone
 
-    snapshot, _ = snapshot_request(spec=SnapshotSpec(modality="text", rounds=50, cutoff=NOW))
+    snapshot, _ = snapshot_request(spec=SnapshotSpec(modality="text", rounds=100, cutoff=NOW))
     RatingSnapshot.objects.filter(pk=snapshot.pk).update(
         status="running", started_at=timezone.now()
     )
@@ -105,7 +105,7 @@ def test_the_task_is_enqueued_only_after_the_row_is_committed(
     voted_models, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        snapshot = snapshot_schedule(spec=SnapshotSpec(modality="text", rounds=50, cutoff=NOW))
+        snapshot = snapshot_schedule(spec=SnapshotSpec(modality="text", rounds=100, cutoff=NOW))
     assert len(callbacks) == 1
     snapshot.refresh_from_db()
     assert snapshot.status == "pending"
@@ -123,7 +123,7 @@ def test_a_failed_fit_is_marked_failed_and_retried_by_the_next_request(
         raise RuntimeError("solver exploded")
 
     monkeypatch.setattr(ranking.services, "rate", broken)
-    spec = SnapshotSpec(modality="text", rounds=50, cutoff=NOW)
+    spec = SnapshotSpec(modality="text", rounds=100, cutoff=NOW)
     with pytest.raises(RuntimeError):
         committed(snapshot_schedule, spec=spec)
     snapshot = RatingSnapshot.objects.get()
@@ -137,7 +137,7 @@ def test_a_failed_fit_is_marked_failed_and_retried_by_the_next_request(
 def test_backfill_makes_one_month_end_snapshot_per_month_and_is_idempotent(
     voted_models, capsys, settings, committed
 ):
-    settings.RANKING_BOOTSTRAP_ROUNDS = 50
+    settings.RANKING_BOOTSTRAP_ROUNDS = 100
     committed(call_command, "backfill_snapshots", "--modality", "text", "--monthly")
     snapshots = RatingSnapshot.objects.filter(kind="month_end").order_by("cutoff")
     assert [(s.cutoff.month, s.n_votes, s.status) for s in snapshots] == [
@@ -152,7 +152,7 @@ def test_backfill_makes_one_month_end_snapshot_per_month_and_is_idempotent(
 
 
 def test_backfill_since_starts_at_that_month(voted_models, settings, committed):
-    settings.RANKING_BOOTSTRAP_ROUNDS = 50
+    settings.RANKING_BOOTSTRAP_ROUNDS = 100
     committed(
         call_command, "backfill_snapshots", "--modality", "text", "--monthly", "--since", "2024-03"
     )
@@ -165,7 +165,7 @@ def test_fit_ratings_prints_the_board_and_refuses_bad_options(voted_models, caps
         "--modality",
         "text",
         "--rounds",
-        "50",
+        "100",
         "--as-of",
         "2024-02-29",
         "--anchor",
@@ -183,7 +183,9 @@ def test_fit_ratings_prints_the_board_and_refuses_bad_options(voted_models, caps
         (["--anchor", "nobody=1"], "no model with key 'nobody'"),
         (["--anchor", "delta"], "must read MODEL=SCORE"),
         (["--as-of", "yesterday"], "is not YYYY-MM-DD"),
-        (["--rounds", "-1"], "must be 0 or more"),
+        (["--rounds", "-1"], "must be 0 \\(analytic intervals\\) or at least 100"),
+        (["--rounds", "1"], "must be 0 \\(analytic intervals\\) or at least 100, got 1"),
+        (["--style-control", "--modality", "image"], "style control needs text outputs"),
     ]:
         with pytest.raises(CommandError, match=message):
             call_command("fit_ratings", "--modality", "text", *args)

@@ -26,7 +26,7 @@ def snapshot_of(votes: list[tuple[str, str, str, int]]) -> RatingSnapshot:
             created_at=datetime(2024, 1, 2, tzinfo=UTC),
         )
     requested, _ = snapshot_request(
-        spec=SnapshotSpec(modality="text", rounds=10, cutoff=datetime(2024, 6, 1, tzinfo=UTC))
+        spec=SnapshotSpec(modality="text", rounds=100, cutoff=datetime(2024, 6, 1, tzinfo=UTC))
     )
     return snapshot_compute(snapshot_id=requested.pk)
 
@@ -163,7 +163,7 @@ def test_model_keys_in_matrix_headers_cannot_run_as_formulas(client):
 
 def test_unknown_unfinished_snapshots_and_quantities_are_404(client, three_models):
     pending, _ = snapshot_request(
-        spec=SnapshotSpec(modality="image", rounds=10, cutoff=datetime(2024, 6, 1, tzinfo=UTC))
+        spec=SnapshotSpec(modality="image", rounds=100, cutoff=datetime(2024, 6, 1, tzinfo=UTC))
     )
     assert pending.status != RatingSnapshot.Status.DONE
     assert client.get(f"/api/v1/snapshots/{pending.pk}/win_rates.json").status_code == 404

@@ -35,6 +35,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--since", help="YYYY-MM: first month to snapshot.")
         parser.add_argument(
+            "--style-control",
+            action="store_true",
+            help="Style-controlled snapshots (length and Markdown held equal; text only).",
+        )
+        parser.add_argument(
             "--wait",
             action="store_true",
             help="Stay until the workers have computed them, with a progress bar.",
@@ -53,13 +58,20 @@ class Command(BaseCommand):
             if options["category"] or options["language"]:
                 raise CommandError("--all-scopes already includes every category and language")
             scopes = [("", ""), *big_scopes(modality, timezone.now())]
-        requested = [
-            pair
-            for category, language in scopes
-            for pair in snapshot_backfill_monthly(
-                modality=modality, category=category, language=language, since=since
-            )
-        ]
+        try:
+            requested = [
+                pair
+                for category, language in scopes
+                for pair in snapshot_backfill_monthly(
+                    modality=modality,
+                    category=category,
+                    language=language,
+                    since=since,
+                    style_control=options["style_control"],
+                )
+            ]
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         if not requested:
             self.stdout.write(f"No counted {options['modality']} votes: nothing to backfill.")
             return

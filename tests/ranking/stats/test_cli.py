@@ -40,10 +40,19 @@ def write(tmp_path: Path, text: str, name: str = "votes.csv") -> str:
 
 
 def test_votes_csv_prints_one_row_per_model_sorted_by_score(tmp_path):
-    result = run(write(tmp_path, VOTES), "--rounds", "50", "--seed", "1")
+    result = run(write(tmp_path, VOTES), "--rounds", "100", "--seed", "1")
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert list(rows[0]) == ["model", "score", "ci_low", "ci_high", "rank", "rank_ub", "votes"]
+    assert list(rows[0]) == [
+        "model",
+        "score",
+        "ci_low",
+        "ci_high",
+        "rank",
+        "rank_ub",
+        "votes",
+        "component",
+    ]
     assert [row["model"] for row in rows] == ["alpha", "gamma", "beta"]
     assert [float(r["score"]) for r in rows] == sorted(
         (float(r["score"]) for r in rows), reverse=True
@@ -64,7 +73,7 @@ def test_pair_counts_json_with_anchor_fixes_that_models_score(tmp_path):
         "--anchor",
         "z=1114",
         "--rounds",
-        "50",
+        "100",
         "--out",
         "json",
         "--ties",
@@ -79,8 +88,8 @@ def test_pair_counts_json_with_anchor_fixes_that_models_score(tmp_path):
 def test_same_seed_gives_the_same_output(tmp_path):
     path = write(tmp_path, VOTES)
     assert (
-        run(path, "--rounds", "30", "--seed", "7").stdout
-        == run(path, "--rounds", "30", "--seed", "7").stdout
+        run(path, "--rounds", "100", "--seed", "7").stdout
+        == run(path, "--rounds", "100", "--seed", "7").stdout
     )
 
 
@@ -126,15 +135,15 @@ def test_a_clean_battle_log_is_read_like_the_importer_reads_it(tmp_path):
         {"model_a": "x", "model_b": "x", "winner": "tie"},  # skipped
     ]
     path = write(tmp_path, json.dumps(battles), "battles.json")
-    result = run(path, "--format-in", "clean_battle", "--rounds", "10", "--out", "json")
+    result = run(path, "--format-in", "clean_battle", "--rounds", "100", "--out", "json")
     assert result.returncode == 0, result.stderr
     assert sum(row["votes"] for row in json.loads(result.stdout)) == 2 * 2
 
 
 def test_the_old_name_of_the_votes_format_still_works(tmp_path):
     path = write(tmp_path, VOTES)
-    assert run(path, "--format-in", "votes", "--rounds", "20").stdout == (
-        run(path, "--format-in", "csv", "--rounds", "20").stdout
+    assert run(path, "--format-in", "votes", "--rounds", "100").stdout == (
+        run(path, "--format-in", "csv", "--rounds", "100").stdout
     )
 
 
@@ -161,3 +170,85 @@ def test_votes_with_times_come_in_time_order_and_without_them_in_file_order(tmp_
         "battles.json",
     )
     assert read_battles_json(log, anonymous_only=True).labels == ("a", "c")
+
+
+def write_bytes(tmp_path: Path, data: bytes, name: str) -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+PAIR_HEADER = "model_i,model_j,wins_i,wins_j,ties,ties_bothbad\n"
+PERFECT = "model_a,model_b,winner\n" + "a,b,model_a\n" * 10
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "args", "message"),
+    [
+        (
+            "zeros.csv",
+            (PAIR_HEADER + "x,y,0,0,0,0\ny,z,0,0,0,0\n").encode(),
+            ("--format-in", "pair_counts"),
+            "no votes",
+        ),
+        (
+            "ties.csv",
+            b"model_a,model_b,winner\nx,y,tie\ny,x,tie (bothbad)\n",
+            ("--ties", "drop"),
+            "fewer than two models have votes to fit (ties='drop' leaves out ties",
+        ),
+        (
+            "huge.csv",
+            (PAIR_HEADER + "x,y,1" + "0" * 300 + ",2,0,0\n").encode(),
+            ("--format-in", "pair_counts"),
+            "the counts add up to 1e+300 votes, more than the 1e+09 one fit accepts",
+        ),
+        (
+            "latin1.csv",
+            "model_a,model_b,winner\nx,y,model_a\ncafé,y,model_a\n".encode("latin-1"),
+            (),
+            "line 3: not UTF-8 (byte 0xe9); save as UTF-8",
+        ),
+        (
+            "surrogate.json",
+            b'[{"model_a": "x\\udcff", "model_b": "y", "winner": "model_a"}]',
+            ("--format-in", "clean_battle"),
+            "not valid Unicode text",
+        ),
+        ("nan.csv", PERFECT.encode(), ("--anchor", "a=nan"), "--anchor score must be a finite"),
+        ("inf.csv", PERFECT.encode(), ("--anchor", "b=-inf"), "--anchor score must be a finite"),
+        ("one.csv", PERFECT.encode(), ("--rounds", "1"), "--rounds must be at least 100"),
+    ],
+)
+def test_input_the_engine_cannot_rate_exits_2_with_one_line(tmp_path, name, data, args, message):
+    result = run(write_bytes(tmp_path, data, name), *args)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+def test_warnings_name_models_by_label_and_open_sides_print_as_infinite(tmp_path):
+    result = run(write(tmp_path, PERFECT), "--rounds", "100")
+    assert result.returncode == 0, result.stderr
+    assert "interval open above: a\n" in result.stderr
+    assert "interval open below: b\n" in result.stderr
+    rows = {row["model"]: row for row in csv.DictReader(io.StringIO(result.stdout))}
+    assert rows["a"]["ci_high"] == "inf" and rows["b"]["ci_low"] == "-inf"
+    assert float(rows["a"]["ci_low"]) < float(rows["a"]["score"])
+
+
+def test_json_output_writes_an_open_side_as_null(tmp_path):
+    result = run(write(tmp_path, PERFECT), "--interval", "analytic", "--out", "json")
+    assert result.returncode == 0, result.stderr
+    rows = {row["model"]: row for row in json.loads(result.stdout)}
+    assert rows["a"]["ci_high"] is None and rows["b"]["ci_low"] is None
+    assert rows["a"]["ci_low"] < rows["a"]["score"]
+
+
+def test_a_model_left_without_votes_is_not_printed_and_is_named_in_a_warning(tmp_path):
+    votes = "model_a,model_b,winner\nx,y,model_a\ny,x,model_a\nx,y,tie\nz,x,tie\n"
+    result = run(write(tmp_path, votes), "--ties", "drop", "--rounds", "100")
+    assert result.returncode == 0, result.stderr
+    assert "left out (no score): z\n" in result.stderr
+    assert {row["model"] for row in csv.DictReader(io.StringIO(result.stdout))} == {"x", "y"}

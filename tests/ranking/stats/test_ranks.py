@@ -46,3 +46,14 @@ def test_predicted_win_rates_follow_the_elo_formula():
 def test_average_win_rate_is_the_mean_against_every_other_model():
     score = np.array([1000.0, 1000.0, 1000.0])
     assert average_win_rate(score).tolist() == [0.5, 0.5, 0.5]
+
+
+def test_ranks_count_only_models_of_the_same_group():
+    score = np.array([1200.0, 1100.0, 1150.0, 1000.0, np.nan])
+    groups = np.array([0, 0, 1, 1, -1])
+    assert rank_by_score(score, groups=groups).tolist() == [1, 2, 1, 2, 0]
+    lower = np.array([1190.0, 1090.0, 1140.0, 990.0, np.nan])
+    upper = np.array([1210.0, 1110.0, 1160.0, 1010.0, np.nan])
+    # Model 3 is below model 0 and model 2 everywhere, but only model 2 is in its group.
+    assert rank_by_intervals(lower, upper).tolist() == [1, 3, 2, 4, 0]
+    assert rank_by_intervals(lower, upper, groups=groups).tolist() == [1, 2, 1, 2, 0]

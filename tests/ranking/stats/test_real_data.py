@@ -107,8 +107,9 @@ def test_genai_arena_image_votes_fit_and_agree_with_choix_within_each_task():
     ratings = rate(votes.counts, rounds=200, seed=0)
     assert votes.counts.n_votes + votes.skipped_self == 2061
     # Generation and editing models never meet: two components, reported as a warning.
-    assert any("disconnected: 2 components" in warning for warning in ratings.warnings)
+    assert any("disconnected: 2 components" in str(warning) for warning in ratings.warnings)
     assert np.all(ratings.ci_low < ratings.score) and np.all(ratings.score < ratings.ci_high)
+    assert set(ratings.component.tolist()) == {0, 1}
     credit = np.where(votes.outcome == 0, 1.0, np.where(votes.outcome == 1, 0.0, 0.5))
     for task in ("_generation", "_edition"):
         members = [i for i, label in enumerate(votes.labels) if label.endswith(task)]
@@ -123,6 +124,20 @@ def test_genai_arena_image_votes_fit_and_agree_with_choix_within_each_task():
         ours = ratings.score[members]
         difference = (ours - ours.mean()) - (reference - reference.mean())
         assert np.max(np.abs(difference)) < 0.01
+
+
+def test_genai_arena_ranks_generation_models_only_among_generation_models():
+    votes = read_battles_json(shared_data(GENAI))
+    ratings = rate(votes.counts, rounds=1000, seed=0)
+    for task, size in (("_generation", 6), ("_edition", 7)):
+        members = [i for i, label in enumerate(votes.labels) if label.endswith(task)]
+        assert len(set(ratings.component[members].tolist())) == 1
+        assert sorted(ratings.rank[members].tolist()) == list(range(1, size + 1))
+        assert np.all(ratings.rank_ub[members] <= ratings.rank[members])
+    # Before ranks counted the other component: OpenJourney was 10th with Rank (UB) 9 though
+    # fifth of the six generation models, with four of them clearly above it.
+    journey = votes.index("imagenhub_OpenJourney_generation")
+    assert (ratings.rank[journey], ratings.rank_ub[journey]) == (5, 5)
 
 
 def test_online_elo_on_genai_arena_broadly_agrees_with_bradley_terry():

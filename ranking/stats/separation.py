@@ -1,0 +1,484 @@
+"""Which scores the votes bound: connected components, reference groups and open intervals.
+
+A Bradley-Terry maximum-likelihood estimate exists only where the votes bound it (Zermelo
+1929; Ford 1957; Hunter 2004, assumption 1): within a connected part of the comparison graph,
+every model must be reachable from every other along a chain "got credit against" (a win, or
+a tie, which bounds the difference both ways). A model that never lost to the rest (a perfect
+record, or a group that only ever beat the others) can be moved up without limit and the
+likelihood only grows: its fitted score is wherever the weak prior stopped it, and every
+bootstrap replicate repeats the perfect record, so the percentile interval has width zero.
+
+This module finds, on the votes of a fit or of one bootstrap replicate:
+
+* the connected components of the comparison graph (scores are comparable only within one);
+* per component, the **reference group** that fixes the level: the anchor's strongly connected
+  part, else the strongly connected part with the most votes if it holds at least two models,
+  else the whole component (with the mean level, the mean is taken over the reference groups);
+* for every model, whether its score relative to that level is bounded above (it is reachable
+  from every reference model along "got credit against" chains) and below (every reference
+  model is reachable from it). A side that is not bounded is **open**: the interval there is
+  infinite, and on the other side it is the one-sided exact bound of :func:`open_side_shifts`.
+
+Everything is graph search over the compared pairs: no refit, and nothing for the usual case
+of one strongly connected board (one cheap check per replicate along a spanning tree of pairs
+with credit both ways).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.optimize
+import scipy.sparse as sp
+from scipy.sparse.csgraph import breadth_first_order, connected_components, minimum_spanning_tree
+
+#: Codes of :func:`replicate_openness`: bounded, open above, open below, unknown (both open or
+#: absent from the replicate).
+BOUNDED, OPEN_ABOVE, OPEN_BELOW, UNKNOWN = 0, 1, -1, 2
+
+
+@dataclass(frozen=True, eq=False)
+class CreditCells:
+    """Resampling cells on unordered pairs, with who gets credit from their votes.
+
+    Attributes:
+        n_models: K.
+        first, second: (P,) int64, the models of each compared pair, ``first < second``.
+        cell_pair: (c,) int64, the pair of each cell (the cells the bootstrap draws counts for).
+        cell_first, cell_second: (c,) bool, whether a vote of the cell gives ``first`` (a win or
+            a tie) or ``second`` credit.
+    """
+
+    n_models: int
+    first: np.ndarray
+    second: np.ndarray
+    cell_pair: np.ndarray
+    cell_first: np.ndarray
+    cell_second: np.ndarray
+
+    @classmethod
+    def from_oriented(
+        cls, n_models: int, first: np.ndarray, second: np.ndarray, code: np.ndarray
+    ) -> CreditCells:
+        """Cells given as (first, second, code) with code 0 first won, 1 second won, 2 tie."""
+        pair_key, cell_pair = np.unique(first * n_models + second, return_inverse=True)
+        return cls(
+            n_models,
+            pair_key // n_models,
+            pair_key % n_models,
+            cell_pair.ravel(),
+            np.asarray(code) != 1,
+            np.asarray(code) != 0,
+        )
+
+    @property
+    def n_pairs(self) -> int:
+        return self.first.size
+
+    def credit_matrices(self) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """(P, c) maps from cell counts to the credit counts of ``first`` and of ``second``."""
+        cells = self.cell_pair.size
+        shape = (self.n_pairs, cells)
+        columns = np.arange(cells)
+        to_first = sp.csr_matrix(
+            (self.cell_first.astype(np.float64), (self.cell_pair, columns)), shape=shape
+        )
+        to_second = sp.csr_matrix(
+            (self.cell_second.astype(np.float64), (self.cell_pair, columns)), shape=shape
+        )
+        return to_first, to_second
+
+    def pair_credit(self, cell_count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Credit counts of ``first`` and of ``second`` per pair, each (P,), for (c,) counts."""
+        first = np.bincount(self.cell_pair, cell_count * self.cell_first, self.n_pairs)
+        second = np.bincount(self.cell_pair, cell_count * self.cell_second, self.n_pairs)
+        return first, second
+
+    def credit_graph(self, cell_count: np.ndarray) -> sp.csr_matrix:
+        """(K, K) directed graph, an edge i -> j when i got credit against j at least once."""
+        first, second = self.pair_credit(cell_count)
+        one, two = first > 0, second > 0
+        rows = np.concatenate([self.first[one], self.second[two]])
+        cols = np.concatenate([self.second[one], self.first[two]])
+        k = self.n_models
+        return sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(k, k))
+
+    def model_votes(self, cell_count: np.ndarray) -> np.ndarray:
+        """(K,) votes per model."""
+        per_pair = np.bincount(self.cell_pair, cell_count, self.n_pairs)
+        k = self.n_models
+        return np.bincount(self.first, per_pair, k) + np.bincount(self.second, per_pair, k)
+
+
+@dataclass(frozen=True, eq=False)
+class Identification:
+    """What the votes of a fit identify, per model, each (K,).
+
+    Attributes:
+        rated: the model has votes in the fit (the others get no score).
+        component: connected component, numbered from 0 by decreasing votes (ties: the lowest
+            model index first); -1 for models without votes.
+        reference: the model belongs to its component's reference group (module docstring).
+        open_above, open_below: the votes do not bound the score on that side.
+    """
+
+    rated: np.ndarray
+    component: np.ndarray
+    reference: np.ndarray
+    open_above: np.ndarray
+    open_below: np.ndarray
+
+    @property
+    def n_components(self) -> int:
+        return int(self.component.max()) + 1 if self.rated.any() else 0
+
+    def reference_groups(self) -> list[np.ndarray]:
+        """The reference models of each component, one index array per component."""
+        return [
+            np.flatnonzero(self.reference & (self.component == c)) for c in range(self.n_components)
+        ]
+
+    @property
+    def separated(self) -> bool:
+        return bool(self.open_above.any() or self.open_below.any())
+
+
+def _components(cells: CreditCells, cell_count: np.ndarray, rated: np.ndarray) -> np.ndarray:
+    """Component labels numbered by decreasing votes; -1 for models without votes."""
+    k = cells.n_models
+    per_pair = np.bincount(cells.cell_pair, cell_count, cells.n_pairs)
+    met = per_pair > 0
+    graph = sp.csr_matrix(
+        (np.ones(int(met.sum())), (cells.first[met], cells.second[met])), shape=(k, k)
+    )
+    _, labels = connected_components(graph, directed=False)
+    votes = cells.model_votes(cell_count)
+    found = np.unique(labels[rated])
+    weight = np.array([votes[labels == label].sum() for label in found])
+    lowest = np.array([np.flatnonzero(labels == label)[0] for label in found])
+    order = found[np.lexsort((lowest, -weight))]
+    component = np.full(k, -1, dtype=np.int64)
+    for number, label in enumerate(order):
+        component[(labels == label) & rated] = number
+    return component
+
+
+def _reference_group(
+    members: np.ndarray, strong: np.ndarray, votes: np.ndarray, anchor: int | None
+) -> np.ndarray:
+    """The reference models of one component (indices ``members``), see the module docstring."""
+    if anchor is not None and anchor in members:
+        return members[strong[members] == strong[anchor]]
+    parts = np.unique(strong[members])
+    best, best_votes = None, -1.0
+    for part in parts:
+        group = members[strong[members] == part]
+        if group.size >= 2 and votes[group].sum() > best_votes:
+            best, best_votes = group, float(votes[group].sum())
+    return members if best is None else best
+
+
+def _reached(graph: sp.csr_matrix, sources: np.ndarray) -> np.ndarray:
+    """(K,) bool, reachable from ``sources[0]`` along the graph's edges."""
+    reached = np.zeros(graph.shape[0], dtype=bool)
+    reached[breadth_first_order(graph, int(sources[0]), return_predecessors=False)] = True
+    return reached
+
+
+def _bounded_sides(
+    graph: sp.csr_matrix, strong: np.ndarray, groups: list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(K,) bool each: reachable from every model of its component's reference group, and
+    reaching every one of them. Models of components without a reference model: neither."""
+    k = graph.shape[0]
+    above, below = np.zeros(k, dtype=bool), np.zeros(k, dtype=bool)
+    reverse = graph.T.tocsr()
+    for group in groups:
+        if group.size == 0:
+            continue
+        from_all, to_all = np.ones(k, dtype=bool), np.ones(k, dtype=bool)
+        for part in np.unique(strong[group]):
+            start = group[strong[group] == part][:1]
+            from_all &= _reached(graph, start)
+            to_all &= _reached(reverse, start)
+        above |= from_all
+        below |= to_all
+    return above, below
+
+
+def identify(
+    cells: CreditCells, cell_count: np.ndarray, *, anchor: int | None = None
+) -> Identification:
+    """What the votes identify (:class:`Identification`); ``cell_count`` (c,) per cell."""
+    votes = cells.model_votes(cell_count)
+    rated = votes > 0
+    component = _components(cells, cell_count, rated)
+    graph = cells.credit_graph(cell_count)
+    _, strong = connected_components(graph, directed=True, connection="strong")
+    reference = np.zeros(cells.n_models, dtype=bool)
+    groups = []
+    for number in range(int(component.max()) + 1 if rated.any() else 0):
+        members = np.flatnonzero(component == number)
+        group = _reference_group(members, strong, votes, anchor)
+        reference[group] = True
+        groups.append(group)
+    above, below = _bounded_sides(graph, strong, groups)
+    return Identification(rated, component, reference, rated & ~above, rated & ~below)
+
+
+class ReplicateCheck:
+    """Per bootstrap replicate, which models the resampled votes leave open on a side.
+
+    Each round's reference group is chosen by the rule of the full data among the full
+    data's reference models present in the round (:func:`_reference_group`), so that one
+    reference model left unbounded by a round (a weak model that happened to win nothing)
+    does not open every other model's interval; the round's scores are then aligned on that
+    group (:func:`align_rounds`).
+
+    Built once per fit. The pairs of a maximum spanning forest of the reference groups' pairs
+    with credit both ways (weighted by the smaller of the two credit counts) are checked first:
+    when they all keep credit both ways in a round, the reference groups are unchanged and
+    strongly connected there, and two reachability sweeps over the pairs settle every other
+    model; on a board whose reference groups hold every model, nothing is left to settle. Only
+    other rounds need the strongly connected components of the round (:meth:`one`).
+    """
+
+    def __init__(
+        self,
+        cells: CreditCells,
+        ident: Identification,
+        cell_count: np.ndarray,
+        *,
+        anchor: int | None = None,
+    ) -> None:
+        self.cells = cells
+        self.ident = ident
+        self.anchor = anchor
+        self.groups = ident.reference_groups()
+        self.to_first, self.to_second = cells.credit_matrices()
+        self.tree = _two_way_forest(cells, cell_count, ident)
+        self.whole = bool(np.array_equal(ident.reference, ident.rated)) and not ident.separated
+        self.source = np.concatenate([cells.first, cells.second])
+        self.target = np.concatenate([cells.second, cells.first])
+
+    def openness(self, draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For (r, c) cell counts of r rounds: (r, K) int8 codes (``BOUNDED``,
+        ``OPEN_ABOVE``, ``OPEN_BELOW``, ``UNKNOWN``; absent models are ``UNKNOWN``) and the
+        (r, K) bool reference group of each round."""
+        rounds = draws.shape[0]
+        codes = np.zeros((rounds, self.cells.n_models), dtype=np.int8)
+        codes[:, ~self.ident.rated] = UNKNOWN
+        reference = np.repeat(self.ident.reference[None, :], rounds, axis=0)
+        by_cell = np.ascontiguousarray(draws.T)
+        first = np.asarray(self.to_first @ by_cell) > 0
+        second = np.asarray(self.to_second @ by_cell) > 0
+        if self.tree is not None:
+            intact = np.all(first[self.tree] & second[self.tree], axis=0)
+        else:
+            intact = np.zeros(rounds, dtype=bool)
+        for r in range(rounds):
+            if not intact[r]:
+                codes[r], reference[r] = self.one(draws[r])
+            elif not self.whole:
+                alive = np.concatenate([first[:, r], second[:, r]])
+                codes[r] = self._swept(alive)
+        return codes, reference
+
+    def _swept(self, alive: np.ndarray) -> np.ndarray:
+        """(K,) codes of a round whose reference groups are intact and strongly connected,
+        from the (2P,) liveness of the credit edges (``source`` -> ``target``)."""
+        k = self.cells.n_models
+        present = np.zeros(k, dtype=bool)
+        present[self.source[alive]] = True
+        present[self.target[alive]] = True
+        above = _closure(self.source[alive], self.target[alive], self.ident.reference)
+        below = _closure(self.target[alive], self.source[alive], self.ident.reference)
+        return _codes(above, below, present)
+
+    def one(self, cell_count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(K,) int8 codes and (K,) bool reference group of one round's (c,) cell counts."""
+        votes = self.cells.model_votes(cell_count)
+        present = votes > 0
+        graph = self.cells.credit_graph(cell_count)
+        _, strong = connected_components(graph, directed=True, connection="strong")
+        groups = []
+        for group in self.groups:
+            members = group[present[group]]
+            if members.size:
+                groups.append(_reference_group(members, strong, votes, self.anchor))
+        reference = np.zeros(self.cells.n_models, dtype=bool)
+        for group in groups:
+            reference[group] = True
+        above, below = _bounded_sides(graph, strong, groups)
+        return _codes(above, below, present), reference
+
+
+def _closure(source: np.ndarray, target: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """(K,) bool: ``start`` and everything reachable from it along the edges (m,) each."""
+    reached = start.copy()
+    while True:
+        grown = target[reached[source] & ~reached[target]]
+        if grown.size == 0:
+            return reached
+        reached[grown] = True
+
+
+def _codes(above: np.ndarray, below: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """(K,) int8 codes from bounded-above, bounded-below and present masks."""
+    codes = np.where(above, BOUNDED, OPEN_ABOVE).astype(np.int8)
+    codes[~below] = OPEN_BELOW
+    codes[~above & ~below] = UNKNOWN
+    codes[~present] = UNKNOWN
+    return codes
+
+
+def align_rounds(
+    replicates: np.ndarray, reference: np.ndarray, ident: Identification, score: np.ndarray
+) -> np.ndarray:
+    """Rounds whose reference group differs from the full data's, shifted component by
+    component so that the mean of each component's reference group in the round equals its
+    mean in ``score`` (the point estimate): a model the round leaves unbounded, wherever the
+    prior stopped it, then moves no other score. replicates, reference: (R, K); a copy."""
+    aligned = replicates.copy()
+    changed = np.flatnonzero(np.any(reference != ident.reference[None, :], axis=1))
+    for component in range(ident.n_components):
+        members = ident.component == component
+        for r in changed:
+            group = reference[r] & members & ~np.isnan(aligned[r])
+            if group.any():
+                aligned[r, members] += np.mean(score[group]) - np.mean(aligned[r, group])
+    return aligned
+
+
+def _two_way_forest(
+    cells: CreditCells, cell_count: np.ndarray, ident: Identification
+) -> np.ndarray | None:
+    """Pairs of a maximum spanning forest of the reference groups' pairs with credit both
+    ways, weighted by the smaller credit count; ``None`` unless it spans every group."""
+    first, second = cells.pair_credit(cell_count)
+    inside = ident.reference[cells.first] & ident.reference[cells.second]
+    weight = np.where(inside, np.minimum(first, second), 0.0)
+    two_way = np.flatnonzero(weight > 0)
+    k = cells.n_models
+    # Spanning trees minimise; the largest weights must come first, and zero means "no edge".
+    inverse = 1.0 / weight[two_way]
+    graph = sp.csr_matrix((inverse, (cells.first[two_way], cells.second[two_way])), shape=(k, k))
+    forest = minimum_spanning_tree(graph).tocoo()
+    if forest.nnz != int(ident.reference.sum()) - ident.n_components:
+        return None
+    pair_of = {
+        (a, b): p
+        for p, a, b in zip(two_way, cells.first[two_way], cells.second[two_way], strict=True)
+    }
+    ends = zip(forest.row, forest.col, strict=True)
+    return np.array([pair_of[(min(a, b), max(a, b))] for a, b in ends], dtype=np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class LogitRows:
+    """The fitted model on each comparison row, for the bounds of open scores.
+
+    Attributes:
+        first, second: (m,) int64 models of the row.
+        logit: (m,) float64, the fitted log-odds of a win of ``first`` (style terms included).
+        votes: (m,) float64, votes of the row.
+        tie_parameter: Davidson's nu for ``ties="davidson"`` (the win probability is then
+            ``e^{d/2} / (e^{d/2} + e^{-d/2} + nu)``), else 0 (the logistic model).
+    """
+
+    first: np.ndarray
+    second: np.ndarray
+    logit: np.ndarray
+    votes: np.ndarray
+    tie_parameter: float = 0.0
+
+    def log_win(self, logit: np.ndarray) -> np.ndarray:
+        """Log-probability of a decisive win at ``logit``."""
+        half = 0.5 * logit
+        if self.tie_parameter > 0:
+            spread = np.logaddexp(half, -half)
+            return half - np.logaddexp(spread, math.log(self.tie_parameter))
+        return -np.logaddexp(0.0, -logit)
+
+
+def _shift(
+    rows: LogitRows, inside: np.ndarray, outside: np.ndarray, level: float, *, inside_won: bool
+) -> float:
+    """How far the models ``inside`` ((K,) mask) can move toward the models ``outside`` before
+    the probability of the record between them falls to ``(1 - level) / 2``; natural-log units.
+
+    Every vote between an open group and the rest went one way (``inside_won``: to the group),
+    else the group would not be open, so this is the exact one-sided bound of a perfect record,
+    the others held at their estimates.
+    """
+    crossing = (inside[rows.first] & outside[rows.second]) | (
+        outside[rows.first] & inside[rows.second]
+    )
+    if not crossing.any():
+        return math.inf
+    # The log-odds of the winning side of each cross row.
+    towards_first = inside[rows.first] == inside_won
+    logit = np.where(towards_first, rows.logit, -rows.logit)[crossing]
+    votes = rows.votes[crossing]
+    target = math.log((1.0 - level) / 2.0)
+
+    def excess(t: float) -> float:
+        return float(np.sum(votes * rows.log_win(logit - t))) - target
+
+    if excess(0.0) <= 0:
+        return 0.0
+    high = 1.0
+    while excess(high) > 0 and high < 1e6:
+        high *= 2.0
+    return float(scipy.optimize.brentq(excess, 0.0, high, xtol=1e-9))
+
+
+def open_side_bounds(
+    ident: Identification,
+    cells: CreditCells,
+    cell_count: np.ndarray,
+    rows: LogitRows,
+    score: np.ndarray,
+    *,
+    level: float,
+    anchored: bool,
+    points: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The finite side of each half-open interval, on the scale of ``score`` (K,).
+
+    For a model open above but bounded below: it and the open-above models it reaches (those
+    it beat, directly or through others) are lowered together until their perfect record
+    against the rest has probability ``(1 - level) / 2`` (:func:`_shift`). The level moves
+    with them by their share of the reference models when it is the reference models' mean.
+    The group's internal gaps are themselves unbounded, so the model's lower bound is the
+    lowest of the group's lowered scores, not its own. Mirrored for a model open below.
+
+    Args:
+        points: score units per natural-log unit of strength.
+
+    Returns:
+        ``(lower, upper)``, each (K,), NaN where not applicable (bounded on both sides, or
+        open on both).
+    """
+    k = cells.n_models
+    lower, upper = np.full(k, np.nan), np.full(k, np.nan)
+    graph = cells.credit_graph(cell_count)
+    share = max(int(ident.reference.sum()), 1)
+    for side, open_mask, bounded_other, g in (
+        ("lower", ident.open_above, ~ident.open_below, graph),
+        ("upper", ident.open_below, ~ident.open_above, graph.T.tocsr()),
+    ):
+        keep = sp.diags(open_mask.astype(np.float64))
+        restricted = (keep @ g @ keep).tocsr()
+        for model in np.flatnonzero(open_mask & bounded_other):
+            inside = _reached(restricted, np.array([model]))
+            shift = _shift(rows, inside, ~open_mask, level, inside_won=side == "lower")
+            absorbed = 0.0 if anchored else (inside & ident.reference).sum() / share
+            moved = shift * (1.0 - absorbed) * points
+            if side == "lower":
+                lower[model] = np.min(score[inside]) - moved
+            else:
+                upper[model] = np.max(score[inside]) + moved
+    return lower, upper
