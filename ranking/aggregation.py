@@ -65,7 +65,7 @@ def aggregate_counts(snapshot: RatingSnapshot) -> tuple[list[int], np.ndarray, d
         .annotate(n=Sum("count"))
         .order_by("exclusion_reason")
     )
-    model_ids = sorted({row[0] for row in rows} | {row[1] for row in rows})
+    model_ids = sorted({a for a, _, _, _ in rows} | {b for _, b, _, _ in rows})
     index = {model_id: i for i, model_id in enumerate(model_ids)}
     cells = np.array(
         [(index[a], index[b], int(Outcome.from_name(outcome)), n) for a, b, outcome, n in rows],
