@@ -5,8 +5,23 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from arena.models import Vote
+from arena.models import AIModel, Vote
 from tests.factories import AIModelFactory, LabFactory
+
+
+def text_vote(
+    model_a: AIModel, model_b: AIModel, outcome: str, *, category: str, created_at: datetime
+) -> Vote:
+    """An unsaved text vote of the test source (for ``bulk_create``)."""
+    return Vote(
+        source="test",
+        outcome=outcome,
+        modality="text",
+        model_a=model_a,
+        model_b=model_b,
+        category=category,
+        created_at=created_at,
+    )
 
 
 @pytest.fixture
@@ -25,12 +40,10 @@ def voted_models(db):
         outcome = "tie" if draw < 0.1 else ("a" if rng.random() < p_a else "b")
         month = 1 + n // 1000
         votes.append(
-            Vote(
-                source="test",
-                outcome=outcome,
-                modality="text",
-                model_a=models[keys[a]],
-                model_b=models[keys[b]],
+            text_vote(
+                models[keys[a]],
+                models[keys[b]],
+                outcome,
                 category="coding" if n % 2 else "math",
                 created_at=datetime(2024, month, 10, tzinfo=UTC),
             )

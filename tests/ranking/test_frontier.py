@@ -15,6 +15,7 @@ from django.core.management.base import CommandError
 
 from ranking.frontier import frontier_monthly
 from ranking.services import SnapshotSpec, snapshot_compute, snapshot_request
+from tests.ranking.conftest import text_vote
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
@@ -243,15 +244,7 @@ def add_votes(models: dict, when: datetime, n: int, *, seed: int = 5) -> None:
         a, b = rng.choice(4, size=2, replace=False)
         outcome = "a" if (a < b) == (rng.random() < 0.7) else "b"
         votes.append(
-            Vote(
-                source="test",
-                outcome=outcome,
-                modality="text",
-                model_a=models[keys[a]],
-                model_b=models[keys[b]],
-                category="coding",
-                created_at=when,
-            )
+            text_vote(models[keys[a]], models[keys[b]], outcome, category="coding", created_at=when)
         )
     Vote.objects.bulk_create(votes)
 
