@@ -44,6 +44,16 @@ def counted_votes(
     ).filter(**VOTE_FILTER)
 
 
+def _snapshot_votes(snapshot: RatingSnapshot) -> QuerySet:
+    """Every vote of the snapshot's scope up to its pinned highest id, counted or not."""
+    return scoped_votes(
+        modality=snapshot.modality,
+        category=snapshot.category,
+        language=snapshot.language,
+        cutoff=snapshot.cutoff,
+    ).filter(id__lte=snapshot.max_vote_id)
+
+
 def aggregate_counts(snapshot: RatingSnapshot) -> tuple[list[int], np.ndarray, dict[str, int]]:
     """The snapshot's votes as cells: one GROUP BY over the vote table, in the database.
 
@@ -51,12 +61,7 @@ def aggregate_counts(snapshot: RatingSnapshot) -> tuple[list[int], np.ndarray, d
     an (m, 4) int64 array of (index A, index B, outcome code, count), and the votes the
     filter left out, per exclusion reason.
     """
-    scoped = scoped_votes(
-        modality=snapshot.modality,
-        category=snapshot.category,
-        language=snapshot.language,
-        cutoff=snapshot.cutoff,
-    ).filter(id__lte=snapshot.max_vote_id)
+    scoped = _snapshot_votes(snapshot)
     rows = list(
         scoped.filter(**snapshot.vote_filter)
         .values_list("model_a_id", "model_b_id", "outcome")
@@ -105,12 +110,7 @@ def aggregate_style_counts(snapshot: RatingSnapshot) -> StyleCells:
     GROUP BY over votes joined to their battles' outputs, in the database (votes on the same
     pair of outputs with the same outcome are one row). A vote counts only if it was cast on
     a served battle whose two outputs have every style feature."""
-    scoped = scoped_votes(
-        modality=snapshot.modality,
-        category=snapshot.category,
-        language=snapshot.language,
-        cutoff=snapshot.cutoff,
-    ).filter(id__lte=snapshot.max_vote_id)
+    scoped = _snapshot_votes(snapshot)
     counted = scoped.filter(**snapshot.vote_filter)
     style = [
         f"battle__output_{side}__style__{name}" for side in ("a", "b") for name in STYLE_FEATURES

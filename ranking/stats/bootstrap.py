@@ -316,21 +316,7 @@ def bootstrap_intervals(
         replicates, unconverged, checked = _davidson_rounds(
             fit, pair_counts, rounds, rng, resample, check
         )
-        openness, reference = checked if checked is not None else (None, None)
-        lower, upper = percentile_intervals(replicates, level, openness)
-        return BootstrapResult(
-            replicates,
-            lower,
-            upper,
-            rounds,
-            resample,
-            level,
-            tol,
-            0,
-            unconverged,
-            openness,
-            reference,
-        )
+        return _result(replicates, rounds, resample, level, tol, 0, unconverged, checked)
     design = fit.design
     assert design is not None
     cell_count = design.cell_count
@@ -353,10 +339,27 @@ def bootstrap_intervals(
     replicates = np.concatenate([result[0] for result in results])
     fallback = sum(result[1] for result in results)
     unconverged = sum(result[2] for result in results)
-    openness = reference = None
+    checked = None
     if check is not None:
-        openness = np.concatenate([result[3] for result in results])
-        reference = np.concatenate([result[4] for result in results])
+        checked = (
+            np.concatenate([result[3] for result in results]),
+            np.concatenate([result[4] for result in results]),
+        )
+    return _result(replicates, rounds, resample, level, tol, fallback, unconverged, checked)
+
+
+def _result(
+    replicates: np.ndarray,
+    rounds: int,
+    resample: str,
+    level: float,
+    tol: float,
+    fallback: int,
+    unconverged: int,
+    checked: tuple[np.ndarray, np.ndarray] | None,
+) -> BootstrapResult:
+    """The intervals of the replicates; ``checked``: (openness, reference) of every round."""
+    openness, reference = checked if checked is not None else (None, None)
     lower, upper = percentile_intervals(replicates, level, openness)
     return BootstrapResult(
         replicates,

@@ -64,18 +64,7 @@ def elo_online_path(
     return OnlineEloPath(after, final)
 
 
-def elo_online(
-    model_a: np.ndarray,
-    model_b: np.ndarray,
-    outcome: np.ndarray,
-    *,
-    n_models: int,
-    k: float = 4.0,
-    scale: float = 400.0,
-    base: float = 10.0,
-    initial: float = 1000.0,
-) -> OnlineElo:
-    """Sequential Elo updates over votes in time order; model_a, model_b, outcome: (n,)."""
-    return elo_online_path(
-        model_a, model_b, outcome, n_models=n_models, k=k, scale=scale, base=base, initial=initial
-    ).final
+def elo_online(*args: object, **kwargs: object) -> OnlineElo:
+    """The ratings after sequential Elo updates over votes in time order: the arguments of
+    :func:`elo_online_path`, only the end of the path."""
+    return elo_online_path(*args, **kwargs).final
