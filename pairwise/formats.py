@@ -271,7 +271,21 @@ def _vote_errors(line: int, cells: Mapping[str, object]) -> list[RowError]:
             errors.append(RowError(line, name, "must be a string"))
         elif len(value) > limit:
             errors.append(RowError(line, name, f"{len(value)} characters; the limit is {limit}"))
+    errors += [
+        RowError(line, str(name), "is not valid Unicode text (a lone surrogate escape)")
+        for name, value in cells.items()
+        if isinstance(value, str) and not _is_unicode(value)
+    ]
     return errors
+
+
+def _is_unicode(text: str) -> bool:
+    """False for text holding a lone surrogate, which JSON's ``\\udcff`` escapes can make."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _surplus_errors(line: int, surplus: int) -> list[RowError]:

@@ -88,12 +88,7 @@ def _read(path: Path, parse: Callable[[bytes], Parsed[VoteRow]], *, place: str) 
         data = path.read_bytes()
     except OSError as error:
         raise InputError(f"{path}: cannot open ({error.strerror})") from None
-    try:
-        parsed = parse(data)
-    except UnicodeError as error:
-        # A JSON string escape of a lone surrogate ("\udcff") decodes to text that is not
-        # Unicode; the shared reader fails on it while hashing the row.
-        raise InputError(f"{path}: not valid Unicode text ({error.reason})") from None
+    parsed = parse(data)
     if parsed.errors:
         raise InputError(f"{path}: {parsed.errors[0].at(place)}")
     return parsed
