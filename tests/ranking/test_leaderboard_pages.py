@@ -61,6 +61,9 @@ def test_the_page_shows_intervals_provisional_marks_and_the_method(client, voted
     )
     assert "+" in html and "/−" in html
     assert 'id="chart-data"' in html and "echarts.min.js" in html
+    for download in ("ratings.csv", "pairs.csv", "win_rates.csv", "matrices/observed.csv"):
+        url = f"/api/v1/snapshots/{requested.pk}/{download}"
+        assert f'href="{url}"' in html and client.get(url).status_code == 200, download
 
 
 def test_minimum_votes_hides_thin_models_and_history_picks_a_snapshot(client, voted_models):
