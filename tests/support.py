@@ -12,6 +12,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.state import StateApps
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres"
@@ -62,3 +65,16 @@ def shared_data(relative: str) -> Path:
     if not path.exists():
         missing(f"the shared data file {path}")
     return path
+
+
+def migrate_to(targets: list[tuple[str, str]]) -> StateApps:
+    """Migrate the test database to ``targets`` and return the models as they were there."""
+    executor = MigrationExecutor(connection)
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+def migrate_to_latest() -> None:
+    """Back to the newest migration of every app, as the other tests expect."""
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -5,23 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-from django.db.migrations.state import StateApps
+
+from tests.support import migrate_to, migrate_to_latest
 
 BEFORE = [("ranking", "0001_snapshots")]
 AFTER = [("ranking", "0002_snapshot_anchored")]
 
 
-def migrate(targets: list[tuple[str, str]]) -> StateApps:
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_old_snapshots_record_whether_their_anchor_was_applied():
-    apps = migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     snapshots = apps.get_model("ranking", "RatingSnapshot")
     anchor = {"anchor": {"model": "mixtral", "score": 1114.0}}
 
@@ -43,7 +36,7 @@ def test_old_snapshots_record_whether_their_anchor_was_applied():
     make("unanchored", {"anchor": None}, [])
     make("empty", anchor, ["fewer than two models have votes: nothing to rate"], n_models=0)
     try:
-        apps = migrate(AFTER)
+        apps = migrate_to(AFTER)
         migrated = apps.get_model("ranking", "RatingSnapshot").objects
         assert dict(migrated.values_list("key", "anchored")) == {
             "applied": True,
@@ -52,4 +45,4 @@ def test_old_snapshots_record_whether_their_anchor_was_applied():
             "empty": False,
         }
     finally:
-        migrate(AFTER)
+        migrate_to_latest()
