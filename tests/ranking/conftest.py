@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 
 from arena.models import AIModel, Vote
+from ranking.models import RatingSnapshot
+from ranking.services import SnapshotSpec, snapshot_compute, snapshot_request
 from tests.factories import AIModelFactory, LabFactory
+
+CUTOFF = datetime(2024, 6, 1, tzinfo=UTC)
 
 
 def text_vote(
@@ -22,6 +26,31 @@ def text_vote(
         category=category,
         created_at=created_at,
     )
+
+
+def cast_votes(pairs: list[tuple[str, str, str, int]]) -> None:
+    """(key A, key B, outcome, how many) -> one imported text vote row each, holding its
+    count, cast on 2024-01-02; the models are made in one US lab when new."""
+    lab = LabFactory(name="Lab", country="US")
+    Vote.objects.bulk_create(
+        Vote(
+            source="test",
+            outcome=outcome,
+            modality="text",
+            model_a=AIModelFactory(key=key_a, lab=lab),
+            model_b=AIModelFactory(key=key_b, lab=lab),
+            count=count,
+            created_at=datetime(2024, 1, 2, tzinfo=UTC),
+        )
+        for key_a, key_b, outcome, count in pairs
+    )
+
+
+def compute_snapshot(**spec: object) -> RatingSnapshot:
+    """A text snapshot of the votes before ``CUTOFF``, computed now (``spec`` overrides)."""
+    defaults = {"modality": "text", "rounds": 200, "cutoff": CUTOFF}
+    snapshot, _ = snapshot_request(spec=SnapshotSpec(**(defaults | spec)))
+    return snapshot_compute(snapshot_id=snapshot.pk)
 
 
 @pytest.fixture

@@ -6,47 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import math
-from datetime import UTC, datetime
 
 import pytest
 from django.core.management import call_command
 
-from arena.models import Vote
 from ranking.models import ModelRating, RatingSnapshot
-from ranking.services import SnapshotSpec, snapshot_compute, snapshot_request
-from tests.factories import AIModelFactory, LabFactory
+from tests.ranking.conftest import cast_votes, compute_snapshot
 from tests.support import shared_data
 
 pytestmark = pytest.mark.django_db
-NOW = datetime(2024, 6, 1, tzinfo=UTC)
-
-
-def votes(pairs: list[tuple[str, str, str, int]]) -> None:
-    """(key A, key B, outcome, how many) -> imported votes, creating the models."""
-    lab = LabFactory(name="Lab", country="US")
-    keys = sorted({key for a, b, _, _ in pairs for key in (a, b)})
-    models = {key: AIModelFactory(key=key, lab=lab) for key in keys}
-    Vote.objects.bulk_create(
-        [
-            Vote(
-                source="test",
-                outcome=outcome,
-                modality="text",
-                model_a=models[a],
-                model_b=models[b],
-                created_at=datetime(2024, 1, 2, tzinfo=UTC),
-            )
-            for a, b, outcome, n in pairs
-            for _ in range(n)
-        ]
-    )
-
-
-def compute(**spec: object) -> RatingSnapshot:
-    snapshot, _ = snapshot_request(
-        spec=SnapshotSpec(**({"modality": "text", "rounds": 200, "cutoff": NOW} | spec))
-    )
-    return snapshot_compute(snapshot_id=snapshot.pk)
 
 
 def rows(snapshot: RatingSnapshot) -> dict[str, ModelRating]:
@@ -68,8 +36,8 @@ TWO_WORLDS = [
 
 
 def test_a_board_of_two_components_ranks_each_model_within_its_own(client):
-    votes(TWO_WORLDS)
-    snapshot = compute()
+    cast_votes(TWO_WORLDS)
+    snapshot = compute_snapshot()
     board = rows(snapshot)
     assert {key: row.component for key, row in board.items()} == {
         "g1": 0,
@@ -98,8 +66,8 @@ def test_a_board_of_two_components_ranks_each_model_within_its_own(client):
 
 def open_board(client) -> None:
     """A perfect record is stored, served and shown with its open side."""
-    votes([("a", "b", "a", 40), ("a", "b", "b", 30), ("c", "a", "a", 5), ("c", "b", "a", 5)])
-    snapshot = compute()
+    cast_votes([("a", "b", "a", 40), ("a", "b", "b", 30), ("c", "a", "a", 5), ("c", "b", "a", 5)])
+    snapshot = compute_snapshot()
     board = rows(snapshot)
     assert board["c"].ci_high == math.inf and board["c"].open_above
     assert board["c"].ci_low < board["c"].score and not board["c"].open_below
@@ -150,7 +118,7 @@ def test_the_real_genai_arena_board_ranks_generation_models_among_themselves(cli
 
 
 def test_a_model_page_shows_an_open_interval_without_breaking_its_chart(client):
-    votes([("a", "b", "a", 40), ("a", "b", "b", 30), ("c", "a", "a", 5), ("c", "b", "a", 5)])
-    compute()
+    cast_votes([("a", "b", "a", 40), ("a", "b", "b", 30), ("c", "a", "a", 5), ("c", "b", "a", 5)])
+    compute_snapshot()
     html = client.get("/leaderboard/text/models/c/").content.decode()
     assert "–+∞" in html and '"high": null' in html and "Infinity" not in html

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from ranking.models import RatingSnapshot
-from ranking.services import SnapshotSpec, snapshot_compute, snapshot_request
-from tests.factories import AIModelFactory, VoteFactory
+from ranking.services import SnapshotSpec, snapshot_request
+from tests.ranking.conftest import cast_votes, compute_snapshot
 
 pytestmark = pytest.mark.django_db
 WIN_RATES_CSV_HEADER = "model_a,model_b,battles,wins,observed_win_rate,predicted_win_rate"
@@ -17,18 +17,8 @@ WIN_RATES_CSV_HEADER = "model_a,model_b,battles,wins,observed_win_rate,predicted
 
 def snapshot_of(votes: list[tuple[str, str, str, int]]) -> RatingSnapshot:
     """A snapshot of (model A, model B, outcome, count) votes, cast in January 2024."""
-    for key_a, key_b, outcome, count in votes:
-        VoteFactory(
-            model_a=AIModelFactory(key=key_a),
-            model_b=AIModelFactory(key=key_b),
-            outcome=outcome,
-            count=count,
-            created_at=datetime(2024, 1, 2, tzinfo=UTC),
-        )
-    requested, _ = snapshot_request(
-        spec=SnapshotSpec(modality="text", rounds=100, cutoff=datetime(2024, 6, 1, tzinfo=UTC))
-    )
-    return snapshot_compute(snapshot_id=requested.pk)
+    cast_votes(votes)
+    return compute_snapshot(rounds=100)
 
 
 @pytest.fixture
