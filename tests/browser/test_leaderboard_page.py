@@ -30,11 +30,12 @@ def test_the_leaderboard_draws_its_figures_and_sorts_and_filters(
 
 
 def test_a_board_of_two_components_with_an_open_interval_sorts_and_draws(page, live_server):
-    from tests.ranking.test_honest_boards import TWO_WORLDS, compute, votes
+    from tests.ranking.conftest import cast_votes, compute_snapshot
+    from tests.ranking.test_honest_boards import TWO_WORLDS
 
     # Two components; "c" won all its votes, so its interval is open above.
-    votes([*TWO_WORLDS, ("c", "e1", "a", 3), ("c", "e2", "a", 3)])
-    compute()
+    cast_votes([*TWO_WORLDS, ("c", "e1", "a", 3), ("c", "e2", "a", 3)])
+    compute_snapshot()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{live_server.url}/leaderboard/text/")
