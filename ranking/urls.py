@@ -12,8 +12,14 @@ urlpatterns = [
         "api/v1/leaderboards/<str:modality>/", api.LeaderboardView.as_view(), name="api-leaderboard"
     ),
     path("frontier/", frontier_views.frontier_page, name="frontier"),
+    path("frontier/summary/", frontier_views.frontier_summary_page, name="frontier-summary"),
     path("api/v1/frontier/", frontier_views.FrontierView.as_view(), name="api-frontier"),
     path("api/v1/frontier.csv", frontier_views.FrontierCSV.as_view(), name="api-frontier-csv"),
+    re_path(
+        r"^api/v1/frontier/(?P<chart>tops|lag)\.(?P<fmt>svg|png)$",
+        frontier_views.FrontierFigure.as_view(),
+        name="api-frontier-figure",
+    ),
     path("api/v1/snapshots/", api.SnapshotList.as_view(), name="api-snapshots"),
     path("api/v1/snapshots/<int:pk>/", api.SnapshotDetail.as_view(), name="api-snapshot"),
     re_path(

@@ -1,0 +1,261 @@
+"""Figures ready to publish: the frontier's and the leaderboard's charts drawn on the server as
+SVG or PNG, from the same rows as their CSV downloads, with a light background, axis titles
+and a caption (what period or snapshot, "95% bootstrap interval", the data licence).
+
+matplotlib's object API only (no ``pyplot``: no global figure state, safe in threads). SVG
+text stays text (``svg.fonttype: none``): a report's editor can restyle it and it can be
+searched. No database access here: callers pass the rows and the words.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+
+from ranking.frontier_rows import FrontierReport
+
+FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
+FRONTIER_CHARTS = ("tops", "lag")
+LEADERBOARD_CHARTS = ("scores", "observed", "predicted", "battles")
+COLOURS = {"a": "#0b57d0", "b": "#c5221f"}
+INTERVAL = "95% bootstrap interval"
+_STYLE = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "arena",  # stable element ids: the same rows give the same file
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 11,
+    "axes.labelsize": 9,
+}
+_PNG_DPI = 150
+_WIDTH = 8.0  # inches: a report's text width
+_CAPTION_LINE = 0.17  # inches per caption line
+
+
+@dataclass(frozen=True)
+class FigureText:
+    """The words of a figure: its title, the legend labels of the two sides (frontier), the
+    axis titles and the caption lines (each wrapped to the figure's width)."""
+
+    title: str
+    x_title: str
+    y_title: str
+    caption: tuple[str, ...]
+    labels: tuple[str, str] = ("", "")
+
+    @property
+    def description(self) -> str:
+        """The caption as one paragraph, for the file's metadata."""
+        return " ".join(self.caption)
+
+
+def render_figure(figure: Figure, fmt: str, text: FigureText) -> bytes:
+    """The figure as ``svg`` or ``png`` bytes, with its title and caption in the metadata."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format {fmt!r} is not one of {tuple(FORMATS)}")
+    metadata = {"Title": text.title, "Description": text.description}
+    metadata |= {"Date": None} if fmt == "svg" else {"Software": None}
+    buffer = io.BytesIO()
+    with matplotlib.rc_context(_STYLE):
+        figure.savefig(buffer, format=fmt, dpi=_PNG_DPI, facecolor="white", metadata=metadata)
+    return buffer.getvalue()
+
+
+def _figure(height: float, text: FigureText) -> tuple[Figure, object]:
+    """A white figure of ``height`` inches of plot, with room below for the caption."""
+    lines = [line for item in text.caption for line in textwrap.wrap(item, 120)]
+    caption_height = 0.2 + _CAPTION_LINE * len(lines)
+    total = height + caption_height
+    with matplotlib.rc_context(_STYLE):
+        figure = Figure(figsize=(_WIDTH, total), facecolor="white")
+        axes = figure.add_subplot()
+        axes.set_facecolor("white")
+        axes.set_title(text.title, loc="left")
+        axes.set_xlabel(text.x_title)
+        axes.set_ylabel(text.y_title)
+        figure.text(
+            0.01,
+            0.1 / total,
+            "\n".join(lines),
+            ha="left",
+            va="bottom",
+            fontsize=7.5,
+            color="#333333",
+            linespacing=1.35,
+        )
+    figure.subplots_adjust(bottom=(caption_height + 0.75) / total, top=1 - 0.45 / total)
+    return figure, axes
+
+
+def _number(value: object) -> float:
+    return float("nan") if value is None or value == "" else float(value)
+
+
+def _month_ticks(axes: object, months: Sequence[str]) -> None:
+    step = max(1, math.ceil(len(months) / 12))
+    positions = list(range(0, len(months), step))
+    axes.set_xticks(positions, [months[i] for i in positions], rotation=45, ha="right")
+    axes.set_xlim(-0.5, len(months) - 0.5)
+
+
+def frontier_tops_figure(rows: Sequence[dict], text: FigureText) -> Figure:
+    """Each group's best score per month with its interval as a band; a month without
+    figures (a gap row) breaks the lines. ``rows``: the frontier's CSV rows."""
+    figure, axes = _figure(3.6, text)
+    x = np.arange(len(rows))
+    with matplotlib.rc_context(_STYLE):
+        for side, label in zip("ab", text.labels, strict=True):
+            score = np.array([_number(r[f"{side}_score"]) for r in rows])
+            low = np.array([_number(r[f"{side}_ci_low"]) for r in rows])
+            high = np.array([_number(r[f"{side}_ci_high"]) for r in rows])
+            colour = COLOURS[side]
+            axes.fill_between(x, low, high, color=colour, alpha=0.15, linewidth=0)
+            axes.plot(x, score, marker="o", markersize=3.5, color=colour, label=label)
+        _month_ticks(axes, [r["month"] for r in rows])
+        axes.grid(axis="y", color="#dddddd", linewidth=0.6)
+        axes.legend(loc="upper left", frameon=False)
+    return figure
+
+
+def frontier_lag_figure(rows: Sequence[dict], text: FigureText) -> Figure:
+    """b's lag in months as bars: censored (lower-bound) bars hatched and pale, whiskers for
+    the lag's interval where one exists (one current fit)."""
+    figure, axes = _figure(2.6, text)
+    colour = COLOURS["b"]
+    with matplotlib.rc_context(_STYLE):
+        for i, row in enumerate(rows):
+            if row["lag_months"] is None:
+                continue
+            censored = bool(row["lag_censored"])
+            axes.bar(
+                i,
+                row["lag_months"],
+                color=colour,
+                alpha=0.3 if censored else 0.9,
+                hatch="///" if censored else None,
+                edgecolor=colour,
+                linestyle="--" if censored else "-",
+                linewidth=0.8,
+            )
+            if row["lag_ci_low"] is not None:
+                axes.plot([i, i], [row["lag_ci_low"], row["lag_ci_high"]], color="#333333", lw=1)
+        _month_ticks(axes, [r["month"] for r in rows])
+        axes.yaxis.get_major_locator().set_params(integer=True)
+        axes.set_ylim(bottom=0)
+        axes.grid(axis="y", color="#dddddd", linewidth=0.6)
+    return figure
+
+
+def scores_figure(rows: Sequence[dict], text: FigureText) -> Figure:
+    """Every model's score with its interval, best at the top; a side the votes do not bound
+    (``inf``) runs to the edge with an arrow. ``rows``: the snapshot's ratings CSV rows."""
+    shown = list(reversed(rows))
+    figure, axes = _figure(max(2.0, 0.16 * len(shown) + 0.6), text)
+    scores = np.array([float(r["score"]) for r in shown])
+    lows = np.array([float(r["ci_low"]) for r in shown])
+    highs = np.array([float(r["ci_high"]) for r in shown])
+    finite = np.concatenate([scores, lows[np.isfinite(lows)], highs[np.isfinite(highs)]])
+    left, right = (finite.min(), finite.max()) if len(finite) else (0.0, 1.0)
+    margin = max(10.0, 0.04 * (right - left))
+    left, right = left - margin, right + margin
+    y = np.arange(len(shown))
+    with matplotlib.rc_context(_STYLE):
+        axes.hlines(y, np.clip(lows, left, right), np.clip(highs, left, right), color="#0b57d0")
+        axes.plot(scores, y, "o", color="#0b57d0", markersize=3)
+        for i in np.flatnonzero(~np.isfinite(lows)):
+            axes.plot(left, y[i], "<", color="#0b57d0", markersize=4)
+        for i in np.flatnonzero(~np.isfinite(highs)):
+            axes.plot(right, y[i], ">", color="#0b57d0", markersize=4)
+        axes.set_yticks(y, [r["display_name"] for r in shown], fontsize=7)
+        axes.set_xlim(left, right)
+        axes.set_ylim(-0.7, len(shown) - 0.3)
+        axes.grid(axis="x", color="#dddddd", linewidth=0.6)
+    figure.subplots_adjust(left=0.3)
+    return figure
+
+
+def matrix_figure(
+    names: Sequence[str],
+    matrix: Sequence[Sequence[float | None]],
+    text: FigureText,
+    *,
+    rates: bool,
+) -> Figure:
+    """A K x K matrix as a heatmap (row model against column model); blank where a cell has
+    no value. ``matrix``: the rows of the snapshot's matrix CSV, in ``names`` order;
+    ``rates``: values are win rates (0 to 1, red to blue), else counts."""
+    values = np.array([[_number(v) for v in row] for row in matrix], dtype=float)
+    figure, axes = _figure(max(3.0, 0.22 * len(names) + 1.2), text)
+    scale = {"cmap": "RdBu", "vmin": 0.0, "vmax": 1.0} if rates else {"cmap": "Blues"}
+    with matplotlib.rc_context(_STYLE):
+        image = axes.imshow(values, **scale)
+        axes.set_xticks(range(len(names)), names, rotation=90, fontsize=6)
+        axes.set_yticks(range(len(names)), names, fontsize=6)
+        figure.colorbar(image, ax=axes, shrink=0.8)
+    figure.subplots_adjust(left=0.28, right=0.95)
+    return figure
+
+
+def frontier_text(report: FrontierReport, chart: str, *, licence: str) -> FigureText:
+    """The words of a frontier chart: the groups, the modality and scope, the period and
+    where its figures come from, what the bands or whiskers are, and the licence."""
+    a, b = report.a_label, report.b_label
+    scope = ", ".join(
+        f"{name} {value}"
+        for name, value in (("category", report.category), ("language", report.language))
+        if value
+    )
+    what = f"the {report.modality} frontier" if report.modality else "the frontier"
+    months = [row["month"] for row in report.rows()]
+    period = f"{months[0]} to {months[-1]}" if months else "no months"
+    snapshot = report.sources[0].snapshot_id if report.sources else None
+    source = {
+        "asof": "as of each month's end (month-end snapshots linked onto the last month's scale)",
+        "current": f"current ratings (snapshot {snapshot}), each model from its release month",
+    }.get(report.mode, "a published rating history")
+    min_votes = report.frontier.min_votes if report.frontier else 0
+    counted = f" A group's best needs at least {min_votes:g} votes." if min_votes else ""
+    if chart == "tops":
+        return FigureText(
+            title=f"{a} vs {b}: best score per month, {what}",
+            x_title="Month",
+            y_title="Best score (Elo scale)",
+            labels=(a, b),
+            caption=(
+                f"{period}, {source}{'; ' + scope if scope else ''}.",
+                f"Bands: {INTERVAL} of each group's best score.{counted} Breaks: months "
+                "without counted votes or without a snapshot.",
+                licence,
+            ),
+        )
+    return FigureText(
+        title=f"{b}'s lag behind {a}, {what}",
+        x_title="Month",
+        y_title="Lag (months with data)",
+        labels=(a, b),
+        caption=(
+            f"{period}, {source}{'; ' + scope if scope else ''}.",
+            f"Lag: months since {a}'s best first reached {b}'s best score. Hatched bars are "
+            f"lower bounds (no data before). Whiskers: {INTERVAL} of the lag (one current "
+            "fit only; month-end fits are separate draws).",
+            licence,
+        ),
+    )
+
+
+FRONTIER_FIGURES = {"tops": frontier_tops_figure, "lag": frontier_lag_figure}
+
+
+def frontier_figure(report: FrontierReport, chart: str, fmt: str, *, licence: str) -> bytes:
+    """A chart (``tops`` or ``lag``) of the report as ``svg`` or ``png``, drawn from
+    ``report.rows()``: the rows of its CSV. The page's downloads and ``manage.py frontier
+    --plot`` both call this."""
+    text = frontier_text(report, chart, licence=licence)
+    return render_figure(FRONTIER_FIGURES[chart](report.rows(), text), fmt, text)
