@@ -71,13 +71,15 @@ def render_figure(figure: Figure, fmt: str, text: FigureText) -> bytes:
 def _figure(height: float, text: FigureText) -> tuple[Figure, object]:
     """A white figure of ``height`` inches of plot, with room below for the caption."""
     lines = [line for item in text.caption for line in textwrap.wrap(item, 120)]
+    title = textwrap.wrap(text.title, 80)
     caption_height = 0.2 + _CAPTION_LINE * len(lines)
-    total = height + caption_height
+    title_height = 0.25 + 0.2 * len(title)
+    total = height + caption_height + title_height
     with matplotlib.rc_context(_STYLE):
         figure = Figure(figsize=(_WIDTH, total), facecolor="white")
         axes = figure.add_subplot()
         axes.set_facecolor("white")
-        axes.set_title(text.title, loc="left")
+        axes.set_title("\n".join(title), loc="left")
         axes.set_xlabel(text.x_title)
         axes.set_ylabel(text.y_title)
         figure.text(
@@ -90,7 +92,7 @@ def _figure(height: float, text: FigureText) -> tuple[Figure, object]:
             color="#333333",
             linespacing=1.35,
         )
-    figure.subplots_adjust(bottom=(caption_height + 0.75) / total, top=1 - 0.45 / total)
+    figure.subplots_adjust(bottom=(caption_height + 0.75) / total, top=1 - title_height / total)
     return figure, axes
 
 
@@ -212,7 +214,7 @@ def frontier_text(report: FrontierReport, chart: str, *, licence: str) -> Figure
         for name, value in (("category", report.category), ("language", report.language))
         if value
     )
-    what = f"the {report.modality} frontier" if report.modality else "the frontier"
+    what = f"the {report.modality} frontier" if report.modality else "a published history"
     months = [row["month"] for row in report.rows()]
     period = f"{months[0]} to {months[-1]}" if months else "no months"
     snapshot = report.sources[0].snapshot_id if report.sources else None
@@ -220,29 +222,32 @@ def frontier_text(report: FrontierReport, chart: str, *, licence: str) -> Figure
         "asof": "as of each month's end (month-end snapshots linked onto the last month's scale)",
         "current": f"current ratings (snapshot {snapshot}), each model from its release month",
     }.get(report.mode, "a published rating history")
+    # A published history gives each model's own interval, not bootstrap replicates.
+    interval = "the published 95% interval" if report.mode == "published" else INTERVAL
     min_votes = report.frontier.min_votes if report.frontier else 0
     counted = f" A group's best needs at least {min_votes:g} votes." if min_votes else ""
     if chart == "tops":
         return FigureText(
-            title=f"{a} vs {b}: best score per month, {what}",
+            title=f"{a} vs {b}: best score per month ({what})",
             x_title="Month",
             y_title="Best score (Elo scale)",
             labels=(a, b),
             caption=(
                 f"{period}, {source}{'; ' + scope if scope else ''}.",
-                f"Bands: {INTERVAL} of each group's best score.{counted} Breaks: months "
+                f"Bands: {interval} of each group's best score.{counted} Breaks: months "
                 "without counted votes or without a snapshot.",
                 licence,
             ),
         )
     return FigureText(
-        title=f"{b}'s lag behind {a}, {what}",
+        title=f"Lag of {b} behind {a}, in months ({what})",
         x_title="Month",
         y_title="Lag (months with data)",
         labels=(a, b),
         caption=(
             f"{period}, {source}{'; ' + scope if scope else ''}.",
-            f"Lag: months since {a}'s best first reached {b}'s best score. Hatched bars are "
+            f"Lag: months since the best of {a} first reached the best score of {b} that month. "
+            "Hatched bars are "
             f"lower bounds (no data before). Whiskers: {INTERVAL} of the lag (one current "
             "fit only; month-end fits are separate draws).",
             licence,
@@ -259,3 +264,38 @@ def frontier_figure(report: FrontierReport, chart: str, fmt: str, *, licence: st
     --plot`` both call this."""
     text = frontier_text(report, chart, licence=licence)
     return render_figure(FRONTIER_FIGURES[chart](report.rows(), text), fmt, text)
+
+
+#: What each leaderboard chart shows, and whether its values are win rates.
+LEADERBOARD_TITLES = {
+    "scores": "scores with 95% bootstrap intervals",
+    "observed": "observed win rate, row model against column model",
+    "predicted": "win rate predicted by the scores, row model against column model",
+    "battles": "battles between each pair of models",
+}
+
+
+def leaderboard_text(
+    chart: str, *, modality: str, snapshot_words: str, licence: str, shown: str
+) -> FigureText:
+    """The words of a leaderboard chart: ``snapshot_words`` says which snapshot (cutoff,
+    votes, method), ``shown`` which models are drawn."""
+    axes = (
+        ("Score (Elo scale)", "Model")
+        if chart == "scores"
+        else ("Column model (opponent)", "Row model")
+    )
+    note = {
+        "scores": f"Whiskers: {INTERVAL}; an arrow: a side the votes do not bound.",
+        "observed": "Wins over battles, ties half; blank where two models never met. Scores "
+        f"behind the ranking carry a {INTERVAL} (scores figure).",
+        "predicted": "Bradley-Terry P(row beats column) from the point scores, whose "
+        f"{INTERVAL} is in the scores figure.",
+        "battles": f"Counted votes per pair; the scores' {INTERVAL} is in the scores figure.",
+    }[chart]
+    return FigureText(
+        title=f"{modality.capitalize()} leaderboard: {LEADERBOARD_TITLES[chart]}",
+        x_title=axes[0],
+        y_title=axes[1],
+        caption=(snapshot_words, f"{shown}. {note}", licence),
+    )

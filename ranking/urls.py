@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from ranking import api, frontier_views, views
+from ranking import api, figure_views, frontier_views, views
 
 app_name = "ranking"
 
@@ -36,6 +36,11 @@ urlpatterns = [
         r"^api/v1/snapshots/(?P<pk>\d+)/matrices/(?P<quantity>battles|wins|observed|predicted)\.(?P<fmt>csv|json)$",
         api.SnapshotWinRateMatrix.as_view(),
         name="api-snapshot-matrix",
+    ),
+    re_path(
+        r"^api/v1/snapshots/(?P<pk>\d+)/figures/(?P<chart>scores|observed|predicted|battles)\.(?P<fmt>svg|png)$",
+        figure_views.SnapshotFigure.as_view(),
+        name="api-snapshot-figure",
     ),
     # A model key may hold "/", so the key is a path.
     path("api/v1/models/<path:key>/elo/", api.ModelEloView.as_view(), name="api-model-elo"),

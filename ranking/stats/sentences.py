@@ -207,7 +207,7 @@ def _score_clause(
     )
     if low is not None and high is not None:
         text += (
-            f" ({frontier.level:.0%} bootstrap interval {_points(low, rounding)} to "
+            f" ({frontier.level:.0%} interval {_points(low, rounding)} to "
             f"{_points(high, rounding)})"
         )
     provisional = getattr(row, f"{side}_provisional")
