@@ -28,7 +28,7 @@ from django.utils import timezone
 from arena.models import AIModel
 from pairwise.months import month_closed_by, month_end, month_of, month_range
 from ranking.aggregation import counted_votes
-from ranking.frontier_groups import COMPARISONS, Comparison, parse_pair
+from ranking.frontier_groups import COMPARISONS, Comparison, parse_group, parse_pair
 from ranking.frontier_rows import FrontierReport, MonthSource
 from ranking.models import ModelRating, RatingSnapshot
 from ranking.selectors import leaderboard_latest, snapshots_done
@@ -36,7 +36,6 @@ from ranking.stats.frontier import (
     Frontier,
     Group,
     MonthRatings,
-    as_group,
     monthly_frontier,
     running_frontier,
 )
@@ -60,7 +59,7 @@ def frontier_monthly(
     rounding: str = "nearest",
 ) -> FrontierReport:
     """The frontier of a modality (and optionally a category and language) between groups
-    ``a`` and ``b`` (a country code stands for its country's group). Never raises for
+    ``a`` and ``b`` (or their specs: ``US``, ``CN:open``...). Never raises for
     missing data: the report says what to run instead. ``min_votes`` defaults to
     ``RANKING_FRONTIER_MIN_VOTES``; ``rounding`` is one of ``ROUNDINGS`` and applies to the
     shown scores, bounds and gaps."""
@@ -75,6 +74,11 @@ def frontier_monthly(
         rounding=rounding,
     )
     return report
+
+
+def _group(side: Group | str) -> Group:
+    """A group as given, or as a spec names it (``US``, ``CN:open``...)."""
+    return side if isinstance(side, Group) else parse_group(side)
 
 
 def frontier_summaries(**params: object) -> list[tuple[Comparison, FrontierReport]]:
@@ -102,7 +106,7 @@ def frontier_comparisons(
         raise ValueError(f"rounding {rounding!r} is not one of {ROUNDINGS}")
     scope = dict(modality=modality, category=category, language=language)
     options = dict(
-        pairs=[(as_group(a), as_group(b)) for a, b in pairs],
+        pairs=[(_group(a), _group(b)) for a, b in pairs],
         min_votes=settings.RANKING_FRONTIER_MIN_VOTES if min_votes is None else min_votes,
     )
     if mode == "current":

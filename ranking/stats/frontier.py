@@ -72,8 +72,13 @@ class Group:
 
 
 def as_group(side: Group | str) -> Group:
-    """A group as given, or a country code as the group of that one country."""
-    return side if isinstance(side, Group) else Group(countries=(side,))
+    """A group as given, or a country code as the group of that one country (a spec such
+    as ``CN:open`` is read by ``ranking.frontier_groups.parse_group``, not here)."""
+    if isinstance(side, Group):
+        return side
+    if not side or set(side) & {":", ","}:
+        raise ValueError(f"{side!r} is not a country code; pass a Group")
+    return Group(countries=(side,))
 
 
 @dataclass(frozen=True)
