@@ -68,18 +68,22 @@ def render_figure(figure: Figure, fmt: str, text: FigureText) -> bytes:
     return buffer.getvalue()
 
 
-def _figure(height: float, text: FigureText) -> tuple[Figure, object]:
-    """A white figure of ``height`` inches of plot, with room below for the caption."""
+def _figure(
+    height: float, text: FigureText, *, below: float = 0.75, left: float = 0.09
+) -> tuple[Figure, object]:
+    """A white figure: its title on top, ``height`` inches of plot, ``below`` inches for the
+    tick labels and the x axis title, then the caption; ``left``: the plot's left edge (a
+    share of the width), room for the y tick labels."""
     lines = [line for item in text.caption for line in textwrap.wrap(item, 120)]
-    title = textwrap.wrap(text.title, 80)
+    title = textwrap.wrap(text.title, 75)
     caption_height = 0.2 + _CAPTION_LINE * len(lines)
-    title_height = 0.25 + 0.2 * len(title)
-    total = height + caption_height + title_height
+    title_height = 0.3 + 0.2 * len(title)
+    total = height + below + caption_height + title_height
     with matplotlib.rc_context(_STYLE):
         figure = Figure(figsize=(_WIDTH, total), facecolor="white")
         axes = figure.add_subplot()
         axes.set_facecolor("white")
-        axes.set_title("\n".join(title), loc="left")
+        figure.text(0.01, 1 - 0.12 / total, "\n".join(title), ha="left", va="top", fontsize=11)
         axes.set_xlabel(text.x_title)
         axes.set_ylabel(text.y_title)
         figure.text(
@@ -92,7 +96,12 @@ def _figure(height: float, text: FigureText) -> tuple[Figure, object]:
             color="#333333",
             linespacing=1.35,
         )
-    figure.subplots_adjust(bottom=(caption_height + 0.75) / total, top=1 - title_height / total)
+    figure.subplots_adjust(
+        left=left,
+        right=0.96,
+        bottom=(caption_height + below) / total,
+        top=1 - title_height / total,
+    )
     return figure, axes
 
 
@@ -159,7 +168,10 @@ def scores_figure(rows: Sequence[dict], text: FigureText) -> Figure:
     """Every model's score with its interval, best at the top; a side the votes do not bound
     (``inf``) runs to the edge with an arrow. ``rows``: the snapshot's ratings CSV rows."""
     shown = list(reversed(rows))
-    figure, axes = _figure(max(2.0, 0.16 * len(shown) + 0.6), text)
+    longest = max((len(r["display_name"]) for r in shown), default=10)
+    figure, axes = _figure(
+        max(2.0, 0.16 * len(shown) + 0.6), text, below=0.55, left=min(0.45, 0.03 + 0.009 * longest)
+    )
     scores = np.array([float(r["score"]) for r in shown])
     lows = np.array([float(r["ci_low"]) for r in shown])
     highs = np.array([float(r["ci_high"]) for r in shown])
@@ -179,7 +191,6 @@ def scores_figure(rows: Sequence[dict], text: FigureText) -> Figure:
         axes.set_xlim(left, right)
         axes.set_ylim(-0.7, len(shown) - 0.3)
         axes.grid(axis="x", color="#dddddd", linewidth=0.6)
-    figure.subplots_adjust(left=0.3)
     return figure
 
 
@@ -194,14 +205,20 @@ def matrix_figure(
     no value. ``matrix``: the rows of the snapshot's matrix CSV, in ``names`` order;
     ``rates``: values are win rates (0 to 1, red to blue), else counts."""
     values = np.array([[_number(v) for v in row] for row in matrix], dtype=float)
-    figure, axes = _figure(max(3.0, 0.22 * len(names) + 1.2), text)
+    longest = max((len(name) for name in names), default=10)
+    label_room = 0.3 + 0.065 * longest  # inches: rotated tick labels under the matrix
+    figure, axes = _figure(
+        max(3.5, 0.24 * len(names) + 1.0),
+        text,
+        below=label_room + 0.3,
+        left=min(0.45, (label_room + 0.3) / _WIDTH),
+    )
     scale = {"cmap": "RdBu", "vmin": 0.0, "vmax": 1.0} if rates else {"cmap": "Blues"}
     with matplotlib.rc_context(_STYLE):
         image = axes.imshow(values, **scale)
         axes.set_xticks(range(len(names)), names, rotation=90, fontsize=6)
         axes.set_yticks(range(len(names)), names, fontsize=6)
         figure.colorbar(image, ax=axes, shrink=0.8)
-    figure.subplots_adjust(left=0.28, right=0.95)
     return figure
 
 
@@ -223,7 +240,13 @@ def frontier_text(report: FrontierReport, chart: str, *, licence: str) -> Figure
         "current": f"current ratings (snapshot {snapshot}), each model from its release month",
     }.get(report.mode, "a published rating history")
     # A published history gives each model's own interval, not bootstrap replicates.
-    interval = "the published 95% interval" if report.mode == "published" else INTERVAL
+    published = report.mode == "published"
+    interval = "the published 95% interval" if published else INTERVAL
+    breaks = (
+        "months not in the history"
+        if published
+        else "months without counted votes or without a snapshot"
+    )
     min_votes = report.frontier.min_votes if report.frontier else 0
     counted = f" A group's best needs at least {min_votes:g} votes." if min_votes else ""
     if chart == "tops":
@@ -234,8 +257,7 @@ def frontier_text(report: FrontierReport, chart: str, *, licence: str) -> Figure
             labels=(a, b),
             caption=(
                 f"{period}, {source}{'; ' + scope if scope else ''}.",
-                f"Bands: {interval} of each group's best score.{counted} Breaks: months "
-                "without counted votes or without a snapshot.",
+                f"Bands: {interval} of each group's best score.{counted} Breaks: {breaks}.",
                 licence,
             ),
         )

@@ -97,14 +97,20 @@ class Command(BaseCommand):
                 min_votes=min_votes,
                 rounding=options["round"],
             )
+        # A published history is someone else's data, under its own terms.
+        licence = (
+            f"Data: {Path(options['from_csv']).name}, a published rating history, under its "
+            "own licence"
+            if options["from_csv"]
+            else settings.ARENA_DATA_LICENCE
+        )
         if options["format"] == "markdown":
-            self.stdout.write(_markdown(list(zip(comparisons, reports, strict=True))))
+            items = list(zip(comparisons, reports, strict=True))
+            self.stdout.write(_markdown(items, licence=licence))
         else:
             self._write(reports[0], options["format"])
         if plot:
-            figure = frontier_figure(
-                reports[0], options["chart"], plot.suffix[1:], licence=settings.ARENA_DATA_LICENCE
-            )
+            figure = frontier_figure(reports[0], options["chart"], plot.suffix[1:], licence=licence)
             plot.write_bytes(figure)
             self.stderr.write(f"wrote {plot}")
 
@@ -221,7 +227,7 @@ def _history_report(
     )
 
 
-def _markdown(items: list[tuple[Comparison, FrontierReport]]) -> str:
+def _markdown(items: list[tuple[Comparison, FrontierReport]], *, licence: str) -> str:
     """The latest month of each comparison as Markdown: a heading and a paragraph each."""
     first = items[0][1]
     scope = first.modality or "published"
@@ -233,10 +239,11 @@ def _markdown(items: list[tuple[Comparison, FrontierReport]]) -> str:
     for comparison, report in items:
         lines += [f"## {comparison.title or f'{report.a_label} vs {report.b_label}'}", ""]
         lines += [report.paragraph or report.hint or "No months with data.", ""]
+    intervals = "published" if first.mode == "published" else "bootstrap"
     lines.append(
-        "_Intervals are 95% bootstrap intervals; a gap whose interval contains 0 is a "
+        f"_Intervals are 95% {intervals} intervals; a gap whose interval contains 0 is a "
         "statistical tie, and then no lag is claimed. Models whose openness is unknown are in "
-        f"no licence group. {settings.ARENA_DATA_LICENCE}._"
+        f"no licence group. {licence}._"
     )
     return "\n".join(lines)
 
