@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from ranking.exports import rating_rows, win_rate_matrix
 from ranking.figures import (
     FORMATS,
+    cached_figure,
     leaderboard_text,
     matrix_figure,
     render_figure,
@@ -93,7 +94,10 @@ class SnapshotFigure(APIView):
         query = FigureQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         snapshot = get_object_or_404(snapshots_done(), pk=pk)
-        body = leaderboard_figure(snapshot, chart, fmt, **query.validated_data)
+        source = (snapshot.key, chart, fmt, query.validated_data, settings.ARENA_DATA_LICENCE)
+        body = cached_figure(
+            source, lambda: leaderboard_figure(snapshot, chart, fmt, **query.validated_data)
+        )
         response = HttpResponse(body, content_type=FORMATS[fmt])
         name = f"arena-{snapshot.modality}-{snapshot.pk}-{chart}.{fmt}"
         response["Content-Disposition"] = f'attachment; filename="{name}"'

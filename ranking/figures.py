@@ -9,16 +9,19 @@ searched. No database access here: callers pass the rows and the words.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import math
 import textwrap
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
+from arena.cache import cache_get_or_none, cache_set_quietly
 from ranking.frontier_rows import FrontierReport
 
 FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
@@ -37,6 +40,9 @@ _STYLE = {
 _PNG_DPI = 150
 _WIDTH = 8.0  # inches: a report's text width
 _CAPTION_LINE = 0.17  # inches per caption line
+#: Drawing takes a second or more (bench/figures.py); the same rows and words give the same
+#: file, so a drawn figure is kept, keyed by what it is drawn from.
+CACHE_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -285,7 +291,23 @@ def frontier_figure(report: FrontierReport, chart: str, fmt: str, *, licence: st
     ``report.rows()``: the rows of its CSV. The page's downloads and ``manage.py frontier
     --plot`` both call this."""
     text = frontier_text(report, chart, licence=licence)
-    return render_figure(FRONTIER_FIGURES[chart](report.rows(), text), fmt, text)
+    rows = report.rows()
+    return cached_figure(
+        ("frontier", chart, fmt, rows, asdict(text)),
+        lambda: render_figure(FRONTIER_FIGURES[chart](rows, text), fmt, text),
+    )
+
+
+def cached_figure(source: object, draw: Callable[[], bytes]) -> bytes:
+    """``draw()``, or the file it gave before for the same ``source`` (everything the figure
+    is drawn from, JSON-able). A cache outage only costs the drawing."""
+    digest = hashlib.sha256(json.dumps(source, sort_keys=True, default=str).encode()).hexdigest()
+    key = f"arena-figure-{digest}"
+    body = cache_get_or_none(key)
+    if body is None:
+        body = draw()
+        cache_set_quietly(key, body, timeout=CACHE_SECONDS)
+    return body
 
 
 #: What each leaderboard chart shows, and whether its values are win rates.

@@ -9,7 +9,13 @@ import pytest
 from PIL import Image
 
 from ranking.figure_views import snapshot_words
-from ranking.figures import leaderboard_text, matrix_figure, render_figure, scores_figure
+from ranking.figures import (
+    cached_figure,
+    leaderboard_text,
+    matrix_figure,
+    render_figure,
+    scores_figure,
+)
 from tests.ranking.conftest import compute_snapshot
 from tests.ranking.test_frontier_groups import svg_texts
 
@@ -93,3 +99,17 @@ def test_the_leaderboard_links_every_figure_as_svg_and_png(client, voted_models)
     for chart in ("scores", "observed", "predicted", "battles"):
         for fmt in ("svg", "png"):
             assert f"/api/v1/snapshots/{snapshot.pk}/figures/{chart}.{fmt}?min_votes=10" in page
+
+
+def test_a_figure_is_drawn_once_for_the_same_rows_and_words():
+    drawn = []
+
+    def draw() -> bytes:
+        drawn.append(1)
+        return b"<svg/>"
+
+    source = ("test-only", [{"month": "2024-01", "a_score": 1.5}])
+    assert cached_figure(source, draw) == cached_figure(source, draw) == b"<svg/>"
+    assert len(drawn) == 1
+    cached_figure(("test-only", [{"month": "2024-01", "a_score": 1.6}]), draw)
+    assert len(drawn) == 2
