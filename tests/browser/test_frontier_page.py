@@ -3,6 +3,8 @@ the table and the summary read well on a phone."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from arena.models import AIModel
@@ -72,7 +74,7 @@ def test_a_named_comparison_is_picked_and_its_figure_downloaded(
     assert download.suggested_filename == (
         "arena-frontier-text-current-US-open-vs-CN-open-tops.svg"
     )
-    svg = open(download.path(), encoding="utf-8").read()
+    svg = Path(download.path()).read_text(encoding="utf-8")
     assert "95% bootstrap interval" in svg and "United States, open weights" in svg
     page.get_by_role("link", name="Summary of every comparison").click()
     page.wait_for_url("**/frontier/summary/**")
