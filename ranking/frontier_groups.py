@@ -78,10 +78,15 @@ def parse_pair(a: str, b: str) -> tuple[Group, Group]:
             groups.append(parse_group(spec))
         except GroupError as error:
             raise GroupError(str(error), side=side) from None
-    if groups[0].same_models(groups[1]):
-        message = f"{a!r} and {b!r} are the same models: compare two different groups"
-        raise GroupError(message, side="b")
+    check_different(groups[0], groups[1])
     return groups[0], groups[1]
+
+
+def check_different(a: Group, b: Group) -> None:
+    """:class:`GroupError` (side ``b``) when the two groups hold the same models."""
+    if a.same_models(b):
+        message = f"{b.code} is the same models as {a.code}: compare two different groups"
+        raise GroupError(message, side="b")
 
 
 @dataclass(frozen=True)

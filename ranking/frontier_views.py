@@ -28,6 +28,7 @@ from ranking.frontier_groups import (
     COMPARISONS,
     SPEC_HELP,
     GroupError,
+    check_different,
     comparison_of,
     group_best_phrase,
     parse_group,
@@ -83,10 +84,10 @@ class FrontierQuery(serializers.Serializer):
         comparison = COMPARISON_BY_SLUG.get(attrs.pop("compare", ""))
         if comparison:
             attrs["a"], attrs["b"] = parse_pair(comparison.a, comparison.b)
-        if attrs["a"].same_models(attrs["b"]):
-            raise serializers.ValidationError(
-                {"b": f"{attrs['b'].code} is the same models as a: compare two different groups."}
-            )
+        try:
+            check_different(attrs["a"], attrs["b"])
+        except GroupError as error:
+            raise serializers.ValidationError({error.side: str(error)}) from None
         return attrs
 
 

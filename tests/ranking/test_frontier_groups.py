@@ -105,7 +105,7 @@ def test_open_weights_against_proprietary_worldwide_and_a_set_of_countries(clien
         ("b=XX:open", "b", "'XX' is not an ISO 3166-1 alpha-2 country code"),
         ("a=US,US", "a", "US is listed twice in 'US,US'"),
         ("a=:open", "a", "':open' has no country before ':'; write e.g. CN:open, or open"),
-        ("a=gb,us&b=US,GB", "b", "US,GB is the same models as a: compare two different groups."),
+        ("a=gb,us&b=US,GB", "b", "US,GB is the same models as GB,US: compare two different groups"),
         ("compare=nope", "compare", '"nope" is not a valid choice.'),
     ],
 )
@@ -199,7 +199,7 @@ def test_the_command_takes_groups_and_plots_the_pages_figure(open_data, tmp_path
     assert Image.open(tmp_path / "lag.png").format == "PNG"
     for args, message in (
         (["--a", "US:semi"], "--a: 'semi' is not a licence class: use open or proprietary"),
-        (["--b", "us"], "--b: 'US' and 'us' are the same models: compare two different groups"),
+        (["--b", "us"], "--b: US is the same models as US: compare two different groups"),
         (["--plot", str(tmp_path / "x.pdf")], "the file name must end in .svg or .png"),
     ):
         with pytest.raises(CommandError, match=message):
