@@ -43,10 +43,10 @@ class AIModelAdmin(admin.ModelAdmin):
         "release_date_source",
         "first_listed",
         "licence",
-        "open_weights",
+        "weights",
         "is_active",
     ]
-    list_filter = ["is_active", "open_weights", "release_date_source", "lab__country", "lab"]
+    list_filter = ["is_active", "weights", "release_date_source", "lab__country", "lab"]
     search_fields = ["key", "display_name", "lab__name"]
     list_select_related = ["lab"]
     date_hierarchy = "release_date"

@@ -8,6 +8,7 @@ from datetime import date
 
 from arena.countries import COUNTRIES
 from arena.models import DatePrecision, Modality, ReleaseDateSource
+from pairwise.openness import UNKNOWN, weights_of
 from pairwise.rows import Parsed, RowError, csv_records, decode_utf8
 
 CATALOGUE_COLUMNS = (
@@ -17,10 +18,7 @@ CATALOGUE_COLUMNS = (
     "country",
     "release_date",
     "licence",
-    "open_weights",
 )
-_TRUE = {"true", "yes", "1"}
-_FALSE = {"false", "no", "0", ""}
 
 
 @dataclass(frozen=True)
@@ -32,7 +30,7 @@ class CatalogueRow:
     country: str
     release_date: date | None
     licence: str
-    open_weights: bool
+    weights: str  # pairwise.openness: open, proprietary or unknown
     modalities: tuple[str, ...]
     release_date_source: str = ""
     release_date_precision: str = ""
@@ -60,8 +58,10 @@ class _Seen:
 
 def parse_catalogue_csv(data: bytes | str) -> Parsed[CatalogueRow]:
     """Parse a model catalogue. Columns: key, display_name, organisation, country (ISO
-    3166-1 alpha-2 or blank), release_date (YYYY-MM-DD or blank), licence, open_weights
-    (true/false), and optionally modalities (``text``, ``image|video``...; default text),
+    3166-1 alpha-2 or blank), release_date (YYYY-MM-DD or blank), licence, and optionally
+    open_weights (true/yes/open, false/no/proprietary, unknown; blank or absent: what the
+    licence implies, ``pairwise.openness.weights_of_licence``), modalities (``text``,
+    ``image|video``...; default text),
     release_date_source (key, publication, manual or first_listed; default manual),
     release_date_precision (day or month, then the date is the 1st; default day) and
     first_listed (YYYY-MM-DD: first seen on a public leaderboard, not the release)."""
@@ -74,10 +74,7 @@ def parse_catalogue_csv(data: bytes | str) -> Parsed[CatalogueRow]:
         cell = {name: value.strip() for name, value in values.items()}
         errors = _key_errors(line, cell["key"], seen) + _lab_errors(line, cell, seen)
         released = _release(line, cell, errors)
-        if cell["open_weights"].lower() not in _TRUE | _FALSE:
-            errors.append(
-                RowError(line, "open_weights", f"{cell['open_weights']!r} is not true or false")
-            )
+        weights = _weights(line, cell, errors)
         modalities = tuple(m.strip() for m in (cell.get("modalities") or "text").split("|"))
         unknown = [m for m in modalities if m not in Modality.values]
         if unknown:
@@ -85,8 +82,17 @@ def parse_catalogue_csv(data: bytes | str) -> Parsed[CatalogueRow]:
             errors.append(RowError(line, "modalities", message))
         result.errors += errors
         if not errors:
-            result.rows.append(_catalogue_row(line, cell, released, modalities))
+            result.rows.append(_catalogue_row(line, cell, released, modalities, weights))
     return result
+
+
+def _weights(line: int, cell: dict[str, str], errors: list[RowError]) -> str:
+    """The row's openness: its open_weights cell, or what its licence implies."""
+    try:
+        return weights_of(cell.get("open_weights", ""), cell["licence"])
+    except ValueError as error:
+        errors.append(RowError(line, "open_weights", str(error)))
+        return UNKNOWN
 
 
 def _key_errors(line: int, key: str, seen: _Seen) -> list[RowError]:
@@ -155,7 +161,11 @@ def _release(line: int, cell: dict[str, str], errors: list[RowError]) -> _Releas
 
 
 def _catalogue_row(
-    line: int, cell: dict[str, str], released: _Release, modalities: tuple[str, ...]
+    line: int,
+    cell: dict[str, str],
+    released: _Release,
+    modalities: tuple[str, ...],
+    weights: str,
 ) -> CatalogueRow:
     return CatalogueRow(
         row=line,
@@ -165,7 +175,7 @@ def _catalogue_row(
         country=cell["country"].upper(),
         release_date=released.date,
         licence=cell["licence"],
-        open_weights=cell["open_weights"].lower() in _TRUE,
+        weights=weights,
         modalities=modalities,
         release_date_source=released.source,
         release_date_precision=released.precision,

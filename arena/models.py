@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from arena.countries import COUNTRIES, country_flag, country_name
+from pairwise.openness import WEIGHTS_CHOICES
 from pairwise.outcomes import OUTCOME_CHOICES
 
 
@@ -96,6 +97,12 @@ class DatePrecision(models.TextChoices):
     MONTH = "month", "Month"
 
 
+# Whether a model's weights are open: pairwise's three values (unknown is its own value).
+Weights = models.TextChoices(
+    "Weights", [(value.upper(), (value, label)) for value, label in WEIGHTS_CHOICES]
+)
+
+
 class AIModel(models.Model):
     """A model that produces outputs. ``key`` is the stable identifier used in imports,
     exports and APIs (for example ``gpt-4o-2024-05-13``)."""
@@ -104,6 +111,7 @@ class AIModel(models.Model):
     display_name = models.CharField(max_length=160)
     ReleaseDateSource = ReleaseDateSource
     DatePrecision = DatePrecision
+    Weights = Weights
 
     lab = models.ForeignKey(Lab, on_delete=models.PROTECT, related_name="models")
     release_date = models.DateField(
@@ -125,7 +133,13 @@ class AIModel(models.Model):
         "(first seen there, not released).",
     )
     licence = models.CharField(max_length=80, blank=True)
-    open_weights = models.BooleanField(default=False)
+    weights = models.CharField(
+        max_length=12,
+        choices=Weights.choices,
+        default=Weights.UNKNOWN,
+        help_text="Whether the weights can be downloaded (under any licence). Unknown "
+        "models are left out of the frontier's open-weights and proprietary groups.",
+    )
     modalities = models.JSONField(default=list, blank=True, validators=[validate_modalities])
     is_active = models.BooleanField(
         default=True, help_text="Inactive models are no longer served but stay in the ratings."

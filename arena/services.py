@@ -68,7 +68,7 @@ def catalogue_upsert(*, rows: list[CatalogueRow]) -> CatalogueReport:
             "release_date_precision": row.release_date_precision,
             "first_listed": row.first_listed,
             "licence": row.licence,
-            "open_weights": row.open_weights,
+            "weights": row.weights,
             "modalities": list(row.modalities),
         }
         model = existing.get(row.key)

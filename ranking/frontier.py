@@ -1,4 +1,5 @@
-"""The frontier between two countries from finished snapshots (reads only; a constant number
+"""The frontier between two groups of models (countries, licence classes, both) from finished
+snapshots (reads only; a constant number
 of queries, plus one file read per snapshot for its bootstrap replicates).
 
 - as-of: one month-end snapshot per month with counted votes, linked onto the last month's
@@ -7,11 +8,13 @@ of queries, plus one file read per snapshot for its bootstrap replicates).
 
 In both, a month without counted votes is a gap (not a step of the lag) and the series ends
 at the last month with counted votes; only models with ``RANKING_FRONTIER_MIN_VOTES`` votes
-can be a country's best.
+can be a group's best. A model's openness is its catalogue value today
+(``AIModel.weights``), in both modes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import NamedTuple
@@ -25,11 +28,13 @@ from django.utils import timezone
 from arena.models import AIModel
 from pairwise.months import month_closed_by, month_end, month_of, month_range
 from ranking.aggregation import counted_votes
+from ranking.frontier_groups import COMPARISONS, Comparison, parse_group, parse_pair
 from ranking.frontier_rows import FrontierReport, MonthSource
 from ranking.models import ModelRating, RatingSnapshot
 from ranking.selectors import leaderboard_latest, snapshots_done
 from ranking.stats.frontier import (
     Frontier,
+    Group,
     MonthRatings,
     monthly_frontier,
     running_frontier,
@@ -47,29 +52,68 @@ def frontier_monthly(
     mode: str = "asof",
     category: str = "",
     language: str = "",
-    a: str = "US",
-    b: str = "CN",
+    a: Group | str = "US",
+    b: Group | str = "CN",
     now: datetime | None = None,
     min_votes: float | None = None,
     rounding: str = "nearest",
 ) -> FrontierReport:
-    """The frontier of a modality (and optionally a category and language) between countries
-    ``a`` and ``b``. Never raises for missing data: the report says what to run instead.
-    ``min_votes`` defaults to ``RANKING_FRONTIER_MIN_VOTES``; ``rounding`` is one of
-    ``ROUNDINGS`` and applies to the shown scores, bounds and gaps."""
+    """The frontier of a modality (and optionally a category and language) between groups
+    ``a`` and ``b`` (or their specs: ``US``, ``CN:open``...). Never raises for
+    missing data: the report says what to run instead. ``min_votes`` defaults to
+    ``RANKING_FRONTIER_MIN_VOTES``; ``rounding`` is one of ``ROUNDINGS`` and applies to the
+    shown scores, bounds and gaps."""
+    (report,) = frontier_comparisons(
+        modality=modality,
+        mode=mode,
+        category=category,
+        language=language,
+        pairs=[(a, b)],
+        now=now,
+        min_votes=min_votes,
+        rounding=rounding,
+    )
+    return report
+
+
+def _group(side: Group | str) -> Group:
+    """A group as given, or as a spec names it (``US``, ``CN:open``...)."""
+    return side if isinstance(side, Group) else parse_group(side)
+
+
+def frontier_summaries(**params: object) -> list[tuple[Comparison, FrontierReport]]:
+    """Every named comparison (``COMPARISONS``) with its report, from one read of the
+    snapshots; ``params`` as :func:`frontier_comparisons` takes them, without ``pairs``."""
+    pairs = [parse_pair(comparison.a, comparison.b) for comparison in COMPARISONS]
+    reports = frontier_comparisons(**params, pairs=pairs)
+    return list(zip(COMPARISONS, reports, strict=True))
+
+
+def frontier_comparisons(
+    *,
+    modality: str,
+    pairs: Sequence[tuple[Group | str, Group | str]],
+    mode: str = "asof",
+    category: str = "",
+    language: str = "",
+    now: datetime | None = None,
+    min_votes: float | None = None,
+    rounding: str = "nearest",
+) -> list[FrontierReport]:
+    """One report per pair of groups, as :func:`frontier_monthly` gives it, from one read of
+    the snapshots (the summary page compares several pairs)."""
     if rounding not in ROUNDINGS:
         raise ValueError(f"rounding {rounding!r} is not one of {ROUNDINGS}")
     scope = dict(modality=modality, category=category, language=language)
     options = dict(
-        a=a,
-        b=b,
+        pairs=[(_group(a), _group(b)) for a, b in pairs],
         min_votes=settings.RANKING_FRONTIER_MIN_VOTES if min_votes is None else min_votes,
     )
     if mode == "current":
-        report = _current(scope, **options)
+        reports = _current(scope, **options)
     else:
-        report = _asof(scope, now=now or timezone.now(), **options)
-    return replace(report, rounding=rounding)
+        reports = _asof(scope, now=now or timezone.now(), **options)
+    return [replace(report, rounding=rounding) for report in reports]
 
 
 def _scale(snapshot: RatingSnapshot) -> str:
@@ -107,6 +151,7 @@ class RatingRow(NamedTuple):
     release_date: date | None
     release_date_source: str
     model_id: int
+    weights: str
 
 
 _RATING_ROW_FIELDS = (
@@ -122,6 +167,7 @@ _RATING_ROW_FIELDS = (
     "model__release_date",
     "model__release_date_source",
     "model_id",
+    "model__weights",
 )
 
 
@@ -158,7 +204,9 @@ def _month_votes(scope: dict, *, cutoff: datetime, max_vote_id: int | None = Non
     return {month_of(month): int(n) for month, n in by_month}
 
 
-def _asof(scope: dict, *, a: str, b: str, now: datetime, min_votes: float) -> FrontierReport:
+def _asof(
+    scope: dict, *, pairs: list[tuple[Group, Group]], now: datetime, min_votes: float
+) -> list[FrontierReport]:
     snapshots = _month_end_snapshots(scope)
     month_votes = {
         month: n for month, n in _month_votes(scope, cutoff=now).items() if month_end(month) <= now
@@ -187,23 +235,26 @@ def _asof(scope: dict, *, a: str, b: str, now: datetime, min_votes: float) -> Fr
     if series:
         notes.append(_link_note(series[-1].month, sources[-1].scale, links))
     missing = [m for m in month_votes if m not in snapshots]
-    return FrontierReport(
-        **scope,
-        mode="asof",
-        a=a,
-        b=b,
-        frontier=_series_frontier(linked, month_votes, a=a, b=b, min_votes=min_votes),
-        sources=sources,
-        display_names=names,
-        month_votes=month_votes,
-        missing_months=missing,
-        hint=_backfill_hint(**scope) if missing or not series else "",
-        notes=notes,
-    )
+    return [
+        FrontierReport(
+            **scope,
+            mode="asof",
+            a=a,
+            b=b,
+            frontier=_series_frontier(linked, month_votes, a=a, b=b, min_votes=min_votes),
+            sources=sources,
+            display_names=names,
+            month_votes=month_votes,
+            missing_months=missing,
+            hint=_backfill_hint(**scope) if missing or not series else "",
+            notes=notes,
+        )
+        for a, b in pairs
+    ]
 
 
 def _series_frontier(
-    series: list[MonthRatings], month_votes: dict, *, a: str, b: str, min_votes: float
+    series: list[MonthRatings], month_votes: dict, *, a: Group, b: Group, min_votes: float
 ) -> Frontier | None:
     """The frontier of the series; the months of its span without votes are empty."""
     if not series:
@@ -258,6 +309,7 @@ def _month_ratings_of_snapshot(
         ci_high=np.array([row.ci_high for row in rows], dtype=np.float64),
         replicates=_columns(replicates, rows),
         votes=np.array([row.votes for row in rows], dtype=np.float64),
+        weights=tuple(row.weights for row in rows),
     )
 
 
@@ -290,11 +342,13 @@ def _no_current_snapshot_hint(modality: str) -> str:
     )
 
 
-def _current(scope: dict, *, a: str, b: str, min_votes: float) -> FrontierReport:
+def _current(
+    scope: dict, *, pairs: list[tuple[Group, Group]], min_votes: float
+) -> list[FrontierReport]:
     snapshot = leaderboard_latest(**scope)
-    empty = FrontierReport(**scope, mode="current", a=a, b=b, frontier=None)
+    empty = [FrontierReport(**scope, mode="current", a=a, b=b, frontier=None) for a, b in pairs]
     if snapshot is None:
-        return replace(empty, hint=_no_current_snapshot_hint(scope["modality"]))
+        return [replace(e, hint=_no_current_snapshot_hint(scope["modality"])) for e in empty]
     rows = _rating_rows([snapshot.pk])
     month_votes = _month_votes(scope, cutoff=snapshot.cutoff, max_vote_id=snapshot.max_vote_id)
     if not rows or not month_votes:
@@ -306,30 +360,31 @@ def _current(scope: dict, *, a: str, b: str, min_votes: float) -> FrontierReport
     span = month_range(min(min(entry), first_vote), last_vote)
     gaps = [m for m in span if m >= first_vote and m not in month_votes]
     months = [m for m in span if m not in gaps]
-    frontier = running_frontier(
-        months,
+    fit = dict(
         models=[row.model_key for row in rows],
         countries=[row.country for row in rows],
         entry=entry,
         scores=np.array([row.score for row in rows], dtype=np.float64),
         replicates=_columns(_replicates(snapshot, notes), rows),
         votes=np.array([row.votes for row in rows], dtype=np.float64),
-        a=a,
-        b=b,
+        weights=[row.weights for row in rows],
         min_votes=min_votes,
         empty=gaps,
     )
-    return FrontierReport(
-        **scope,
-        mode="current",
-        a=a,
-        b=b,
-        frontier=frontier,
-        sources=[MonthSource(scale=_scale(snapshot), snapshot_id=snapshot.pk)] * len(months),
-        display_names={row.model_key: row.display_name for row in rows},
-        month_votes=month_votes,
-        notes=notes,
-    )
+    return [
+        FrontierReport(
+            **scope,
+            mode="current",
+            a=a,
+            b=b,
+            frontier=running_frontier(months, a=a, b=b, **fit),
+            sources=[MonthSource(scale=_scale(snapshot), snapshot_id=snapshot.pk)] * len(months),
+            display_names={row.model_key: row.display_name for row in rows},
+            month_votes=month_votes,
+            notes=notes,
+        )
+        for a, b in pairs
+    ]
 
 
 def _has_real_release_date(row: RatingRow) -> bool:

@@ -5,24 +5,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from arena.countries import country_name
 from pairwise.months import month_range
-from ranking.stats.frontier import Frontier, FrontierMonth
-from ranking.stats.sentences import frontier_month_rounded, frontier_summary
+from ranking.frontier_groups import group_label, sentence_names
+from ranking.stats.frontier import Frontier, FrontierMonth, Group
+from ranking.stats.sentences import frontier_month_rounded, frontier_paragraph, frontier_summary
 
-SENTENCE_NAMES = {"US": "the US", "GB": "the UK", "AE": "the UAE", "NL": "the Netherlands"}
 COLUMNS = (
     "month",
     "month_votes",
+    "a_group",
     "a_country",
     "a_model",
     "a_name",
+    "a_weights",
     "a_score",
     "a_ci_low",
     "a_ci_high",
+    "b_group",
     "b_country",
     "b_model",
     "b_name",
+    "b_weights",
     "b_score",
     "b_ci_low",
     "b_ci_high",
@@ -42,6 +45,8 @@ COLUMNS = (
     "b_provisional_model",
     "b_provisional_name",
     "b_provisional_score",
+    "a_unknown_weights",
+    "b_unknown_weights",
     "scale",
     "shift",
     "link_models",
@@ -50,12 +55,17 @@ COLUMNS = (
 )
 TEXT_COLUMNS = frozenset(
     {"month", "leader", "scale"}
-    | {f"{side}_{what}" for side in "ab" for what in ("country", "model", "name")}
+    | {
+        f"{side}_{what}"
+        for side in "ab"
+        for what in ("group", "country", "model", "name", "weights")
+    }
     | {f"{side}_provisional_{what}" for side in "ab" for what in ("model", "name")}
 )
 FLAG_COLUMNS = frozenset({"tied", "lag_censored", "lag_ci_high_censored"})
 COUNT_COLUMNS = frozenset(
     {"month_votes", "lag_months", "lag_ci_low", "lag_ci_high", "link_models", "snapshot_id"}
+    | {"a_unknown_weights", "b_unknown_weights"}
 )
 
 
@@ -84,8 +94,8 @@ class FrontierReport:
     mode: str
     category: str
     language: str
-    a: str
-    b: str
+    a: Group
+    b: Group
     frontier: Frontier | None
     sources: list[MonthSource] = field(default_factory=list)
     display_names: dict[str, str] = field(default_factory=dict)
@@ -105,6 +115,36 @@ class FrontierReport:
             display=self.display_names,
             rounding=self.rounding,
         )
+
+    @property
+    def paragraph(self) -> str:
+        """The last month in one quotable paragraph (``frontier_paragraph``)."""
+        if self.frontier is None or not self.frontier.months:
+            return ""
+        return frontier_paragraph(
+            self.frontier,
+            names=sentence_names(self.a, self.b),
+            display=self.display_names,
+            rounding=self.rounding,
+        )
+
+    @property
+    def unknown_weights(self) -> dict[str, list[str]]:
+        """Per side, the models a licence group left out in some month for their unknown
+        openness (keys, sorted)."""
+        months = self.frontier.months if self.frontier else ()
+        return {
+            side: sorted({key for row in months for key in getattr(row, f"{side}_unknown_weights")})
+            for side in ("a", "b")
+        }
+
+    @property
+    def a_label(self) -> str:
+        return group_label(self.a)
+
+    @property
+    def b_label(self) -> str:
+        return group_label(self.b)
 
     @property
     def empty_months(self) -> list[str]:
@@ -135,7 +175,7 @@ class FrontierReport:
             if month in by_month:
                 rows.append(self._row(*by_month[month], votes=votes))
             else:
-                rows.append(gap_row(month, a=self.a, b=self.b, votes=votes))
+                rows.append(gap_row(month, a=self.a.code, b=self.b.code, votes=votes))
         return rows
 
     def _row(self, row: FrontierMonth, source: MonthSource, *, votes: int | None) -> dict:
@@ -144,15 +184,19 @@ class FrontierReport:
         return {
             "month": row.month,
             "month_votes": votes,
-            "a_country": self.a,
+            "a_group": self.a.code,
+            "a_country": row.a_country,
             "a_model": row.a_model,
             "a_name": names.get(row.a_model, row.a_model) if row.a_model else None,
+            "a_weights": row.a_weights,
             "a_score": shown["a_score"],
             "a_ci_low": shown["a_low"],
             "a_ci_high": shown["a_high"],
-            "b_country": self.b,
+            "b_group": self.b.code,
+            "b_country": row.b_country,
             "b_model": row.b_model,
             "b_name": names.get(row.b_model, row.b_model) if row.b_model else None,
+            "b_weights": row.b_weights,
             "b_score": shown["b_score"],
             "b_ci_low": shown["b_low"],
             "b_ci_high": shown["b_high"],
@@ -176,6 +220,8 @@ class FrontierReport:
             if row.b_provisional
             else None,
             "b_provisional_score": shown["b_provisional_score"],
+            "a_unknown_weights": len(row.a_unknown_weights),
+            "b_unknown_weights": len(row.b_unknown_weights),
             "scale": source.scale,
             "shift": _one_decimal(source.shift),
             "link_models": source.link_models,
@@ -189,14 +235,14 @@ def _one_decimal(value: float | None) -> float | None:
 
 
 def gap_row(month: str, *, a: str, b: str, votes: int | None) -> dict:
-    """A month shown as a gap: no figures, no leader."""
+    """A month shown as a gap (``a``, ``b``: the group codes): no figures, no leader."""
     row: dict = dict.fromkeys(COLUMNS)
     row |= dict.fromkeys(FLAG_COLUMNS, False)
     return row | {
         "month": month,
         "month_votes": votes,
-        "a_country": a,
-        "b_country": b,
+        "a_group": a,
+        "b_group": b,
         "leader": "",
     }
 
@@ -229,10 +275,6 @@ def collapse_gaps(rows: list[dict]) -> list[dict]:
     return collapsed
 
 
-def sentence_names(*codes: str) -> dict[str, str]:
-    return {code: SENTENCE_NAMES.get(code, country_name(code) or code) for code in codes}
-
-
 def frontier_json(report: FrontierReport) -> dict:
     """The API's and the command's JSON body."""
     return {
@@ -240,12 +282,16 @@ def frontier_json(report: FrontierReport) -> dict:
         "mode": report.mode,
         "category": report.category,
         "language": report.language,
-        "a": report.a,
-        "b": report.b,
+        "a": report.a.code,
+        "b": report.b.code,
+        "a_label": report.a_label,
+        "b_label": report.b_label,
         "level": report.frontier.level if report.frontier else 0.95,
         "min_votes": report.frontier.min_votes if report.frontier else None,
         "rounding": report.rounding,
         "summary": report.summary,
+        "paragraph": report.paragraph,
+        "unknown_weights": report.unknown_weights,
         "missing_months": report.missing_months,
         "empty_months": report.empty_months,
         "hint": report.hint,

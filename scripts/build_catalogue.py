@@ -4,8 +4,9 @@
 
 Output columns (the format ``import_models`` reads): key, display_name, organisation,
 country (ISO 3166-1 alpha-2, blank for multinational organisations), release_date,
-release_date_source, release_date_precision, first_listed, licence, open_weights,
-modalities.
+release_date_source, release_date_precision, first_listed, licence, modalities. No
+open_weights column: the import derives openness from the licence string
+(``pairwise.openness.weights_of_licence``), so a blank ("-") licence stays unknown.
 
 The shared metadata (``lmsys_models.csv``) give each model the day it was first listed on
 the public Chatbot Arena leaderboard (the published tables start on 2024-01-09, so every
@@ -50,7 +51,6 @@ COUNTRY_ALIASES = {
     "Korea (Republic of)": "KR",
 }
 NAME_TO_CODE = {name: code for code, name in COUNTRIES.items()} | COUNTRY_ALIASES
-CLOSED_LICENCES = {"proprietary", "propretary", "-", ""}
 # Text-to-image models listed beside the chat models; vision-language models answer in text.
 IMAGE_GENERATORS = (
     "dall-e",
@@ -242,7 +242,6 @@ def build(data: Path) -> list[dict[str, str]]:
                     "release_date_precision": released.precision,
                     "first_listed": model["first_listed"],
                     "licence": "" if licence == "-" else licence,
-                    "open_weights": "false" if licence.lower() in CLOSED_LICENCES else "true",
                     "modalities": "image" if model["key"].startswith(IMAGE_GENERATORS) else "text",
                 }
             )

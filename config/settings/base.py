@@ -244,6 +244,11 @@ RANKING_PROVISIONAL_VOTES = env_int("RANKING_PROVISIONAL_VOTES", 300, minimum=0)
 # fewer, and it is shown apart as provisional.
 RANKING_FRONTIER_MIN_VOTES = env_int("RANKING_FRONTIER_MIN_VOTES", 300, minimum=0)
 
+# Figures: the licence line printed under every downloadable chart (and its CSV's rows).
+ARENA_DATA_LICENCE = env_str(
+    "ARENA_DATA_LICENCE", "Data: Arena votes and ratings, licensed CC BY 4.0"
+)
+
 
 # Per-modality anchors, "text:mixtral-8x7b-instruct-v0.1=1114,image:...=1000"; without one the
 # mean score is 1000. An anchor keeps consecutive snapshots on one scale.

@@ -1,9 +1,13 @@
-"""The frontier between two countries: month by month, each country's best model, the gap
-between them and how many months the trailing country lags. Pure over plain arrays.
+"""The frontier between two groups of models: month by month, each group's best model, the gap
+between them and how many months the trailing group lags. Pure over plain arrays.
 
-Definitions (``docs/frontier.md``): for country ``a`` (default US) and ``b`` (default CN),
+A group (:class:`Group`) is a country, a set of countries, a licence class (open weights or
+proprietary, worldwide) or both: "the US", "the US and the UK", "open weights", "China's
+open-weights models". A model whose openness is unknown is in no licence group.
 
-- ``top_a(m)``, ``top_b(m)``: the highest score among the month's listed models of that country
+Definitions (``docs/frontier.md``): for groups ``a`` (default US) and ``b`` (default CN),
+
+- ``top_a(m)``, ``top_b(m)``: the highest score among the month's listed models of that group
   that have at least ``min_votes`` votes (fewer: provisional, reported apart, never the top);
 - ``gap(m) = top_a(m) - top_b(m)`` in rating points;
 - ``lag(m) = m - m*`` in calendar months, where ``m*`` is the earliest month ``<= m`` with
@@ -12,7 +16,7 @@ Definitions (``docs/frontier.md``): for country ``a`` (default US) and ``b`` (de
   is censored (a lower bound) when no data precede ``m*``: it is the first month, or the month
   before it (empty months skipped) is missing from the series.
 
-Intervals come from bootstrap replicates: in each replicate the best of each country, then the
+Intervals come from bootstrap replicates: in each replicate the best of each group, then the
 difference, then percentiles. The lag interval needs replicates that are the same draw in every
 month (one fit scored over time: ``joint=True``); month-end fits are separate draws, put on one
 scale by :func:`ranking.stats.linking.link_months`.
@@ -26,13 +30,63 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from pairwise.months import month_ordinal
+from pairwise.openness import LICENCE_CLASSES, UNKNOWN
+
+
+@dataclass(frozen=True)
+class Group:
+    """A frontier side: the models of ``countries`` (ISO codes; empty: every country, blank
+    ones included) whose openness is ``weights`` (``"open"``, ``"proprietary"``; ``None``:
+    any, unknown included). ``code`` is its canonical spelling: ``US``, ``US,GB``, ``open``,
+    ``CN:open``."""
+
+    countries: tuple[str, ...] = ()
+    weights: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.weights is not None and self.weights not in LICENCE_CLASSES:
+            raise ValueError(f"weights {self.weights!r} is not one of {LICENCE_CLASSES}")
+        if not self.countries and self.weights is None:
+            raise ValueError("a group needs a country or a licence class")
+
+    @property
+    def code(self) -> str:
+        countries = ",".join(self.countries)
+        if self.weights is None:
+            return countries
+        return f"{countries}:{self.weights}" if countries else self.weights
+
+    def includes_country(self, country: str) -> bool:
+        return not self.countries or country in self.countries
+
+    def contains(self, country: str, weights: str) -> bool:
+        """Whether a model of this country and openness belongs to the group."""
+        return self.includes_country(country) and (self.weights is None or weights == self.weights)
+
+    def leaves_out(self, country: str, weights: str) -> bool:
+        """Whether a model would belong but for its unknown openness."""
+        return self.weights is not None and self.includes_country(country) and weights == UNKNOWN
+
+    def same_models(self, other: Group) -> bool:
+        return set(self.countries) == set(other.countries) and self.weights == other.weights
+
+
+def as_group(side: Group | str) -> Group:
+    """A group as given, or a country code as the group of that one country (a spec such
+    as ``CN:open`` is read by ``ranking.frontier_groups.parse_group``, not here)."""
+    if isinstance(side, Group):
+        return side
+    if not side or set(side) & {":", ","}:
+        raise ValueError(f"{side!r} is not a country code; pass a Group")
+    return Group(countries=(side,))
 
 
 @dataclass(frozen=True)
 class MonthRatings:
     """One month's listed models. ``scores``, ``ci_low``, ``ci_high``: (n,); ``replicates``:
     (R, n) bootstrap scores on the same scale, NaN where a replicate has no value; ``votes``:
-    (n,) each model's counted votes (``None``: unknown, every model counts)."""
+    (n,) each model's counted votes (``None``: unknown, every model counts); ``weights``:
+    each model's openness (``pairwise.openness``; ``None``: every one unknown)."""
 
     month: str
     models: tuple[str, ...]
@@ -42,14 +96,23 @@ class MonthRatings:
     ci_high: np.ndarray | None = None
     replicates: np.ndarray | None = None
     votes: np.ndarray | None = None
+    weights: tuple[str, ...] | None = None
+
+    def weights_of(self, k: int) -> str:
+        return UNKNOWN if self.weights is None else self.weights[k]
+
+    def in_group(self, k: int, group: Group) -> bool:
+        return group.contains(self.countries[k], self.weights_of(k))
 
 
 @dataclass(frozen=True)
 class FrontierMonth:
-    """One row. ``a_*`` and ``b_*`` are the two countries' best models with enough votes; any
-    of them is ``None`` when the country has none that month (then so are gap and lag).
-    ``a_provisional``/``b_provisional``: the country's best model with too few votes, when it
-    scores above the counted best (or the country has no counted model), else ``None``."""
+    """One row. ``a_*`` and ``b_*`` are the two groups' best models with enough votes; any
+    of them is ``None`` when the group has none that month (then so are gap and lag).
+    ``a_provisional``/``b_provisional``: the group's best model with too few votes, when it
+    scores above the counted best (or the group has no counted model), else ``None``.
+    ``a_unknown_weights``/``b_unknown_weights``: the models with enough votes left out of a
+    licence group because their openness is unknown."""
 
     month: str
     a_model: str | None
@@ -68,11 +131,17 @@ class FrontierMonth:
     lag_low: int | None
     lag_high: int | None
     lag_high_censored: bool
-    leader: str  # a's or b's country code, "tie", or "" when neither has a model
+    leader: str  # a's or b's group code, "tie", or "" when neither has a model
     a_provisional: str | None = None
     a_provisional_score: float | None = None
     b_provisional: str | None = None
     b_provisional_score: float | None = None
+    a_unknown_weights: tuple[str, ...] = ()
+    b_unknown_weights: tuple[str, ...] = ()
+    a_country: str | None = None  # the best model's country and openness
+    a_weights: str | None = None
+    b_country: str | None = None
+    b_weights: str | None = None
 
     @property
     def tied(self) -> bool:
@@ -84,8 +153,8 @@ class FrontierMonth:
 
 @dataclass(frozen=True)
 class Frontier:
-    a: str
-    b: str
+    a: Group
+    b: Group
     level: float
     months: tuple[FrontierMonth, ...]
     min_votes: float = 0.0
@@ -94,32 +163,35 @@ class Frontier:
 def monthly_frontier(
     months: Sequence[MonthRatings],
     *,
-    a: str = "US",
-    b: str = "CN",
+    a: Group | str = "US",
+    b: Group | str = "CN",
     level: float = 0.95,
     joint: bool = False,
     min_votes: float = 0.0,
     empty: Collection[str] = (),
 ) -> Frontier:
-    """The frontier rows of ``months`` (strictly increasing, gaps allowed).
+    """The frontier rows of ``months`` (strictly increasing, gaps allowed) between groups
+    ``a`` and ``b`` (a country code stands for that country's group; the two must not be
+    the same models, but may overlap).
 
-    Only models with at least ``min_votes`` votes can be a country's best; a better-scored
+    Only models with at least ``min_votes`` votes can be a group's best; a better-scored
     model with fewer is reported as the month's provisional one. ``empty``: months known to
     have no data (no counted votes): not in ``months``, they do not count as lag time and
     do not censor it, whereas any other month absent from ``months`` does.
 
-    Top intervals are percentiles of each replicate's country best when ``replicates`` are
+    Top intervals are percentiles of each replicate's group best when ``replicates`` are
     given, else the best model's own ``ci_low``/``ci_high``; the gap interval needs
     replicates. With ``joint`` (every month's replicate r comes from the same bootstrap draw,
     as in one fit scored over time) the lag is also computed per replicate and its percentile
     interval reported; censored replicate lags count at their lower bound.
     """
     ordinals = _data_ordinals(months, empty)
-    if a == b:
-        raise ValueError("compare two different countries")
+    a, b = as_group(a), as_group(b)
+    if a.same_models(b):
+        raise ValueError("compare two different groups")
     alpha = 1.0 - level
-    best_a = _country_bests(months, a, alpha, min_votes)
-    best_b = _country_bests(months, b, alpha, min_votes)
+    best_a = _group_bests(months, a, alpha, min_votes)
+    best_b = _group_bests(months, b, alpha, min_votes)
     lags, censored = _lags(ordinals, _best_scores(best_a), _best_scores(best_b))
     lag_intervals = _lag_intervals(ordinals, best_a, best_b, alpha) if joint else None
     rows = tuple(
@@ -131,11 +203,13 @@ def monthly_frontier(
                 lag=lags[i, 0],
                 censored=bool(censored[i, 0]),
                 lag_interval=lag_intervals[i] if lag_intervals else _NO_LAG_INTERVAL,
-                countries=(a, b),
+                codes=(a.code, b.code),
                 alpha=alpha,
             ),
             **_provisional(month, a, best_a[i], min_votes, prefix="a"),
             **_provisional(month, b, best_b[i], min_votes, prefix="b"),
+            a_unknown_weights=_unknown_weights(month, a, min_votes),
+            b_unknown_weights=_unknown_weights(month, b, min_votes),
         )
         for i, month in enumerate(months)
     )
@@ -151,14 +225,15 @@ def running_frontier(
     scores: np.ndarray,
     replicates: np.ndarray | None = None,
     votes: np.ndarray | None = None,
-    a: str = "US",
-    b: str = "CN",
+    weights: Sequence[str] | None = None,
+    a: Group | str = "US",
+    b: Group | str = "CN",
     level: float = 0.95,
     min_votes: float = 0.0,
     empty: Collection[str] = (),
 ) -> Frontier:
     """One fit scored over time: model k counts from month ``entry[k]`` on (its release),
-    so each country's top is a running best on one scale. ``scores``, ``votes``: (K,);
+    so each group's top is a running best on one scale. ``scores``, ``votes``, ``weights``: (K,);
     ``replicates``: (R, K) from the same fit, which makes the lag interval possible.
     ``min_votes`` and ``empty`` as in :func:`monthly_frontier`."""
     entry_ordinals = np.array([month_ordinal(e) for e in entry], dtype=np.int64)
@@ -174,6 +249,7 @@ def running_frontier(
                 scores=scores[listed],
                 replicates=None if replicates is None else replicates[:, listed],
                 votes=None if votes is None else np.asarray(votes)[listed],
+                weights=None if weights is None else tuple(weights[k] for k in listed),
             )
         )
     return monthly_frontier(
@@ -194,8 +270,8 @@ def has_enough_votes(month: MonthRatings, k: int, min_votes: float) -> bool:
 
 @dataclass(frozen=True, eq=False)
 class _Best:
-    """A country's best listed model in one month (``model`` None, ``score`` NaN: it has
-    none), its interval, and ``replicates`` (R,): the country's best score in each bootstrap
+    """A group's best listed model in one month (``model`` None, ``score`` NaN: it has
+    none), its interval, and ``replicates`` (R,): the group's best score in each bootstrap
     replicate (NaN where it has none), when the month has replicates."""
 
     model: str | None
@@ -203,6 +279,8 @@ class _Best:
     low: float | None = None
     high: float | None = None
     replicates: np.ndarray | None = None
+    country: str | None = None
+    weights: str | None = None
 
 
 _NO_LAG_INTERVAL: tuple[tuple[int | None, int | None], bool] = ((None, None), False)
@@ -220,21 +298,31 @@ def _data_ordinals(months: Sequence[MonthRatings], empty: Collection[str]) -> np
     return ordinals - np.searchsorted(skipped, ordinals)
 
 
-def _eligible(month: MonthRatings, country: str, min_votes: float) -> list[int]:
-    """Indices of the country's models with enough votes."""
+def _eligible(month: MonthRatings, group: Group, min_votes: float) -> list[int]:
+    """Indices of the group's models with enough votes."""
     return [
         k
-        for k, c in enumerate(month.countries)
-        if c == country and has_enough_votes(month, k, min_votes)
+        for k in range(len(month.models))
+        if month.in_group(k, group) and has_enough_votes(month, k, min_votes)
     ]
 
 
-def _country_bests(
-    months: Sequence[MonthRatings], country: str, alpha: float, min_votes: float
+def _unknown_weights(month: MonthRatings, group: Group, min_votes: float) -> tuple[str, ...]:
+    """The models with enough votes that a licence group leaves out for unknown openness."""
+    return tuple(
+        month.models[k]
+        for k in range(len(month.models))
+        if group.leaves_out(month.countries[k], month.weights_of(k))
+        and has_enough_votes(month, k, min_votes)
+    )
+
+
+def _group_bests(
+    months: Sequence[MonthRatings], group: Group, alpha: float, min_votes: float
 ) -> list[_Best]:
-    """The country's best of each month; with replicates in every month, each best also
+    """The group's best of each month; with replicates in every month, each best also
     carries its replicate bests, and its interval is their percentile interval."""
-    eligible = [_eligible(month, country, min_votes) for month in months]
+    eligible = [_eligible(month, group, min_votes) for month in months]
     bests = [_best(month, mine) for month, mine in zip(months, eligible, strict=True)]
     if not months or any(month.replicates is None for month in months):
         return bests
@@ -247,7 +335,7 @@ def _country_bests(
 
 
 def _best_scores(bests: list[_Best]) -> np.ndarray:
-    """(M, 1) the best scores, NaN where the country has no model: one "replicate"."""
+    """(M, 1) the best scores, NaN where the group has no model: one "replicate"."""
     return np.array([best.score for best in bests], dtype=np.float64)[:, None]
 
 
@@ -258,15 +346,13 @@ def _best(month: MonthRatings, mine: list[int]) -> _Best:
     if not mine:
         return _Best(None, np.nan)
     k = mine[int(np.argmax(scores[mine]))]
-    if month.ci_low is None or month.ci_high is None:
-        return _Best(month.models[k], float(scores[k]))
-    low, high = float(month.ci_low[k]), float(month.ci_high[k])
-    return _Best(
-        month.models[k],
-        float(scores[k]),
-        None if np.isnan(low) else low,
-        None if np.isnan(high) else high,
+    best = _Best(
+        month.models[k], float(scores[k]), country=month.countries[k], weights=month.weights_of(k)
     )
+    if month.ci_low is None or month.ci_high is None:
+        return best
+    low, high = float(month.ci_low[k]), float(month.ci_high[k])
+    return replace(best, low=None if np.isnan(low) else low, high=None if np.isnan(high) else high)
 
 
 def _replicate_best(month: MonthRatings, mine: list[int]) -> np.ndarray:
@@ -282,9 +368,9 @@ def _replicate_best(month: MonthRatings, mine: list[int]) -> np.ndarray:
 
 
 def _provisional(
-    month: MonthRatings, country: str, counted: _Best, min_votes: float, *, prefix: str
+    month: MonthRatings, group: Group, counted: _Best, min_votes: float, *, prefix: str
 ) -> dict[str, str | float | None]:
-    """The country's best model with fewer than ``min_votes`` votes, when it scores above the
+    """The group's best model with fewer than ``min_votes`` votes, when it scores above the
     counted best (or there is none): ``{prefix}_provisional`` and its score, else Nones."""
     fields: dict[str, str | float | None] = {
         f"{prefix}_provisional": None,
@@ -295,8 +381,10 @@ def _provisional(
     scores = np.asarray(month.scores, dtype=np.float64)
     few = [
         k
-        for k, c in enumerate(month.countries)
-        if c == country and not has_enough_votes(month, k, min_votes) and not np.isnan(scores[k])
+        for k in range(len(month.models))
+        if month.in_group(k, group)
+        and not has_enough_votes(month, k, min_votes)
+        and not np.isnan(scores[k])
     ]
     if not few:
         return fields
@@ -317,7 +405,7 @@ def _frontier_month(
     lag: float,
     censored: bool,
     lag_interval: tuple[tuple[int | None, int | None], bool],
-    countries: tuple[str, str],
+    codes: tuple[str, str],
     alpha: float,
 ) -> FrontierMonth:
     both = best_a.model is not None and best_b.model is not None
@@ -328,10 +416,14 @@ def _frontier_month(
     return FrontierMonth(
         month=month,
         a_model=best_a.model,
+        a_country=best_a.country,
+        a_weights=best_a.weights,
         a_score=None if best_a.model is None else best_a.score,
         a_low=best_a.low,
         a_high=best_a.high,
         b_model=best_b.model,
+        b_country=best_b.country,
+        b_weights=best_b.weights,
         b_score=None if best_b.model is None else best_b.score,
         b_low=best_b.low,
         b_high=best_b.high,
@@ -343,7 +435,7 @@ def _frontier_month(
         lag_low=lag_low,
         lag_high=lag_high,
         lag_high_censored=lag_high_censored,
-        leader=_leader(*countries, best_a.score, best_b.score),
+        leader=_leader(*codes, best_a.score, best_b.score),
     )
 
 
@@ -365,7 +457,7 @@ def _lag_intervals(
 
 def _lags(ordinals: np.ndarray, top_a: np.ndarray, top_b: np.ndarray) -> tuple[np.ndarray, ...]:
     """Lag and censoring for each month and replicate. ``top_a``, ``top_b``: (M, R) with NaN
-    where a country has no model. Returns lags (M, R) as float (NaN: undefined) and
+    where a group has no model. Returns lags (M, R) as float (NaN: undefined) and
     censored (M, R) bool."""
     n_months, n_reps = top_b.shape
     lags = np.full((n_months, n_reps), np.nan)

@@ -1,6 +1,6 @@
 """Reading a published rating history (CSV: month, model, country, score[, ci_low, ci_high]
-[, votes]) into the frontier's monthly ratings. Every bad line is reported, not only the
-first."""
+[, votes][, licence][, open_weights]) into the frontier's monthly ratings. Every bad line is
+reported, not only the first."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from pairwise.months import month_ordinal
+from pairwise.openness import weights_of
 from ranking.stats.frontier import MonthRatings
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -27,10 +28,18 @@ class HistoryError(ValueError):
 HISTORY_COLUMNS = ("month", "model", "country", "score")
 
 
+def has_openness(header: Iterable[str]) -> bool:
+    """Whether a history's columns say anything of openness (``licence``, ``open_weights``)."""
+    return bool({"licence", "open_weights"} & {h.strip() for h in header})
+
+
 def read_rating_history(lines: Iterable[str]) -> list[MonthRatings]:
     """A published rating history as CSV: ``month,model,country,score[,ci_low,ci_high]
-    [,votes]``, one row per model per month, ``month`` as YYYY-MM; a blank ``votes`` cell is
-    unknown (the model counts). Raises :class:`HistoryError` listing every bad line (line 1
+    [,votes][,licence][,open_weights]``, one row per model per month, ``month`` as YYYY-MM; a
+    blank ``votes`` cell is unknown (the model counts). Openness, when either of the last two
+    columns is there, is the ``open_weights`` cell, or what the licence implies
+    (``pairwise.openness.weights_of``); without either, every model's is unknown (then no
+    model is in a licence group). Raises :class:`HistoryError` listing every bad line (line 1
     is the header)."""
     reader = csv.DictReader(lines)
     header = [h.strip() for h in reader.fieldnames or []]
@@ -40,8 +49,9 @@ def read_rating_history(lines: Iterable[str]) -> list[MonthRatings]:
     reader.fieldnames = header
     with_ci = "ci_low" in header and "ci_high" in header
     with_votes = "votes" in header
+    with_weights = has_openness(header)
     errors: list[str] = []
-    by_month: dict[str, dict[str, tuple[str, float, float, float, float]]] = {}
+    by_month: dict[str, dict[str, tuple]] = {}
     for row in reader:
         line = reader.line_num
         parsed = _history_row(row, with_ci, with_votes)
@@ -49,16 +59,21 @@ def read_rating_history(lines: Iterable[str]) -> list[MonthRatings]:
             errors.append(f"line {line}: {parsed}")
             continue
         month, model, country, values = parsed
+        try:
+            weights = weights_of(row.get("open_weights") or "", row.get("licence") or "")
+        except ValueError as error:
+            errors.append(f"line {line}: open_weights {error}")
+            continue
         if model in by_month.setdefault(month, {}):
             errors.append(f"line {line}: {model} appears twice in {month}")
             continue
-        by_month[month][model] = (country, *values)
+        by_month[month][model] = (country, *values, weights)
     if not errors and not by_month:
         errors.append("no rows after the header")
     if errors:
         raise HistoryError(errors)
     return [
-        _month_ratings_from_history(month, by_month[month], with_votes)
+        _month_ratings_from_history(month, by_month[month], with_votes, with_weights)
         for month in sorted(by_month)
     ]
 
@@ -123,8 +138,9 @@ def _history_values(row: dict, with_ci: bool) -> list[float] | str:
 
 
 def _month_ratings_from_history(
-    month: str, rows: dict[str, tuple[str, float, float, float, float]], with_votes: bool
+    month: str, rows: dict[str, tuple], with_votes: bool, with_weights: bool
 ) -> MonthRatings:
+    """``rows``: model -> (country, score, ci_low, ci_high, votes, weights)."""
     models = tuple(rows)
     return MonthRatings(
         month=month,
@@ -134,4 +150,5 @@ def _month_ratings_from_history(
         ci_low=np.array([rows[m][2] for m in models]),
         ci_high=np.array([rows[m][3] for m in models]),
         votes=np.array([rows[m][4] for m in models]) if with_votes else None,
+        weights=tuple(rows[m][5] for m in models) if with_weights else None,
     )

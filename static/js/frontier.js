@@ -1,6 +1,13 @@
-// Frontier page: the two countries' monthly best with bands, and the lag as bars.
+// Frontier page: choosing a named comparison shows it; the two groups' monthly best with
+// bands, and the lag as bars (the downloadable figures are drawn by the server).
 (function () {
   "use strict";
+  const compare = document.querySelector("[data-compare]");
+  if (compare) {
+    compare.addEventListener("change", function () {
+      if (compare.value) compare.form.submit();
+    });
+  }
   const dataElement = document.getElementById("frontier-data");
   if (!dataElement || typeof window.echarts === "undefined") return;
   const data = JSON.parse(dataElement.textContent);

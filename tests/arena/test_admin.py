@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from arena.models import Vote
-from tests.factories import BattleFactory, OutputFactory, VoteFactory
+from tests.factories import AIModelFactory, BattleFactory, OutputFactory, VoteFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +47,23 @@ def test_votes_can_be_excluded_but_never_deleted_or_edited(admin_client_carol):
 def test_the_admin_requires_staff(client, db):
     response = client.get(reverse("admin:arena_vote_changelist"))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_an_admin_sets_a_models_openness_and_filters_by_it(admin_client_carol):
+    model = AIModelFactory(licence="")
+    assert model.weights == "unknown"
+    page = admin_client_carol.get(reverse("admin:arena_aimodel_change", args=[model.pk]))
+    assert b'<option value="proprietary">Proprietary</option>' in page.content
+    form = page.context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if value is not None and name != "modalities"
+    }
+    data |= {"lab": model.lab_id, "weights": "proprietary", "modalities": "[]"}
+    response = admin_client_carol.post(reverse("admin:arena_aimodel_change", args=[model.pk]), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    model.refresh_from_db()
+    assert model.weights == "proprietary"
+    listed = admin_client_carol.get(reverse("admin:arena_aimodel_changelist"), {"weights": "open"})
+    assert listed.context["cl"].result_count == 0

@@ -17,14 +17,52 @@ def test_the_shipped_catalogue_parses_cleanly_with_known_countries():
     assert parsed.errors == []
     by_key = {row.key: row for row in parsed.rows}
     assert len(by_key) == 301
-    assert by_key["deepseek-r1"].country == "CN" and by_key["deepseek-r1"].open_weights
-    assert (
-        by_key["gpt-4o-2024-05-13"].country == "US" and not by_key["gpt-4o-2024-05-13"].open_weights
-    )
+    assert by_key["deepseek-r1"].country == "CN" and by_key["deepseek-r1"].weights == "open"
+    assert by_key["gpt-4o-2024-05-13"].country == "US"
+    assert by_key["gpt-4o-2024-05-13"].weights == "proprietary"
     assert by_key["mistral-large-2407"].country == "FR"
     # the date written in the key wins over the first-listed date
     assert by_key["claude-3-opus-20240229"].release_date == date(2024, 2, 29)
     assert by_key["flux-1.1-pro"].modalities == ("image",)
+
+
+def test_the_shipped_catalogue_has_169_open_models_and_132_not_from_its_licence_strings():
+    rows = parse_catalogue_csv(CATALOGUE_PATH.read_bytes()).rows
+    by_weights = {w: sorted(r.key for r in rows if r.weights == w) for w in AIModel.Weights}
+    assert len(by_weights["open"]) == 169
+    # Not open: 130 "Proprietary" (one spelt "Propretary"), and two the public metadata gives
+    # no licence for ("-"), which stay unknown instead of counting as proprietary.
+    assert len(by_weights["proprietary"]) == 130
+    assert by_weights["unknown"] == ["llama-4-maverick-03-26-experimental", "nvila-internal-15b-v1"]
+    licences = {r.key: r.licence for r in rows}
+    assert licences["claude-3-5-haiku-20241022"] == "Propretary"
+    assert "claude-3-5-haiku-20241022" in by_weights["proprietary"]
+    # Research-only and non-commercial licences still ship weights.
+    assert {"alpaca-13b", "mistral-large-2407"} <= set(by_weights["open"])
+
+
+def test_an_explicit_open_weights_cell_wins_over_the_licence_and_blank_defers_to_it():
+    data = HEADER + (
+        "a,A,Lab A,US,,Proprietary,,text\n"
+        "b,B,Lab A,US,,Apache-2.0,,text\n"
+        "c,C,Lab A,US,,,,text\n"
+        "d,D,Lab A,US,,,false,text\n"
+        "e,E,Lab A,US,,Custom licence,unknown,text\n"
+        "f,F,Lab A,US,,Proprietary,yes,text\n"
+    )
+    parsed = parse_catalogue_csv(data)
+    assert parsed.errors == []
+    assert [row.weights for row in parsed.rows] == [
+        "proprietary",
+        "open",
+        "unknown",
+        "proprietary",
+        "unknown",
+        "open",
+    ]
+    without_column = "key,display_name,organisation,country,release_date,licence\n"
+    (row,) = parse_catalogue_csv(without_column + "g,G,Lab A,US,,-\n").rows
+    assert row.weights == "unknown"
 
 
 def release(row):
@@ -67,7 +105,8 @@ def test_every_bad_cell_is_reported_with_row_and_column():
         "row 4, key: duplicate of row 2",
         "row 5, country: 'ZZ' is not an ISO 3166-1 alpha-2 code",
         "row 5, release_date: '2024-02-30' is not a YYYY-MM-DD date",
-        "row 5, open_weights: 'perhaps' is not true or false",
+        "row 5, open_weights: 'perhaps' is not one of true/yes/open, false/no/proprietary, "
+        "unknown, or blank",
         "row 5, modalities: unknown ['audio']; use text|image|video",
         "row 6, country: 'Lab A' has country US on row 2; one organisation has one country",
     ]
@@ -98,7 +137,7 @@ def test_release_date_sources_and_precisions_are_checked_and_defaulted():
 
 def test_missing_columns_and_bad_encoding_are_reported_once():
     assert [str(e) for e in parse_catalogue_csv("key,display_name\nx,y\n").errors] == [
-        "row 1: missing columns: organisation, country, release_date, licence, open_weights"
+        "row 1: missing columns: organisation, country, release_date, licence"
     ]
     assert "not UTF-8" in str(parse_catalogue_csv(b"\xff\xfe\x00k").errors[0])
 

@@ -25,6 +25,18 @@ def test_the_shipped_catalogue_imports_then_reimports_unchanged(capsys):
     )
 
 
+def test_the_shipped_catalogue_imports_its_openness_with_unknown_kept_apart():
+    call_command("import_models", str(CATALOGUE_PATH))
+    counts = {w: AIModel.objects.filter(weights=w).count() for w in AIModel.Weights}
+    assert counts == {"open": 169, "proprietary": 130, "unknown": 2}
+
+
+def test_a_model_made_by_hand_is_of_unknown_openness_until_someone_says():
+    lab = Lab.objects.create(name="Lab A", country="US")
+    model = AIModel.objects.create(key="new", display_name="New", lab=lab)
+    assert model.weights == AIModel.Weights.UNKNOWN
+
+
 def test_one_bad_row_refuses_the_whole_file_and_every_error_is_reported(tmp_path, capsys):
     path = tmp_path / "models.csv"
     path.write_text(
@@ -35,7 +47,8 @@ def test_one_bad_row_refuses_the_whole_file_and_every_error_is_reported(tmp_path
     assert capsys.readouterr().err.splitlines() == [
         "row 3, country: 'XX' is not an ISO 3166-1 alpha-2 code",
         "row 3, release_date: '2024-13-01' is not a YYYY-MM-DD date",
-        "row 3, open_weights: 'maybe' is not true or false",
+        "row 3, open_weights: 'maybe' is not one of true/yes/open, false/no/proprietary, "
+        "unknown, or blank",
     ]
     assert not AIModel.objects.exists() and not Lab.objects.exists()
 

@@ -19,6 +19,8 @@ PAGES = [
     "/leaderboard/",
     "/leaderboard/text/models/deepseek-r1/",
     "/frontier/",
+    "/frontier/?mode=current&compare=open-us-china",
+    "/frontier/summary/?mode=current",
 ]
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pytest
@@ -79,3 +79,30 @@ def voted_models(db):
         )
     Vote.objects.bulk_create(votes)
     return models
+
+
+# --- the frontier's month-end and current snapshots of ``voted_models`` ---------------------
+
+NOW = datetime(2024, 6, 1, tzinfo=UTC)
+
+
+def compute(**spec) -> None:
+    snapshot, needed = snapshot_request(spec=SnapshotSpec(modality="text", rounds=100, **spec))
+    if needed:
+        snapshot_compute(snapshot_id=snapshot.pk)
+
+
+def month_ends(*months: int) -> None:
+    for month in months:
+        compute(kind="month_end", cutoff=datetime(2024, month + 1, 1, tzinfo=UTC))
+
+
+@pytest.fixture
+def frontier_data(voted_models):
+    """alpha (US, 1200), beta (CN, 1100), gamma (US), delta (CN); month-ends and a current fit."""
+    for key, month in (("alpha", 2), ("beta", 1), ("gamma", 1), ("delta", 1)):
+        voted_models[key].release_date = date(2024, month, 15)
+        voted_models[key].save()
+    month_ends(1, 2, 3)
+    compute(cutoff=NOW)
+    return voted_models

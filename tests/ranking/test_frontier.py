@@ -14,33 +14,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from ranking.frontier import frontier_monthly
-from ranking.services import SnapshotSpec, snapshot_compute, snapshot_request
-from tests.ranking.conftest import text_vote
+from tests.ranking.conftest import NOW, compute, month_ends, text_vote
 
 pytestmark = pytest.mark.django_db
-NOW = datetime(2024, 6, 1, tzinfo=UTC)
-
-
-def compute(**spec) -> None:
-    snapshot, needed = snapshot_request(spec=SnapshotSpec(modality="text", rounds=100, **spec))
-    if needed:
-        snapshot_compute(snapshot_id=snapshot.pk)
-
-
-def month_ends(*months: int) -> None:
-    for month in months:
-        compute(kind="month_end", cutoff=datetime(2024, month + 1, 1, tzinfo=UTC))
-
-
-@pytest.fixture
-def frontier_data(voted_models):
-    """alpha (US, 1200), beta (CN, 1100), gamma (US), delta (CN); month-ends and a current fit."""
-    for key, month in (("alpha", 2), ("beta", 1), ("gamma", 1), ("delta", 1)):
-        voted_models[key].release_date = date(2024, month, 15)
-        voted_models[key].save()
-    month_ends(1, 2, 3)
-    compute(cutoff=NOW)
-    return voted_models
 
 
 def test_as_of_each_month_reads_its_month_end_snapshot(frontier_data):

@@ -10,8 +10,9 @@ from arena.services import catalogue_upsert
 class Command(BaseCommand):
     help = (
         "Create or update labs and models from a catalogue CSV (key, display_name, "
-        "organisation, country, release_date, licence, open_weights[, modalities, "
-        "release_date_source, release_date_precision, first_listed]). "
+        "organisation, country, release_date, licence[, open_weights, modalities, "
+        "release_date_source, release_date_precision, first_listed]). open_weights is "
+        "true/false/unknown; blank or absent, the licence decides (docs/frontier.md). "
         "All or nothing: any bad row is reported and nothing is written."
     )
 

@@ -58,3 +58,26 @@ def test_a_published_history_with_votes_leaves_thin_models_out_of_the_top():
     with pytest.raises(HistoryError) as raised:
         read_rating_history(io.StringIO("month,model,country,score,votes\n2024-01,a,US,1,-3\n"))
     assert raised.value.errors == ["line 2: votes '-3' is not a count"]
+
+
+def test_a_history_may_give_openness_by_licence_or_open_weights():
+    text = (
+        "month,model,country,score,licence,open_weights\n"
+        "2024-01,gpt,US,1250,Proprietary,\n"
+        "2024-01,llama,US,1100,Llama 2 Community,\n"
+        "2024-01,qwen,CN,1150,,yes\n"
+        "2024-01,mystery,CN,1300,,\n"
+        "2024-01,odd,CN,1000,Apache-2.0,unknown\n"
+    )
+    (month,) = read_rating_history(io.StringIO(text))
+    assert month.weights == ("proprietary", "open", "open", "unknown", "unknown")
+    (plain,) = read_rating_history(io.StringIO("month,model,country,score\n2024-01,a,US,1\n"))
+    assert plain.weights is None
+    with pytest.raises(HistoryError) as raised:
+        read_rating_history(
+            io.StringIO("month,model,country,score,open_weights\n2024-01,a,US,1,kinda\n")
+        )
+    assert raised.value.errors == [
+        "line 2: open_weights 'kinda' is not one of true/yes/open, false/no/proprietary, "
+        "unknown, or blank"
+    ]

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from ranking.stats.frontier import MonthRatings, monthly_frontier
-from ranking.stats.sentences import frontier_month_rounded, frontier_summary, rounded
+from ranking.stats.frontier import Group, MonthRatings, monthly_frontier
+from ranking.stats.sentences import (
+    frontier_month_rounded,
+    frontier_paragraph,
+    frontier_summary,
+    rounded,
+)
 from tests.ranking.stats.histories import history
 
 NAMES = {"US": "the US", "CN": "China"}
@@ -90,3 +97,73 @@ def test_a_country_without_a_counted_model_is_said_so_with_the_threshold():
     assert frontier_summary(frontier, names=NAMES) == (
         "In 2025-01 China had no listed model with at least 300 votes; the US's best was us."
     )
+
+
+def test_sentences_name_groups_in_plain_words():
+    months = [
+        MonthRatings(
+            month="2025-01",
+            models=("llama", "gpt", "deepseek", "secret"),
+            countries=("US", "US", "CN", "CN"),
+            weights=("open", "proprietary", "open", "unknown"),
+            scores=np.array([1200.0, 1300.0, 1230.0, 1260.0]),
+        )
+    ]
+    us_open, cn_open = Group(("US",), "open"), Group(("CN",), "open")
+    assert frontier_summary(monthly_frontier(months, a=us_open, b=cn_open), names=NAMES) == (
+        "In 2025-01 China's best open-weights model, deepseek, led the US's best open-weights "
+        "model by 30 points: no lag."
+    )
+    worldwide = monthly_frontier(months, a=Group(weights="proprietary"), b=Group(weights="open"))
+    assert frontier_summary(worldwide, names=NAMES) == (
+        "In 2025-01 the best open-weights model, deepseek, trailed the best proprietary model "
+        "by 70 points, a lag of at least 0 months."
+    )
+    allies = monthly_frontier(months, a=Group(("US", "GB")), b="CN")
+    assert "trailed the US and the UK's best by 40 points" in frontier_summary(
+        allies, names=NAMES | {"GB": "the UK"}
+    )
+    none = monthly_frontier(months, a=Group(("FR",), "open"), b=Group(weights="proprietary"))
+    assert frontier_summary(none, names={"FR": "France"}) == (
+        "In 2025-01 France had no listed open-weights model; the best proprietary model was gpt."
+    )
+
+
+def test_the_paragraph_gives_scores_intervals_and_the_models_left_out():
+    rng = np.random.default_rng(5)
+    scores = np.array([1200.0, 1300.0, 1150.0, 1260.0])
+    months = [
+        MonthRatings(
+            month=month,
+            models=("llama", "gpt", "qwen", "secret"),
+            countries=("US", "US", "CN", "CN"),
+            weights=("open", "proprietary", "open", "unknown"),
+            scores=scores + shift,
+            replicates=scores + shift + rng.normal(0, 4, (400, 4)),
+        )
+        for month, shift in (("2025-01", 0.0), ("2025-02", 10.0))
+    ]
+    frontier = monthly_frontier(months, a=Group(("US",), "open"), b=Group(("CN",), "open"))
+    row = frontier.months[-1]
+    text = frontier_paragraph(frontier, names=NAMES, display={"qwen": "Qwen"})
+    assert text.startswith(
+        "In 2025-02 China's best open-weights model, Qwen, trailed the US's best open-weights "
+        "model by 50 points, a lag of at least 1 month. The US's best open-weights model, "
+        "llama, scored 1210 (95% interval "
+    )
+    assert f"The gap's 95% interval is {round(row.gap_low)} to {round(row.gap_high)} points." in (
+        text
+    )
+    assert text.endswith("1 model of unknown openness left out (China, open weights): secret.")
+    # A statistical tie claims no lag and gives no lag interval.
+    tied = monthly_frontier(
+        [replace_scores(months[0], np.array([1200.0, 1300.0, 1199.0, 1260.0]))],
+        a=Group(("US",), "open"),
+        b=Group(("CN",), "open"),
+    )
+    tied_text = frontier_paragraph(tied, names=NAMES)
+    assert "statistically tied" in tied_text and "lag" not in tied_text
+
+
+def replace_scores(month: MonthRatings, scores: np.ndarray) -> MonthRatings:
+    return replace(month, scores=scores, replicates=scores + month.replicates - month.scores)
