@@ -57,11 +57,9 @@ class SingleBeatScheduler(PersistentScheduler):
     """Celery's file-backed scheduler, sending only while this beat holds the lease."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        import django
-
-        django.setup()
+        # Django is set up by Celery's Django fix-up before beat creates its scheduler.
         self.owner = lease_owner()
-        self.leading = False
+        self.leading: bool | None = None  # unknown until the first tick
         super().__init__(*args, **kwargs)
 
     def tick(self, *args: object, **kwargs: object) -> float:
