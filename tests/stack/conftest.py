@@ -269,6 +269,12 @@ class Stack:
             ],
         )
 
+    def note(self, event: str) -> None:
+        """Record when something happened, in `events.log` (recovery times for the docs:
+        read, never asserted)."""
+        with (self.tmp_path / "events.log").open("a") as log:
+            log.write(f"{time.time():.1f} {event}\n")
+
     def kill(self, name: str) -> None:
         """SIGKILL the whole process group: the process and its pool, no cleanup."""
         process = self.processes[name]

@@ -126,6 +126,7 @@ def test_snapshots_queued_when_redis_dies_are_computed_once_it_is_back(
                 lambda: len(voting.acknowledged) >= 5, seconds=120, what="votes", logs=stack.logs
             )
             private_redis.kill()  # the queued messages are gone with it
+            stack.note("redis killed")
             wait_for(
                 lambda: voting.refused >= 1 or len(voting.acknowledged) >= 15,
                 seconds=120,
@@ -137,12 +138,14 @@ def test_snapshots_queued_when_redis_dies_are_computed_once_it_is_back(
             stack.worker()
             stack.housekeeper()
             stack.beat()
+            stack.note("redis back (empty); worker, housekeeper and beat started")
             wait_for(
                 lambda: all_snapshots_done(throwaway_database, requested),
                 seconds=240,
                 what="the lost snapshots to be sent again and computed",
                 logs=stack.logs,
             )
+            stack.note(f"all {requested} snapshots done")
         assert votes_stored(throwaway_database, voting.acknowledged) == len(voting.acknowledged)
         assert_one_finished_snapshot_per_key(throwaway_database)
         no_record_left_behind(throwaway_database)
@@ -168,6 +171,7 @@ def test_a_pool_process_killed_mid_fit_is_taken_over_after_its_lease(
         pool_pid = int(first.name.rsplit("-", 1)[1])
         assert pool_pid != stack.processes["worker"].pid
         os.kill(pool_pid, signal.SIGKILL)  # the pool process only; Celery starts another
+        stack.note("pool process killed")
         # The message comes back at once (reject_on_worker_lost) but finds the lease alive;
         # once the lease runs out the sweep sends the snapshot again, to a new pool process.
         wait_for(
@@ -176,6 +180,7 @@ def test_a_pool_process_killed_mid_fit_is_taken_over_after_its_lease(
             what="the snapshot to be taken over",
             logs=stack.logs,
         )
+        stack.note("taken over by a new pool process")
         (gate / "open").write_text("")
         wait_for(
             lambda: all_snapshots_done(throwaway_database, 1),
@@ -274,12 +279,14 @@ def test_a_second_beat_stands_by_and_takes_over_when_the_first_dies(
         assert "Sending due task" in stack.log("beat-1")
         assert "Sending due task" not in stack.log("beat-2")
         stack.kill("beat-1")
+        stack.note("beat-1 killed")
         wait_for(
             lambda: "Sending due task" in stack.log("beat-2"),
             seconds=120,
             what="the second beat to take over",
             logs=stack.logs,
         )
+        stack.note("beat-2 sending")
     finally:
         stack.stop()
 
@@ -307,7 +314,9 @@ def test_a_postgresql_restart_loses_no_vote_and_leaves_no_snapshot_behind(
                 lambda: len(voting.acknowledged) >= 5, seconds=120, what="votes", logs=stack.logs
             )
             requested = backfill(stack)
+            stack.note("postgresql restarting")
             private_postgres.pg_ctl("restart", "-m", "fast")
+            stack.note("postgresql restarted")
             wait_for(
                 lambda: len(voting.acknowledged) >= 15,
                 seconds=180,
@@ -320,6 +329,7 @@ def test_a_postgresql_restart_loses_no_vote_and_leaves_no_snapshot_behind(
             what="every snapshot done after the restart",
             logs=stack.logs,
         )
+        stack.note(f"all {requested} snapshots done")
         [(since,)] = database_rows(private_postgres.url, "SELECT now()")
         wait_for(
             lambda: database_rows(

@@ -57,6 +57,7 @@ def test_a_worker_killed_mid_fit_leads_to_exactly_one_snapshot(
             logs=stack.logs,
         )
         stack.kill("first")  # the whole worker, pool included
+        stack.note("worker killed")
         [(_, status, attempts, _, ratings)] = snapshot_states(throwaway_database)
         assert (status, attempts, ratings) == ("running", 1, 0), "killed before it finished"
 
@@ -67,6 +68,7 @@ def test_a_worker_killed_mid_fit_leads_to_exactly_one_snapshot(
             what="the snapshot to be taken back and computed",
             logs=stack.logs,
         )
+        stack.note("snapshot done")
     finally:
         stack.stop()
     [(_, _, attempts, _, _)] = assert_one_finished_snapshot_per_key(throwaway_database)
