@@ -146,6 +146,7 @@ def test_snapshots_queued_when_redis_dies_are_computed_once_it_is_back(
                 logs=stack.logs,
             )
             stack.note(f"all {requested} snapshots done")
+        stack.note(f"{len(voting.acknowledged)} votes acknowledged, {voting.refused} refused")
         assert votes_stored(throwaway_database, voting.acknowledged) == len(voting.acknowledged)
         assert_one_finished_snapshot_per_key(throwaway_database)
         no_record_left_behind(throwaway_database)
@@ -341,6 +342,7 @@ def test_a_postgresql_restart_loses_no_vote_and_leaves_no_snapshot_behind(
             what="heartbeats after the restart",
             logs=stack.logs,
         )
+        stack.note(f"{len(voting.acknowledged)} votes acknowledged, {voting.refused} refused")
         assert votes_stored(private_postgres.url, voting.acknowledged) == len(voting.acknowledged)
         assert_one_finished_snapshot_per_key(private_postgres.url)
         no_record_left_behind(private_postgres.url)
