@@ -131,6 +131,46 @@ def throwaway_database():
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory):
+    """A database migrated and seeded with the demo once per session, for fault tests to
+    copy (CREATE DATABASE ... TEMPLATE takes a second; migrating and seeding, a minute)."""
+    admin_url = require_postgres()
+    name = f"arena_stack_template_{secrets.token_hex(4)}"
+    with psycopg.connect(
+        admin_url.replace("postgres://", "postgresql://"), autocommit=True
+    ) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    # No task is sent while seeding: the Redis URL is only required by the settings.
+    env = production_env(tmp_path_factory.mktemp("template"), url, require_redis(), "unused")
+    try:
+        run_once([sys.executable, "manage.py", "migrate", "--noinput"], env)
+        run_once([sys.executable, "manage.py", "seed_demo", "--votes-per-month", "40"], env)
+        yield name
+    finally:
+        with psycopg.connect(
+            admin_url.replace("postgres://", "postgresql://"), autocommit=True
+        ) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def seeded_database(seeded_template):
+    """A throwaway copy of the seeded template (the demo: text votes over many months)."""
+    admin_url = require_postgres()
+    name = f"arena_stack_{secrets.token_hex(4)}"
+    with psycopg.connect(
+        admin_url.replace("postgres://", "postgresql://"), autocommit=True
+    ) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{seeded_template}"')
+    yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(
+        admin_url.replace("postgres://", "postgresql://"), autocommit=True
+    ) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def isolated_redis():
     """A Redis database number and a queue name of our own; our keys go afterwards."""
@@ -145,8 +185,9 @@ def isolated_redis():
 
 # --- Processes of the stack, started and faulted by the tests ------------------------------
 
-# Short leases, swept every second, so the fault tests recover quickly.
-SHORT_LEASES = {
+# Short leases, swept every second, so the fault tests recover quickly; no rate limit
+# on the tests' voters.
+FAULT_SETTINGS = {
     "ARENA_LEASE_SECONDS": "5",
     "ARENA_SWEEP_SECONDS": "1",
     "ARENA_RESEND_AFTER_SECONDS": "3",
@@ -156,6 +197,7 @@ SHORT_LEASES = {
     "RANKING_BOOTSTRAP_ROUNDS": "100",
     "SECURE_SSL_REDIRECT": "false",  # the voters speak plain HTTP to gunicorn
     "ARENA_VOTES_PER_MINUTE_PER_SESSION": "1000",
+    "ARENA_VOTES_PER_MINUTE_PER_IP": "100000",  # every voter of the tests is 127.0.0.1
     "ARENA_BATTLES_PER_MINUTE_PER_SESSION": "1000",
 }
 

@@ -18,7 +18,7 @@ import threading
 import pytest
 
 from tests.stack.conftest import (
-    SHORT_LEASES,
+    FAULT_SETTINGS,
     Stack,
     Voter,
     all_snapshots_done,
@@ -38,10 +38,15 @@ pytestmark = [pytest.mark.stack, pytest.mark.slow]
 MONTHS = "2025-01"  # month-end snapshots from here on: a few fits, not dozens
 
 
-def prepared(tmp_path, database_url: str, redis_url: str, queue: str, **extra: str) -> Stack:
-    env = production_env(tmp_path, database_url, redis_url, queue, **SHORT_LEASES | extra)
-    run_once([sys.executable, "manage.py", "migrate", "--noinput"], env)
-    run_once([sys.executable, "manage.py", "seed_demo", "--votes-per-month", "40"], env)
+def prepared(
+    tmp_path, database_url: str, redis_url: str, queue: str, *, seed: bool = False, **extra: str
+) -> Stack:
+    """The stack's environment; ``seed``: migrate and seed the demo first (a database not
+    copied from the seeded template)."""
+    env = production_env(tmp_path, database_url, redis_url, queue, **FAULT_SETTINGS | extra)
+    if seed:
+        run_once([sys.executable, "manage.py", "migrate", "--noinput"], env)
+        run_once([sys.executable, "manage.py", "seed_demo", "--votes-per-month", "40"], env)
     return Stack(tmp_path, env)
 
 
@@ -106,9 +111,9 @@ def no_record_left_behind(database_url: str) -> None:
 
 
 def test_snapshots_queued_when_redis_dies_are_computed_once_it_is_back(
-    tmp_path, throwaway_database, private_redis
+    tmp_path, seeded_database, private_redis
 ):
-    stack = prepared(tmp_path, throwaway_database, private_redis.url, "faults")
+    stack = prepared(tmp_path, seeded_database, private_redis.url, "faults")
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     stack.web(port)
@@ -126,9 +131,10 @@ def test_snapshots_queued_when_redis_dies_are_computed_once_it_is_back(
                 lambda: len(voting.acknowledged) >= 5, seconds=120, what="votes", logs=stack.logs
             )
             private_redis.kill()  # the queued messages are gone with it
-            stack.note("redis killed")
-            wait_for(
-                lambda: voting.refused >= 1 or len(voting.acknowledged) >= 15,
+            at_the_kill = len(voting.acknowledged)
+            stack.note(f"redis killed ({at_the_kill} votes acknowledged so far)")
+            wait_for(  # Redis holds the queue and the cache only: voting goes on
+                lambda: len(voting.acknowledged) >= at_the_kill + 10,
                 seconds=120,
                 what="votes while Redis is down",
                 logs=stack.logs,
@@ -138,29 +144,32 @@ def test_snapshots_queued_when_redis_dies_are_computed_once_it_is_back(
             stack.worker()
             stack.housekeeper()
             stack.beat()
-            stack.note("redis back (empty); worker, housekeeper and beat started")
+            stack.note(
+                f"redis back (empty); worker, housekeeper and beat started "
+                f"({len(voting.acknowledged)} votes acknowledged so far)"
+            )
             wait_for(
-                lambda: all_snapshots_done(throwaway_database, requested),
+                lambda: all_snapshots_done(seeded_database, requested),
                 seconds=240,
                 what="the lost snapshots to be sent again and computed",
                 logs=stack.logs,
             )
             stack.note(f"all {requested} snapshots done")
         stack.note(f"{len(voting.acknowledged)} votes acknowledged, {voting.refused} refused")
-        assert votes_stored(throwaway_database, voting.acknowledged) == len(voting.acknowledged)
-        assert_one_finished_snapshot_per_key(throwaway_database)
-        no_record_left_behind(throwaway_database)
+        assert votes_stored(seeded_database, voting.acknowledged) == len(voting.acknowledged)
+        assert_one_finished_snapshot_per_key(seeded_database)
+        no_record_left_behind(seeded_database)
     finally:
         stack.stop()
 
 
 def test_a_pool_process_killed_mid_fit_is_taken_over_after_its_lease(
-    tmp_path, throwaway_database, isolated_redis
+    tmp_path, seeded_database, isolated_redis
 ):
     redis_url, queue = isolated_redis
     gate = tmp_path / "gate"
     gate.mkdir()
-    stack = prepared(tmp_path, throwaway_database, redis_url, queue, ARENA_TEST_FIT_GATE=str(gate))
+    stack = prepared(tmp_path, seeded_database, redis_url, queue, ARENA_TEST_FIT_GATE=str(gate))
     stack.worker(gated=True)
     stack.housekeeper()
     stack.beat()
@@ -184,25 +193,25 @@ def test_a_pool_process_killed_mid_fit_is_taken_over_after_its_lease(
         stack.note("taken over by a new pool process")
         (gate / "open").write_text("")
         wait_for(
-            lambda: all_snapshots_done(throwaway_database, 1),
+            lambda: all_snapshots_done(seeded_database, 1),
             seconds=120,
             what="the fit to finish",
             logs=stack.logs,
         )
     finally:
         stack.stop()
-    [(_, _, attempts, _, _)] = assert_one_finished_snapshot_per_key(throwaway_database)
+    [(_, _, attempts, _, _)] = assert_one_finished_snapshot_per_key(seeded_database)
     assert attempts == 2
-    no_record_left_behind(throwaway_database)
+    no_record_left_behind(seeded_database)
 
 
 def test_fits_holding_every_worker_slot_do_not_stall_the_heartbeat_or_their_leases(
-    tmp_path, throwaway_database, isolated_redis
+    tmp_path, seeded_database, isolated_redis
 ):
     redis_url, queue = isolated_redis
     gate = tmp_path / "gate"
     gate.mkdir()
-    stack = prepared(tmp_path, throwaway_database, redis_url, queue, ARENA_TEST_FIT_GATE=str(gate))
+    stack = prepared(tmp_path, seeded_database, redis_url, queue, ARENA_TEST_FIT_GATE=str(gate))
     stack.worker(concurrency=2, gated=True)
     stack.housekeeper()
     stack.beat()
@@ -214,16 +223,16 @@ def test_fits_holding_every_worker_slot_do_not_stall_the_heartbeat_or_their_leas
             what="two fits holding both slots",
             logs=stack.logs,
         )
-        [(held_since,)] = database_rows(throwaway_database, "SELECT now()")
+        [(held_since,)] = database_rows(seeded_database, "SELECT now()")
 
         def heartbeat_and_leases_renewed() -> bool:
             [(beats,)] = database_rows(
-                throwaway_database,
+                seeded_database,
                 "SELECT count(*) FROM arena_workerheartbeat WHERE seen_at > %s + interval '6 s'",
                 held_since,
             )
             running = database_rows(
-                throwaway_database,
+                seeded_database,
                 "SELECT attempts, lease_until > %s + interval '6 s' FROM ranking_ratingsnapshot "
                 "WHERE status = 'running'",
                 held_since,
@@ -239,22 +248,22 @@ def test_fits_holding_every_worker_slot_do_not_stall_the_heartbeat_or_their_leas
         )
         (gate / "open").write_text("")
         wait_for(
-            lambda: all_snapshots_done(throwaway_database, requested),
+            lambda: all_snapshots_done(seeded_database, requested),
             seconds=180,
             what="the fits to finish",
             logs=stack.logs,
         )
     finally:
         stack.stop()
-    assert_one_finished_snapshot_per_key(throwaway_database)
+    assert_one_finished_snapshot_per_key(seeded_database)
 
 
 def test_a_second_beat_stands_by_and_takes_over_when_the_first_dies(
-    tmp_path, throwaway_database, isolated_redis
+    tmp_path, seeded_database, isolated_redis
 ):
     redis_url, queue = isolated_redis
     # A lease long against a loaded machine's pauses, so the standby never takes over early.
-    stack = prepared(tmp_path, throwaway_database, redis_url, queue, ARENA_LEASE_SECONDS="15")
+    stack = prepared(tmp_path, seeded_database, redis_url, queue, ARENA_LEASE_SECONDS="15")
     stack.housekeeper()
     stack.beat("beat-1")
     try:
@@ -296,7 +305,7 @@ def test_a_postgresql_restart_loses_no_vote_and_leaves_no_snapshot_behind(
     tmp_path, private_postgres, isolated_redis
 ):
     redis_url, queue = isolated_redis
-    stack = prepared(tmp_path, private_postgres.url, redis_url, queue)
+    stack = prepared(tmp_path, private_postgres.url, redis_url, queue, seed=True)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     stack.web(port)

@@ -9,17 +9,14 @@ the kill always lands mid-fit, however busy the machine is."""
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from tests.stack.conftest import (
-    SHORT_LEASES,
+    FAULT_SETTINGS,
     Stack,
     all_snapshots_done,
     assert_one_finished_snapshot_per_key,
     production_env,
-    run_once,
     schedule_overall,
     snapshot_states,
     wait_for,
@@ -29,21 +26,19 @@ pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
 
 def test_a_worker_killed_mid_fit_leads_to_exactly_one_snapshot(
-    tmp_path, throwaway_database, isolated_redis
+    tmp_path, seeded_database, isolated_redis
 ):
     redis_url, queue = isolated_redis
     gate = tmp_path / "gate"
     gate.mkdir()
     env = production_env(
         tmp_path,
-        throwaway_database,
+        seeded_database,
         redis_url,
         queue,
-        **SHORT_LEASES,
+        **FAULT_SETTINGS,
         ARENA_TEST_FIT_GATE=str(gate),
     )
-    run_once([sys.executable, "manage.py", "migrate", "--noinput"], env)
-    run_once([sys.executable, "manage.py", "seed_demo", "--votes-per-month", "40"], env)
     stack = Stack(tmp_path, env)
     stack.worker("first", gated=True)
     stack.housekeeper()
@@ -58,12 +53,12 @@ def test_a_worker_killed_mid_fit_leads_to_exactly_one_snapshot(
         )
         stack.kill("first")  # the whole worker, pool included
         stack.note("worker killed")
-        [(_, status, attempts, _, ratings)] = snapshot_states(throwaway_database)
+        [(_, status, attempts, _, ratings)] = snapshot_states(seeded_database)
         assert (status, attempts, ratings) == ("running", 1, 0), "killed before it finished"
 
         stack.worker("second")
         wait_for(
-            lambda: all_snapshots_done(throwaway_database, 1),
+            lambda: all_snapshots_done(seeded_database, 1),
             seconds=180,
             what="the snapshot to be taken back and computed",
             logs=stack.logs,
@@ -71,5 +66,5 @@ def test_a_worker_killed_mid_fit_leads_to_exactly_one_snapshot(
         stack.note("snapshot done")
     finally:
         stack.stop()
-    [(_, _, attempts, _, _)] = assert_one_finished_snapshot_per_key(throwaway_database)
+    [(_, _, attempts, _, _)] = assert_one_finished_snapshot_per_key(seeded_database)
     assert attempts == 2
