@@ -23,6 +23,7 @@ from arena.models import (
     Vote,
     WorkerHeartbeat,
 )
+from arena.upload_jobs import upload_queue
 
 
 @admin.register(Lab)
@@ -110,9 +111,8 @@ class PromptSetAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = UploadForm(request.POST or None, request.FILES or None)
+        status = 200
         if request.method == "POST" and form.is_valid():
-            from arena.tasks import upload_process_task
-
             with transaction.atomic():
                 upload = Upload.objects.create(
                     manifest=form.cleaned_data["manifest"],
@@ -121,8 +121,16 @@ class PromptSetAdmin(admin.ModelAdmin):
                     create_models=form.cleaned_data["create_models"],
                     created_by=request.user,
                 )
-                upload_process_task.delay_on_commit(upload.id)
-            return redirect("admin:arena_promptset_upload_status", upload_id=upload.id)
+            # Sent once the row is committed; without a broker nothing is kept
+            # (docs/reliability.md).
+            if upload_queue(upload):
+                return redirect("admin:arena_promptset_upload_status", upload_id=upload.id)
+            form.add_error(
+                None,
+                "The job queue (Redis) cannot be reached, so the upload could not be queued. "
+                "Nothing was saved: try again in a minute.",
+            )
+            status = 503
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -130,7 +138,9 @@ class PromptSetAdmin(admin.ModelAdmin):
             "form": form,
             "uploads": Upload.objects.select_related("prompt_set")[:10],
         }
-        return TemplateResponse(request, "admin/arena/promptset/upload.html", context)
+        return TemplateResponse(
+            request, "admin/arena/promptset/upload.html", context, status=status
+        )
 
     def upload_status_view(self, request: HttpRequest, upload_id: int) -> HttpResponse:
         if not self.has_view_permission(request):

@@ -457,6 +457,12 @@ class Upload(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The job's lease (arena.jobs): when its message was last sent, which worker holds it
+    # and until when, and how many times a worker took it.
+    queued_at = models.DateTimeField(default=timezone.now)
+    claimed_by = models.CharField(max_length=200, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
@@ -471,3 +477,15 @@ class Upload(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.DONE, self.Status.FAILED}
+
+
+class SchedulerLease(models.Model):
+    """Who may send scheduled tasks: the beat process holding this lease (``arena.beat``).
+    A second beat stands by and takes over when the holder stops renewing it."""
+
+    name = models.CharField(max_length=40, unique=True)
+    owner = models.CharField(max_length=200, blank=True)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.owner or 'nobody'} until {self.expires_at:%H:%M:%S}"

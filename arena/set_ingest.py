@@ -10,8 +10,6 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 
 from arena.leaks import identity_leak, lab_names
@@ -24,6 +22,7 @@ from arena.media import (
     inspect_media,
     storage_name,
 )
+from arena.media_staging import MediaStaging
 from arena.models import AIModel, Modality, Output, Prompt, PromptSet
 from arena.progress import Progress, no_progress
 from arena.style import style_features
@@ -261,9 +260,11 @@ def _changed_outputs(planned: list[_Planned]) -> list[RowError]:
     return errors
 
 
-def _store_media(planned: list[_Planned], source: MediaSource | None) -> list[str]:
-    """Write new media files under their content hash; return the names written here."""
-    written: list[str] = []
+def _store_media(
+    planned: list[_Planned], source: MediaSource | None, staging: MediaStaging
+) -> None:
+    """Write new media files to the import's staging folder (``arena.media_staging``); they
+    get their content-hash names when the rows are committed."""
     for item in planned:
         if item.exists or source is None:
             continue
@@ -274,27 +275,12 @@ def _store_media(planned: list[_Planned], source: MediaSource | None) -> list[st
             if info is None:
                 continue
             target = storage_name(info, folder=folder)
-            if target in written or default_storage.exists(target):
+            if not staging.needs(target):
                 continue
             data = source.read(getattr(item.row, name), limit=info.bytes)
             if hashlib.sha256(data).hexdigest() != info.sha256:
                 raise MediaError(f"{getattr(item.row, name)!r} changed during the import")
-            saved = default_storage.save(target, ContentFile(data))
-            written.append(saved)
-            if saved != target:  # another import wrote the same bytes a moment ago
-                default_storage.delete(saved)
-                written.remove(saved)
-    return written
-
-
-def _media_referenced(name: str) -> bool:
-    try:
-        return (
-            Output.objects.filter(media=name).exists()
-            or Prompt.objects.filter(input_media=name).exists()
-        )
-    except Exception:  # the database may be what failed; then delete
-        return False
+            staging.write(target, data)
 
 
 def _write_set(
@@ -306,9 +292,9 @@ def _write_set(
     models: dict[str, AIModel],
     set_defaults: dict[str, str],
 ) -> None:
-    written: list[str] = []
+    staging = MediaStaging()
     try:
-        written = _store_media(planned, source)
+        _store_media(planned, source, staging)
         with transaction.atomic():
             _write_rows(
                 report,
@@ -318,13 +304,11 @@ def _write_set(
                 set_defaults=set_defaults,
             )
     except BaseException:
-        for name in written:
-            # Content-addressed files are shared: another import may have committed a
-            # reference to the same bytes meanwhile.
-            if not _media_referenced(name):
-                default_storage.delete(name)
+        staging.discard()
         raise
-    report.files_written = len(written)
+    # Committed: the rows name these files. A kill before this line leaves them staged, and
+    # the hourly cleanup finishes the move (arena.media_staging.staging_cleanup).
+    report.files_written = staging.promote()
     report.ok = True
 
 

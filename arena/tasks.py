@@ -6,7 +6,7 @@ from celery.contrib.django.task import DjangoTask
 
 @shared_task(ignore_result=True, soft_time_limit=20, time_limit=30)
 def worker_heartbeat_task() -> None:
-    """Scheduled by beat: records that this worker is alive (see ``/healthz``)."""
+    """Scheduled by beat: records that the housekeeping worker is alive (see ``/healthz``)."""
     from celery import current_task
 
     from arena.services import worker_heartbeat_record
@@ -28,3 +28,21 @@ def upload_process_task(upload_id: int) -> None:
     from arena.upload_jobs import upload_process
 
     upload_process(upload_id=upload_id)
+
+
+@shared_task(ignore_result=True, time_limit=60, soft_time_limit=50)
+def upload_sweep_task() -> None:
+    """Scheduled by beat: uploads whose message was lost or whose worker died are sent
+    again, or failed with a report (docs/reliability.md)."""
+    from arena.upload_jobs import upload_sweep
+
+    upload_sweep()
+
+
+@shared_task(ignore_result=True, time_limit=900, soft_time_limit=840)
+def housekeeping_prune_task() -> None:
+    """Scheduled by beat, hourly: expired unvoted battles, expired sessions, and media a
+    killed import left in the staging area."""
+    from arena.housekeeping import housekeeping_prune
+
+    housekeeping_prune()

@@ -4,8 +4,10 @@ DONE or FAILED with a report; the staged files are deleted when it ends."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import timezone
 
+from arena.jobs import LeaseKeeper, SweepReport, job_claim, job_send, job_sweep, lease_owner
 from arena.media import MediaError, MediaLimits, ZipSource
 from arena.models import PromptSet, Upload
 from arena.progress import Progress
@@ -38,18 +40,24 @@ def _upload_finish(upload: Upload, status: str, report: dict[str, object]) -> No
         manifest="",
         media="",
         prompt_set=upload.prompt_set,
+        claimed_by="",
+        lease_until=None,
     )
 
 
 def upload_process(*, upload_id: int) -> None:
-    """Run a pending upload through prompt_set_ingest. Claimed with one conditional UPDATE,
-    so a redelivered task does not import twice."""
-    claimed = Upload.objects.filter(id=upload_id, status=Upload.Status.PENDING).update(
-        status=Upload.Status.RUNNING, started_at=timezone.now(), phase="reading"
-    )
-    if not claimed:
+    """Run a pending upload through prompt_set_ingest. Claimed with one conditional UPDATE
+    (``arena.jobs``: PENDING, or RUNNING with an expired lease), so a redelivered task does
+    not import twice; the lease is renewed while the import runs."""
+    owner = lease_owner()
+    if not job_claim(Upload, upload_id, owner, started_at=timezone.now(), phase="reading"):
         return
     upload = Upload.objects.get(id=upload_id)
+    with LeaseKeeper(Upload, upload_id, owner):
+        _upload_import(upload)
+
+
+def _upload_import(upload: Upload) -> None:
     with upload.manifest.open("rb") as handle:
         manifest = handle.read()
     source = (
@@ -61,7 +69,7 @@ def upload_process(*, upload_id: int) -> None:
             manifest_name=upload.manifest_name,
             media=source,
             create_models=upload.create_models,
-            progress=_upload_progress(upload_id),
+            progress=_upload_progress(upload.id),
         )
     except MediaError as error:  # a staged file changed between check and write
         _upload_finish(
@@ -77,6 +85,45 @@ def upload_process(*, upload_id: int) -> None:
         upload.prompt_set = PromptSet.objects.get(name=report.set_name)
     status = Upload.Status.DONE if report.ok else Upload.Status.FAILED
     _upload_finish(upload, status, report.as_dict())
+
+
+def upload_queue(upload: Upload) -> bool:
+    """Send a committed upload to the workers. If the broker is unreachable, the upload is
+    discarded (its row and staged files), so nothing is left pending: ``False``."""
+    from arena.tasks import upload_process_task
+
+    if job_send(upload_process_task, upload.id):
+        return True
+    for staged in (upload.manifest, upload.media):
+        if staged:
+            staged.storage.delete(staged.name)
+    upload.delete()
+    return False
+
+
+def upload_sweep() -> SweepReport:
+    """Beat's sweep: send again the uploads whose message was lost, take back those whose
+    worker died, and fail (with a report) those whose worker died too often."""
+    from arena.tasks import upload_process_task
+
+    def fail(upload_ids: list[int]) -> None:
+        for upload in Upload.objects.filter(
+            id__in=upload_ids, status=Upload.Status.RUNNING, lease_until__lt=timezone.now()
+        ):
+            _upload_finish(
+                upload,
+                Upload.Status.FAILED,
+                {
+                    "ok": False,
+                    "summary": "the import stopped: nothing was written",
+                    "errors": [
+                        f"its worker stopped {settings.ARENA_MAX_ATTEMPTS} times during the "
+                        "import (killed, or out of memory); upload it again, or split it"
+                    ],
+                },
+            )
+
+    return job_sweep(Upload, send=lambda pk: job_send(upload_process_task, pk), fail=fail)
 
 
 def upload_fail(*, upload_id: int, reason: str) -> None:

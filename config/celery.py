@@ -5,13 +5,38 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from celery import Celery
+import click
+from celery import Celery, bootsteps
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 app = Celery("arena")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+app.user_options["worker"].add(
+    click.Option(
+        ["--housekeeping"],
+        is_flag=True,
+        default=False,
+        help="Serve only the housekeeping queue (heartbeat, sweeps, refresh, pruning), so "
+        "these never wait behind fits. Without it a worker serves fits and imports.",
+    )
+)
+
+
+class _HousekeepingQueue(bootsteps.Step):
+    """``worker --housekeeping`` consumes the housekeeping queue instead of the default."""
+
+    def __init__(self, parent: object, housekeeping: bool = False, **options: object) -> None:
+        if housekeeping:
+            from django.conf import settings
+
+            app.amqp.queues.select([settings.CELERY_HOUSEKEEPING_QUEUE])
+        super().__init__(parent, **options)
+
+
+app.steps["worker"].add(_HousekeepingQueue)
 
 
 def ensure_broker_folders() -> None:

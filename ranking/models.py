@@ -13,6 +13,7 @@ import math
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from arena.models import AIModel, Modality
 
@@ -70,6 +71,11 @@ class RatingSnapshot(models.Model):
         help_text="Style control: counted votes left out for lack of outputs with style features.",
     )
     attempts = models.PositiveIntegerField(default=0)
+    # The compute job's lease (arena.jobs): when its message was last sent, which worker
+    # holds it and until when; the worker renews it while the fit runs.
+    queued_at = models.DateTimeField(default=timezone.now)
+    claimed_by = models.CharField(max_length=200, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

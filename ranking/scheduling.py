@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Min, Sum
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from arena.models import Modality
 from pairwise.months import month_ends
 from ranking.aggregation import STYLE_MODALITIES, counted_votes
 from ranking.models import RatingSnapshot
 from ranking.services import SnapshotSpec, snapshot_request, snapshot_schedule
+
+logger = logging.getLogger(__name__)
 
 
 def big_scopes(modality: str, now: datetime) -> list[tuple[str, str]]:
@@ -102,6 +106,14 @@ def snapshot_backfill_monthly(
     needed = [snapshot.pk for snapshot, needs in requested if needs]
     if needed:
         transaction.on_commit(
-            lambda: group(snapshot_compute_task.s(pk) for pk in needed).apply_async()
+            lambda: _send_group(group(snapshot_compute_task.s(pk) for pk in needed))
         )
     return requested
+
+
+def _send_group(tasks) -> None:
+    """With the broker down the snapshots stay PENDING: the sweep sends them later."""
+    try:
+        tasks.apply_async()
+    except BrokerError as error:
+        logger.warning("could not queue the month-end snapshots (the sweep will): %s", error)

@@ -7,14 +7,15 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q, Sum
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import Max, Sum
 from django.utils import timezone
 
+from arena.jobs import LeaseKeeper, SweepReport, job_claim, job_send, job_sweep, lease_owner
 from arena.models import AIModel
 from ranking.aggregation import (
     STYLE_MODALITIES,
@@ -125,7 +126,7 @@ def snapshot_request(*, spec: SnapshotSpec) -> tuple[RatingSnapshot, bool]:
     if existing is not None:
         retried = RatingSnapshot.objects.filter(
             pk=existing.pk, status=RatingSnapshot.Status.FAILED
-        ).update(status=RatingSnapshot.Status.PENDING, error="")
+        ).update(status=RatingSnapshot.Status.PENDING, error="", queued_at=timezone.now())
         return existing, bool(retried)
     try:
         with transaction.atomic():
@@ -150,43 +151,62 @@ def snapshot_request(*, spec: SnapshotSpec) -> tuple[RatingSnapshot, bool]:
 
 
 def snapshot_schedule(*, spec: SnapshotSpec) -> RatingSnapshot:
-    """Request a snapshot and, if it needs computing, enqueue it once the row is committed."""
+    """Request a snapshot and, if it needs computing, enqueue it once the row is committed.
+    With the broker down the row stays PENDING and the sweep sends it later."""
     from ranking.tasks import snapshot_compute_task
 
     snapshot, needed = snapshot_request(spec=spec)
     if needed:
-        snapshot_compute_task.delay_on_commit(snapshot.pk)
+        transaction.on_commit(lambda: job_send(snapshot_compute_task, snapshot.pk))
     return snapshot
 
 
-def _claim(snapshot_id: int) -> bool:
-    """Take the snapshot for this worker: PENDING, or RUNNING but abandoned (its worker died
-    longer ago than the hard time limit). One conditional UPDATE, so only one worker wins."""
-    now = timezone.now()
-    abandoned = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    return bool(
-        RatingSnapshot.objects.filter(pk=snapshot_id)
-        .filter(
-            Q(status=RatingSnapshot.Status.PENDING)
-            | Q(status=RatingSnapshot.Status.RUNNING, started_at__lt=abandoned)
-        )
-        .update(status=RatingSnapshot.Status.RUNNING, started_at=now, attempts=F("attempts") + 1)
-    )
-
-
 def snapshot_compute(*, snapshot_id: int) -> RatingSnapshot | None:
-    """Claim and compute one snapshot; ``None`` if another worker has it or it is done."""
-    if not _claim(snapshot_id):
+    """Claim and compute one snapshot; ``None`` if another worker has it or it is done.
+
+    The claim (``arena.jobs``) takes a PENDING snapshot, or a RUNNING one whose lease ran
+    out (its worker died); the lease is renewed while the fit runs."""
+    owner = lease_owner()
+    if not job_claim(RatingSnapshot, snapshot_id, owner, started_at=timezone.now()):
         return None
     try:
-        return _compute(RatingSnapshot.objects.get(pk=snapshot_id))
+        with LeaseKeeper(RatingSnapshot, snapshot_id, owner):
+            return _compute(RatingSnapshot.objects.get(pk=snapshot_id))
+    except (OperationalError, InterfaceError):
+        # The database went away mid-fit: not the snapshot's fault. The row stays RUNNING
+        # until its lease runs out, then the sweep sends it again.
+        raise
     except Exception as error:
+        done = RatingSnapshot.objects.filter(pk=snapshot_id, status=RatingSnapshot.Status.DONE)
+        if done.exists():  # another worker took over a lease we could not renew, and won
+            return done.get()
         # Marked here rather than in the task so the command path (fit_ratings) gets it too;
         # the next request with the same key retries it.
-        RatingSnapshot.objects.filter(pk=snapshot_id, status=RatingSnapshot.Status.RUNNING).update(
+        RatingSnapshot.objects.filter(
+            pk=snapshot_id, status=RatingSnapshot.Status.RUNNING, claimed_by=owner
+        ).update(
             status=RatingSnapshot.Status.FAILED, error=f"{type(error).__name__}: {error}"[:2000]
         )
         raise
+
+
+def snapshot_sweep() -> SweepReport:
+    """Beat's sweep: send again the snapshots whose message was lost, take back those whose
+    worker died, and fail those whose fit killed its worker ``ARENA_MAX_ATTEMPTS`` times."""
+    from ranking.tasks import snapshot_compute_task
+
+    def fail(snapshot_ids: list[int]) -> None:
+        RatingSnapshot.objects.filter(
+            pk__in=snapshot_ids,
+            status=RatingSnapshot.Status.RUNNING,
+            lease_until__lt=timezone.now(),
+        ).update(
+            status=RatingSnapshot.Status.FAILED,
+            error=f"its worker stopped {settings.ARENA_MAX_ATTEMPTS} times during the fit "
+            "(killed, or out of memory)",
+        )
+
+    return job_sweep(RatingSnapshot, send=lambda pk: job_send(snapshot_compute_task, pk), fail=fail)
 
 
 def _compute(snapshot: RatingSnapshot) -> RatingSnapshot:

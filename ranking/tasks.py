@@ -25,3 +25,12 @@ def snapshot_refresh_task() -> None:
     from ranking.scheduling import snapshot_refresh_due
 
     snapshot_refresh_due()
+
+
+@shared_task(ignore_result=True, time_limit=60, soft_time_limit=50)
+def snapshot_sweep_task() -> None:
+    """Scheduled by beat: snapshots whose message was lost or whose worker died are sent
+    again (docs/reliability.md)."""
+    from ranking.services import snapshot_sweep
+
+    snapshot_sweep()

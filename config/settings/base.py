@@ -126,9 +126,22 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 900, minimum=10)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60 if CELERY_TASK_TIME_LIMIT > 120 else None
-# A task acknowledged late is redelivered when its worker dies; the broker's visibility
-# timeout must exceed the longest task, or a slow task would be delivered twice.
-CELERY_VISIBILITY_TIMEOUT = CELERY_TASK_TIME_LIMIT * 2
+# Background records (snapshots, uploads) are claimed with a lease that the worker renews
+# every third of its length while it works; a record whose lease ran out (its worker died)
+# is taken over, by a redelivered message or by the sweep (docs/reliability.md).
+ARENA_LEASE_SECONDS = env_int("ARENA_LEASE_SECONDS", 60, minimum=3)
+# How often the sweep looks for lost messages and expired leases.
+ARENA_SWEEP_SECONDS = env_int("ARENA_SWEEP_SECONDS", 30, minimum=1)
+# A pending record whose message was sent this long ago without a worker claiming it is
+# sent again (its message may have been lost with the broker; a duplicate is harmless).
+ARENA_RESEND_AFTER_SECONDS = env_int("ARENA_RESEND_AFTER_SECONDS", 300, minimum=1)
+# A record whose worker died this many times is marked failed instead of taken over again.
+ARENA_MAX_ATTEMPTS = env_int("ARENA_MAX_ATTEMPTS", 3, minimum=1)
+# A task acknowledged late is handed to another worker when its worker dies without
+# acknowledging it, after this long. Leases (not this timeout) keep a slow task from running
+# twice, and the sweep recovers a dead worker's record sooner, so it need not exceed the
+# longest task.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 300, minimum=10)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
@@ -148,8 +161,19 @@ else:
         "socket_connect_timeout": 2,
         "socket_timeout": 5,
     }
-# Several installations may share one Redis: give each its own queue name.
+# Several installations may share one Redis: give each its own queue name. Fits and
+# imports go to this queue; housekeeping (heartbeat, sweeps, refresh, pruning) goes to its
+# own queue, served by a worker started with --housekeeping, so it never waits behind fits.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "arena")
+CELERY_HOUSEKEEPING_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}.housekeeping"
+HOUSEKEEPING_TASKS = [
+    "arena.tasks.worker_heartbeat_task",
+    "arena.tasks.upload_sweep_task",
+    "arena.tasks.housekeeping_prune_task",
+    "ranking.tasks.snapshot_sweep_task",
+    "ranking.tasks.snapshot_refresh_task",
+]
+CELERY_TASK_ROUTES = {name: {"queue": CELERY_HOUSEKEEPING_QUEUE} for name in HOUSEKEEPING_TASKS}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
@@ -159,6 +183,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Only the beat holding the lease sends (arena.beat): a second beat stands by.
+CELERY_BEAT_SCHEDULER = "arena.beat:SingleBeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = max(1, ARENA_LEASE_SECONDS // 3)
 
 ARENA_HEARTBEAT_SECONDS = env_int("ARENA_HEARTBEAT_SECONDS", 60, minimum=1)
 CELERY_BEAT_SCHEDULE = {
@@ -167,6 +194,21 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(ARENA_HEARTBEAT_SECONDS),
         # A heartbeat that waited longer than its period says nothing: drop it.
         "options": {"expires": float(ARENA_HEARTBEAT_SECONDS)},
+    },
+    "snapshot-sweep": {
+        "task": "ranking.tasks.snapshot_sweep_task",
+        "schedule": float(ARENA_SWEEP_SECONDS),
+        "options": {"expires": float(ARENA_SWEEP_SECONDS)},
+    },
+    "upload-sweep": {
+        "task": "arena.tasks.upload_sweep_task",
+        "schedule": float(ARENA_SWEEP_SECONDS),
+        "options": {"expires": float(ARENA_SWEEP_SECONDS)},
+    },
+    "housekeeping-prune": {
+        "task": "arena.tasks.housekeeping_prune_task",
+        "schedule": 3600.0,
+        "options": {"expires": 3600.0},
     },
 }
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from arena.demo_media import demo_png
 from arena.models import Output, PromptSet, Upload
@@ -55,13 +57,9 @@ def test_a_post_without_the_csrf_token_is_refused(carol):
     assert not Upload.objects.exists()
 
 
-def test_an_upload_is_imported_by_the_worker_and_the_report_shown(
-    admin_client_carol, django_capture_on_commit_callbacks
-):
+def test_an_upload_is_imported_by_the_worker_and_the_report_shown(admin_client_carol):
     before = media_files()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = admin_client_carol.post(UPLOAD_URL, image_upload())
-    assert len(callbacks) == 1
+    response = admin_client_carol.post(UPLOAD_URL, image_upload())
     upload = Upload.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"{UPLOAD_URL}{upload.id}/"
@@ -75,12 +73,9 @@ def test_an_upload_is_imported_by_the_worker_and_the_report_shown(
     assert 'http-equiv="refresh"' not in page
 
 
-def test_a_bad_upload_shows_every_problem_and_writes_nothing(
-    admin_client_carol, django_capture_on_commit_callbacks
-):
+def test_a_bad_upload_shows_every_problem_and_writes_nothing(admin_client_carol):
     before = snapshot()
-    with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client_carol.post(UPLOAD_URL, image_upload(bad=True))
+    response = admin_client_carol.post(UPLOAD_URL, image_upload(bad=True))
     page = admin_client_carol.get(response["Location"])
     assert page.status_code == 200
     html = page.content.decode()
@@ -89,19 +84,28 @@ def test_a_bad_upload_shows_every_problem_and_writes_nothing(
     assert snapshot() == before
 
 
-def test_the_task_is_enqueued_only_when_the_upload_is_committed(
-    admin_client_carol, django_capture_on_commit_callbacks
-):
-    with mock.patch("arena.tasks.upload_process_task.delay_on_commit") as enqueue:
+def test_the_upload_is_sent_to_the_workers_once_saved(admin_client_carol):
+    with mock.patch("arena.tasks.upload_process_task.apply_async") as send:
         admin_client_carol.post(UPLOAD_URL, image_upload())
-    upload = Upload.objects.get()
-    enqueue.assert_called_once_with(upload.id)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        admin_client_carol.post(UPLOAD_URL, image_upload())
-    pending = Upload.objects.order_by("-id").first()
-    assert pending.status == Upload.Status.PENDING and len(callbacks) == 1
+    pending = Upload.objects.get()
+    assert send.call_args.args == ((pending.id,),)
+    assert pending.status == Upload.Status.PENDING and pending.manifest and pending.media
     page = admin_client_carol.get(f"{UPLOAD_URL}{pending.id}/").content.decode()
     assert 'http-equiv="refresh"' in page and "<progress" in page
+
+
+def test_without_a_broker_the_admin_is_told_and_nothing_is_kept(admin_client_carol):
+    from kombu.exceptions import OperationalError
+
+    before = media_files()
+    refused = OperationalError("Error 111 connecting to redis:6379. Connection refused.")
+    with mock.patch("arena.tasks.upload_process_task.apply_async", side_effect=refused):
+        response = admin_client_carol.post(UPLOAD_URL, image_upload())
+    assert response.status_code == 503
+    assert b"The job queue (Redis) cannot be reached" in response.content
+    assert b"Nothing was saved: try again in a minute." in response.content
+    assert not Upload.objects.exists()
+    assert media_files() == before
 
 
 def test_the_form_refuses_files_that_cannot_be_a_manifest_or_an_archive(admin_client_carol):
@@ -119,7 +123,7 @@ def test_the_form_refuses_files_that_cannot_be_a_manifest_or_an_archive(admin_cl
 
 
 def test_a_crashed_task_marks_the_upload_failed_and_removes_its_files(admin_client_carol):
-    with mock.patch("arena.tasks.upload_process_task.delay_on_commit"):
+    with mock.patch("arena.tasks.upload_process_task.apply_async"):
         admin_client_carol.post(UPLOAD_URL, image_upload())
     upload = Upload.objects.get()
     staged = {upload.manifest.name, upload.media.name}
@@ -134,7 +138,7 @@ def test_a_crashed_task_marks_the_upload_failed_and_removes_its_files(admin_clie
 def test_the_task_marks_the_upload_failed_when_the_import_crashes(admin_client_carol):
     from arena.tasks import upload_process_task
 
-    with mock.patch("arena.tasks.upload_process_task.delay_on_commit"):
+    with mock.patch("arena.tasks.upload_process_task.apply_async"):
         admin_client_carol.post(UPLOAD_URL, image_upload())
     upload = Upload.objects.get()
     with mock.patch("arena.upload_jobs.upload_process", side_effect=MemoryError):
@@ -147,7 +151,7 @@ def test_the_task_marks_the_upload_failed_when_the_import_crashes(admin_client_c
 
 
 def test_a_text_set_upload_creates_models_when_asked_and_lists_identity_leaks(
-    admin_client_carol, django_capture_on_commit_callbacks
+    admin_client_carol,
 ):
     rows = [
         {
@@ -161,10 +165,7 @@ def test_a_text_set_upload_creates_models_when_asked_and_lists_identity_leaks(
         for key, text in (("m-a", "A helpful answer."), ("brand-new", "I am brand-new, hi."))
     ]
     manifest = SimpleUploadedFile("chat.jsonl", jsonl(rows))
-    with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client_carol.post(
-            UPLOAD_URL, {"manifest": manifest, "create_models": "on"}
-        )
+    response = admin_client_carol.post(UPLOAD_URL, {"manifest": manifest, "create_models": "on"})
     page = admin_client_carol.get(response["Location"]).content.decode()
     assert "models created: 1" in page and "identity leaks flagged: 1" in page
     assert "row 2: names its own model or lab: &#x27;I am brand-new&#x27;" in page
@@ -177,3 +178,45 @@ def test_a_long_report_is_capped_on_the_upload():
 
     report = IngestReport(errors=[RowError(n, "model", "bad") for n in range(1, 1006)])
     assert report.as_dict()["errors"][-2:] == ["row 1000, model: bad", "... and 5 more"]
+
+
+def staged_upload(admin_client_carol, **changes: object) -> Upload:
+    """An upload saved by the admin page whose message never reached a worker."""
+    with mock.patch("arena.tasks.upload_process_task.apply_async"):
+        admin_client_carol.post(UPLOAD_URL, image_upload())
+    upload = Upload.objects.get()
+    Upload.objects.filter(pk=upload.pk).update(**changes)
+    return Upload.objects.get(pk=upload.pk)
+
+
+def test_an_upload_whose_message_was_lost_is_sent_again_and_imported(admin_client_carol, settings):
+    from arena.upload_jobs import upload_sweep
+
+    lost = staged_upload(
+        admin_client_carol,
+        queued_at=timezone.now() - timedelta(seconds=settings.ARENA_RESEND_AFTER_SECONDS + 1),
+    )
+    assert upload_sweep().resent == [lost.pk]  # eager Celery: imported here
+    lost.refresh_from_db()
+    assert lost.status == Upload.Status.DONE and Output.objects.count() == 2
+
+
+def test_an_upload_whose_worker_died_is_taken_back_then_failed_if_it_keeps_dying(
+    admin_client_carol, settings
+):
+    from arena.upload_jobs import upload_sweep
+
+    expired = timezone.now() - timedelta(seconds=1)
+    upload = staged_upload(admin_client_carol, status="running", lease_until=expired, attempts=1)
+    with mock.patch("arena.tasks.upload_process_task.apply_async") as send:
+        assert upload_sweep().taken_back == [upload.pk]
+    assert send.call_args.args == ((upload.pk,),)
+    staged = {upload.manifest.name, upload.media.name}
+    Upload.objects.filter(pk=upload.pk).update(
+        status="running", lease_until=expired, attempts=settings.ARENA_MAX_ATTEMPTS
+    )
+    assert upload_sweep().failed == [upload.pk]
+    upload.refresh_from_db()
+    assert upload.status == Upload.Status.FAILED
+    assert "its worker stopped 3 times during the import" in upload.report["errors"][0]
+    assert not staged & media_files()

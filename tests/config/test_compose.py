@@ -25,7 +25,7 @@ from tests.compose import (
     operator_environment,
 )
 
-APP_SERVICES = ("migrate", "web", "worker", "beat")
+APP_SERVICES = ("migrate", "web", "worker", "housekeeper", "beat")
 
 
 @pytest.fixture(scope="module")
@@ -98,13 +98,21 @@ def test_each_service_runs_the_right_program(compose):
     services = compose["services"]
     assert services["web"]["command"][:2] == ["gunicorn", "config.wsgi:application"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
+    assert services["housekeeper"]["command"][:5] == [
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--housekeeping",
+    ]
+    assert "--housekeeping" not in services["worker"]["command"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
     assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
     assert services["migrate"]["restart"] == "no"
 
 
 def test_services_wait_for_healthy_dependencies_and_migrations(compose):
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "housekeeper", "beat"):
         depends = compose["services"][name]["depends_on"]
         assert depends["db"]["condition"] == "service_healthy"
         assert depends["redis"]["condition"] == "service_healthy"
@@ -112,7 +120,7 @@ def test_services_wait_for_healthy_dependencies_and_migrations(compose):
 
 
 def test_long_running_services_have_health_checks(compose):
-    for name in ("db", "redis", "web", "worker"):
+    for name in ("db", "redis", "web", "worker", "housekeeper"):
         check = compose["services"][name]["healthcheck"]
         assert check["test"] and check["interval"] and check["retries"], name
     web_check = compose["services"]["web"]["healthcheck"]["test"]

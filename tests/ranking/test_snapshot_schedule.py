@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import timezone
 
 from arena.models import Vote
 from ranking.models import ModelRating, RatingSnapshot
@@ -85,20 +86,21 @@ def test_a_request_for_the_same_votes_and_parameters_finds_the_existing_snapshot
     assert needed and not needed_again and first.pk == again.pk
 
 
-def test_a_snapshot_abandoned_by_a_dead_worker_is_reclaimed_after_the_time_limit(voted_models):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
+def test_a_snapshot_abandoned_by_a_dead_worker_is_taken_over_when_its_lease_runs_out(
+    voted_models,
+):
     snapshot, _ = snapshot_request(spec=SnapshotSpec(modality="text", rounds=100, cutoff=NOW))
     RatingSnapshot.objects.filter(pk=snapshot.pk).update(
-        status="running", started_at=timezone.now()
+        status="running",
+        claimed_by="dead-worker",
+        lease_until=timezone.now() + timedelta(seconds=60),
     )
-    assert snapshot_compute(snapshot_id=snapshot.pk) is None  # still fresh: someone has it
-    long_ago = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 1)
-    RatingSnapshot.objects.filter(pk=snapshot.pk).update(started_at=long_ago)
+    assert snapshot_compute(snapshot_id=snapshot.pk) is None  # its lease runs: someone has it
+    RatingSnapshot.objects.filter(pk=snapshot.pk).update(
+        lease_until=timezone.now() - timedelta(seconds=1)
+    )
     done = snapshot_compute(snapshot_id=snapshot.pk)
-    assert done.status == "done" and done.attempts == 1
+    assert done.status == "done" and done.attempts == 1 and done.claimed_by != "dead-worker"
 
 
 def test_the_task_is_enqueued_only_after_the_row_is_committed(

@@ -1,9 +1,11 @@
 """A real Celery worker whose fits stop at a gate: `python -m tests.stack.gated_worker ARGS`.
 
 It runs `celery -A config worker ARGS` with one change made before the pool forks: a fit
-claims its snapshot as usual (the row turns `running`), writes the snapshot id to the file
-named by ``ARENA_TEST_FIT_GATE``, and then waits there until the process is killed. A test
-can kill it mid-fit at a moment it knows, whatever the machine's load.
+claims its snapshot as usual (the row turns `running`, its lease renewed by the worker),
+writes a file `fit-<snapshot id>-<pid of the pool process>` into the folder named by
+``ARENA_TEST_FIT_GATE``, and waits there until a file `open` appears in that folder; then it
+computes as usual. A test can kill the worker (or its pool process) mid-fit, or hold its
+slots, at a moment it knows, whatever the machine's load.
 """
 
 from __future__ import annotations
@@ -16,11 +18,16 @@ from pathlib import Path
 import django
 
 
-def _wait_at_the_gate(snapshot) -> None:
-    """Replaces ranking.services._compute: ``snapshot`` is the claimed RatingSnapshot."""
-    Path(os.environ["ARENA_TEST_FIT_GATE"]).write_text(str(snapshot.pk))
-    while True:
-        time.sleep(60)
+def gated(compute):
+    def wait_at_the_gate(snapshot):
+        """Replaces ranking.services._compute: ``snapshot`` is the claimed RatingSnapshot."""
+        gate = Path(os.environ["ARENA_TEST_FIT_GATE"])
+        (gate / f"fit-{snapshot.pk}-{os.getpid()}").write_text("")
+        while not (gate / "open").exists():
+            time.sleep(0.2)
+        return compute(snapshot)
+
+    return wait_at_the_gate
 
 
 def main() -> None:
@@ -29,7 +36,7 @@ def main() -> None:
 
     import ranking.services
 
-    ranking.services._compute = _wait_at_the_gate
+    ranking.services._compute = gated(ranking.services._compute)
     sys.argv = ["celery", "-A", "config", "worker", *sys.argv[1:]]
     celery_main()
 

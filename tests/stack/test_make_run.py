@@ -108,7 +108,7 @@ def test_make_run_starts_the_product_and_ctrl_c_stops_it(tmp_path):
             os.killpg(process.pid, signal.SIGKILL)
             raise
     output = log.read_text()
-    assert "Stopped web, worker and beat." in output, output[-3000:]
+    assert "Stopped web, workers and beat." in output, output[-3000:]
     time.sleep(0.5)
     assert processes_running_in(checkout) == [], "a process outlived Ctrl-C"
     assert (checkout / ".venv" / "bin" / "python").exists()

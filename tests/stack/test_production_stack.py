@@ -1,4 +1,4 @@
-"""The production stack for real: gunicorn, a Celery worker and Celery beat, started with
+"""The production stack for real: gunicorn, a Celery worker, the housekeeper and Celery beat,
 the commands of docker-compose.yml, against the running PostgreSQL and Redis, on a
 throwaway database. Proves that beat schedules through Redis, a worker runs the task and
 writes to PostgreSQL, and /healthz sees it all; then shuts everything down cleanly."""
@@ -68,7 +68,12 @@ def test_gunicorn_worker_and_beat_serve_on_postgres_and_redis(
     web = [part.replace("0.0.0.0:8000", f"127.0.0.1:{port}") for part in compose_command("web")]
     beat = [part.replace("/app/var/", f"{tmp_path}/") for part in compose_command("beat")]
     logs, processes = [], []
-    for name, argv in (("web", web), ("worker", compose_command("worker")), ("beat", beat)):
+    for name, argv in (
+        ("web", web),
+        ("worker", compose_command("worker")),
+        ("housekeeper", compose_command("housekeeper")),
+        ("beat", beat),
+    ):
         log = tmp_path / f"{name}.log"
         logs.append(log)
         processes.append(
@@ -88,11 +93,11 @@ def test_gunicorn_worker_and_beat_serve_on_postgres_and_redis(
         assert report["http_status"] == 200 and report["status"] == "ok"
         assert report["checks"]["database"]["detail"] == "postgresql"
         assert report["checks"]["broker"]["detail"] == "redis"
-        assert report["workers"][0]["hostname"].startswith("worker@")
+        assert report["workers"][0]["hostname"].startswith("housekeeper@")
 
         # The compose file's own health checks pass against these processes.
         web_check = [part.replace(":8000/", f":{port}/") for part in health_check("web")]
-        for argv in (web_check, health_check("worker")):
+        for argv in (web_check, health_check("worker"), health_check("housekeeper")):
             result = subprocess.run(
                 argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
             )
@@ -113,5 +118,5 @@ def test_gunicorn_worker_and_beat_serve_on_postgres_and_redis(
     finally:
         codes = stop(processes)
     logs_text = {log.stem: log.read_text() for log in logs}
-    assert codes == [0, 0, 0], logs_text
-    assert "Traceback" not in logs_text["worker"] + logs_text["beat"], logs_text
+    assert codes == [0, 0, 0, 0], logs_text
+    assert "Traceback" not in logs_text["worker"] + logs_text["housekeeper"] + logs_text["beat"]

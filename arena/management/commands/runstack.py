@@ -1,7 +1,8 @@
-"""Start the web server, a Celery worker and Celery beat as one foreground command.
+"""Start the web server, a Celery worker (fits, imports), a Celery housekeeper (heartbeat,
+sweeps, pruning: its own queue, never behind fits) and Celery beat as one foreground command.
 
 Each runs in its own process (and process group); their output is interleaved with a name
-prefix. Ctrl-C (or SIGTERM) stops all three: SIGTERM first, SIGKILL after a grace period.
+prefix. Ctrl-C (or SIGTERM) stops all four: SIGTERM first, SIGKILL after a grace period.
 If one of them dies, the others are stopped too and the command exits non-zero, so a broken
 stack never looks half alive.
 """
@@ -32,7 +33,7 @@ class Child:
 
 
 class Command(BaseCommand):
-    help = "Run web + Celery worker + Celery beat in the foreground (Ctrl-C stops all)."
+    help = "Run web + Celery worker + housekeeper + beat in the foreground (Ctrl-C stops all)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -63,6 +64,24 @@ class Command(BaseCommand):
                     str(options["concurrency"]),
                     "--hostname",
                     "worker@%h",
+                ],
+            ),
+            Child(
+                "housekeeper",
+                [
+                    python,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--housekeeping",
+                    "--loglevel",
+                    "INFO",
+                    "--concurrency",
+                    "1",
+                    "--hostname",
+                    "housekeeper@%h",
                 ],
             ),
             Child(
@@ -107,7 +126,7 @@ class Command(BaseCommand):
                     self.stdout.write(
                         self.style.SUCCESS(
                             f"\n  Arena is running at {url}  (admin: {url}admin/, "
-                            f"health: {url}healthz)\n  Press Ctrl-C to stop web, worker and beat.\n"
+                            f"health: {url}healthz)\n  Press Ctrl-C to stop them all.\n"
                         )
                     )
                 stopping.wait(0.2)
@@ -115,7 +134,7 @@ class Command(BaseCommand):
             self._stop(children)
         if exit_code:
             raise SystemExit(exit_code)
-        self.stdout.write("Stopped web, worker and beat.")
+        self.stdout.write("Stopped web, workers and beat.")
 
     def _start(self, children: list[Child]) -> None:
         environment = os.environ | {"PYTHONUNBUFFERED": "1"}
