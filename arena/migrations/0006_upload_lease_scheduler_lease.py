@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('arena', '0004_release_date_sources'),
+        ('arena', '0005_model_weights'),
     ]
 
     operations = [
