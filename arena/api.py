@@ -20,6 +20,7 @@ from arena.models import Modality, Vote
 from arena.presenting import output_payload, prompt_payload
 from arena.selectors import personal_leaderboard, voter_vote_count
 from arena.services import Refused, Throttled, battle_create, vote_cast
+from arena.serving_limits import serving_check, serving_client
 from arena.voters import client_ip, voter_key
 
 
@@ -92,9 +93,14 @@ class BattleNextView(APIView):
         query = BattleQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         get_token(request._request)  # the CSRF cookie the vote will need
+        client = serving_client(request)
         try:
+            serving_check(client)
             battle = battle_create(
-                voter_key=voter_key(request, create=True), **query.validated_data
+                voter_key=voter_key(request, create=True),
+                ip_hash=client.ip_hash,
+                network_hash=client.network_hash,
+                **query.validated_data,
             )
         except Refused as error:
             return refusal(error)

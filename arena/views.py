@@ -22,6 +22,7 @@ from arena.selectors import (
     voter_vote_count,
 )
 from arena.services import Refused, Throttled, battle_create, vote_cast
+from arena.serving_limits import serving_check, serving_client
 from arena.voters import client_ip, voter_key
 
 
@@ -92,6 +93,19 @@ def _refused(response: HttpResponse, error: Refused) -> HttpResponse:
     return response
 
 
+def _serve(request: HttpRequest, voter: str, modality: str, filters: dict[str, str]) -> Battle:
+    """A new battle for this voter, within the serving limits of its address and network."""
+    client = serving_client(request)
+    serving_check(client)
+    return battle_create(
+        voter_key=voter,
+        modality=modality,
+        ip_hash=client.ip_hash,
+        network_hash=client.network_hash,
+        **filters,
+    )
+
+
 @require_safe
 @never_cache
 @ensure_csrf_cookie
@@ -109,7 +123,7 @@ def battle(request: HttpRequest, modality: str) -> HttpResponse:
         **_voter_context(voter, modality, with_board=False),
     }
     try:
-        served = battle_create(voter_key=voter, modality=modality, **filters)
+        served = _serve(request, voter, modality, filters)
     except Refused as error:
         ctx["error"] = error.message
         return _refused(render(request, "arena/battle.html", ctx, status=error.status), error)
@@ -123,9 +137,7 @@ def battle_card(request: HttpRequest, modality: str) -> HttpResponse:
     one: the same template renders it with and without JavaScript."""
     modality = _modality(modality)
     try:
-        served = battle_create(
-            voter_key=voter_key(request, create=True), modality=modality, **_filters(request.GET)
-        )
+        served = _serve(request, voter_key(request, create=True), modality, _filters(request.GET))
     except Refused as error:
         response = HttpResponse(error.message, status=error.status, content_type="text/plain")
         return _refused(response, error)

@@ -25,3 +25,11 @@ def snapshot_refresh_task() -> None:
     from ranking.scheduling import snapshot_refresh_due
 
     snapshot_refresh_due()
+
+
+@shared_task(ignore_result=True, time_limit=600, soft_time_limit=540)
+def vote_integrity_task() -> None:
+    """Scheduled by beat: flag sessions and networks whose recent votes look rigged."""
+    from ranking.integrity import vote_integrity_check
+
+    vote_integrity_check()
