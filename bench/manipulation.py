@@ -186,12 +186,10 @@ def honest_traffic(arena: Arena, n_votes: int, rng: np.random.Generator, clock: 
     return votes
 
 
-def _attackers(attack: str) -> list[Voter]:
+def _attackers(attack: str, sessions: int) -> list[Voter]:
     if attack == "fast":
-        return [Voter(f"fast-{n}", "198.51.100.7") for n in range(ATTACK_SESSIONS)]
-    return [
-        Voter(f"{attack}-{n}", f"172.{16 + n // 250}.{n % 250}.9") for n in range(ATTACK_SESSIONS)
-    ]
+        return [Voter(f"fast-{n}", "198.51.100.7") for n in range(sessions)]
+    return [Voter(f"{attack}-{n}", f"172.{16 + n // 250}.{n % 250}.9") for n in range(sessions)]
 
 
 def _attack_choice(attack: str, arena: Arena, battle, rng: np.random.Generator) -> str | None:
@@ -214,10 +212,15 @@ def _attack_choice(attack: str, arena: Arena, battle, rng: np.random.Generator) 
 
 
 def attack_traffic(
-    attack: str, budget: int, arena: Arena, rng: np.random.Generator, clock: Clock
+    attack: str,
+    budget: int,
+    arena: Arena,
+    rng: np.random.Generator,
+    clock: Clock,
+    sessions: int = ATTACK_SESSIONS,
 ) -> list[int]:
     """The attack until its sessions have cast ``budget`` votes; their vote ids."""
-    voters = _attackers(attack)
+    voters = _attackers(attack, sessions)
     votes: list[int] = []
     turn = 0
     while len(votes) < budget:
@@ -307,6 +310,7 @@ def scenario(
     clock: Clock,
     seed: int,
     rounds: int,
+    sessions: int,
 ) -> Outcome:
     """One attack on the honest arena, measured, then undone (a rolled-back transaction)."""
     from django.db import transaction
@@ -319,7 +323,7 @@ def scenario(
     moved = arena.rival if attack == "rival" else arena.target
     try:
         with transaction.atomic(), defences(on):
-            attacker = attack_traffic(attack, budget, arena, rng, clock)
+            attacker = attack_traffic(attack, budget, arena, rng, clock, sessions)
             if on:
                 vote_integrity_check()
             after = board(clock, rounds)
@@ -350,6 +354,7 @@ def run(
     attacks: tuple[str, ...] = ATTACKS,
     seed: int = 1,
     rounds: int = 200,
+    sessions: int = ATTACK_SESSIONS,
 ) -> tuple[Arena, dict, list[Outcome]]:
     """The whole benchmark on the current database (empty, migrated)."""
     clock = Clock(START)
@@ -368,6 +373,7 @@ def run(
                 clock=clock,
                 seed=seed + 1,
                 rounds=rounds,
+                sessions=sessions,
             )
             for attack in attacks
             for budget in budgets

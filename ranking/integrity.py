@@ -252,8 +252,11 @@ def _flag(
     if flags.filter(lifted_at__isnull=False).exists():
         return
     with transaction.atomic():
-        counted = Vote.objects.select_for_update().filter(
-            id__in=[vote[0] for vote in served.votes], excluded=False
+        # Votes an admin reinstated by lifting a flag were reviewed: never flagged again.
+        counted = (
+            Vote.objects.select_for_update()
+            .filter(id__in=[vote[0] for vote in served.votes], excluded=False)
+            .exclude(flags__lifted_at__isnull=False)
         )
         vote_ids = list(counted.values_list("id", flat=True))
         if not vote_ids:
