@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from arena.health import health_report
 from arena.models import Battle, Modality, Vote
 from arena.presenting import modality_tabs, output_payload, prompt_payload
+from arena.proof_of_work import ProofOfWorkRequired, pow_check
 from arena.selectors import (
     arena_overview,
     battle_filter_options,
@@ -94,7 +95,10 @@ def _refused(response: HttpResponse, error: Refused) -> HttpResponse:
 
 
 def _serve(request: HttpRequest, voter: str, modality: str, filters: dict[str, str]) -> Battle:
-    """A new battle for this voter, within the serving limits of its address and network."""
+    """A new battle for this voter, after its proof of work (when asked for) and within the
+    serving limits of its address and network."""
+    solution = request.headers.get("X-Arena-Pow", "") or request.GET.get("pow", "")[:200]
+    pow_check(solution, voter_key=voter)
     client = serving_client(request)
     serving_check(client)
     return battle_create(
@@ -124,6 +128,9 @@ def battle(request: HttpRequest, modality: str) -> HttpResponse:
     }
     try:
         served = _serve(request, voter, modality, filters)
+    except ProofOfWorkRequired as error:
+        pow_ctx = {"challenge": error.challenge, "bits": error.bits}
+        return render(request, "arena/pow.html", pow_ctx, status=error.status)
     except Refused as error:
         ctx["error"] = error.message
         return _refused(render(request, "arena/battle.html", ctx, status=error.status), error)
