@@ -445,6 +445,37 @@ def _image_metadata(data: bytes, texts: list[str]) -> None:
             texts.append(f"icc: {description.strip()}")
 
 
+def is_normalised(data: bytes) -> bool:
+    """Whether stored bytes are already in served form, so re-normalising them would only
+    cost quality (VP8 is lossy): a PNG that normalises to itself, or VP8 in WebM without
+    audio whose only tags are the muxer's fixed ones."""
+    try:
+        ext = sniff(data)
+    except MediaError:
+        return False
+    if ext == SERVED_IMAGE_EXT:
+        try:
+            return _normalise_image(data) == data
+        except Exception:  # not decodable: certainly not in served form
+            return False
+    if ext != SERVED_VIDEO_EXT:
+        return False
+    import av
+
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            streams = list(container.streams)
+            return (
+                len(streams) == 1
+                and streams[0].type == "video"
+                and streams[0].codec_context.name == "vp8"
+                and dict(container.metadata) in ({}, {"encoder": "Lavf"})
+                and set(streams[0].metadata) <= {"DURATION"}
+            )
+    except Exception:
+        return False
+
+
 def _normalise_image(data: bytes) -> bytes:
     from PIL import Image, ImageOps
 

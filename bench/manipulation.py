@@ -37,8 +37,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -355,30 +356,33 @@ def run(
     seed: int = 1,
     rounds: int = 200,
     sessions: int = ATTACK_SESSIONS,
+    progress: Callable[[str], None] = lambda line: None,
 ) -> tuple[Arena, dict, list[Outcome]]:
-    """The whole benchmark on the current database (empty, migrated)."""
+    """The whole benchmark on the current database (empty, migrated); ``progress`` gets
+    each row of the table as it is measured."""
     clock = Clock(START)
     with clock.running():
         arena = arena_create(real_scores(n_models))
         honest = honest_traffic(arena, honest_votes, np.random.default_rng(seed), clock)
         before = board(clock, rounds)
-        outcomes = [
-            scenario(
-                attack,
-                budget,
-                on,
-                arena=arena,
-                before=before,
-                honest=honest,
-                clock=clock,
-                seed=seed + 1,
-                rounds=rounds,
-                sessions=sessions,
-            )
-            for attack in attacks
-            for budget in budgets
-            for on in (False, True)
-        ]
+        outcomes = []
+        for attack in attacks:
+            for budget in budgets:
+                for on in (False, True):
+                    outcome = scenario(
+                        attack,
+                        budget,
+                        on,
+                        arena=arena,
+                        before=before,
+                        honest=honest,
+                        clock=clock,
+                        seed=seed + 1,
+                        rounds=rounds,
+                        sessions=sessions,
+                    )
+                    outcomes.append(outcome)
+                    progress(table([outcome]).splitlines()[-1])
     return arena, before, outcomes
 
 
@@ -417,7 +421,10 @@ def main() -> None:
     parser.add_argument("--attacks", default=",".join(ATTACKS))
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="arena-bench-manipulation-") as folder:
+    # A database in memory-backed storage where there is one: the figures are vote counts
+    # and points, not times, so only the run's length depends on it.
+    shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
+    with tempfile.TemporaryDirectory(prefix="arena-bench-manipulation-", dir=shm) as folder:
         _setup_django(folder)
         arena, before, outcomes = run(
             n_models=args.models,
@@ -425,6 +432,7 @@ def main() -> None:
             budgets=[int(b) for b in args.budgets.split(",")],
             attacks=tuple(args.attacks.split(",")),
             seed=args.seed,
+            progress=lambda line: print(line, file=sys.stderr, flush=True),
         )
     target, rival = before[arena.target], before[arena.rival]
     print(
