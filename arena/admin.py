@@ -21,9 +21,11 @@ from arena.models import (
     PromptSet,
     Upload,
     Vote,
+    VoterFlag,
     WorkerHeartbeat,
 )
 from arena.upload_jobs import upload_queue
+from arena.voters import voter_flag_lift
 
 
 @admin.register(Lab)
@@ -241,6 +243,36 @@ class VoteAdmin(admin.ModelAdmin):
     search_fields = ["model_a__key", "model_b__key", "voter_key"]
     date_hierarchy = "created_at"
     actions = [exclude_votes]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.action(description="Lift the selected flags (their votes count again)")
+def lift_flags(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+    reinstated = sum(
+        voter_flag_lift(flag_id=flag_id, user=request.user)
+        for flag_id in queryset.values_list("pk", flat=True)
+    )
+    modeladmin.message_user(request, f"{reinstated} votes count again.")
+
+
+@admin.register(VoterFlag)
+class VoterFlagAdmin(admin.ModelAdmin):
+    """Flags of the manipulation checks (ranking.integrity): kept, never deleted; lifting
+    one counts its votes again."""
+
+    list_display = ["id", "subject", "modality", "method", "created_at", "lifted_at"]
+    list_filter = ["subject", "modality", "method", "lifted_at"]
+    readonly_fields = ["subject", "key", "modality", "method", "evidence", "created_at"]
+    exclude = ["votes"]
+    actions = [lift_flags]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.middleware.csrf import get_token
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -18,13 +23,18 @@ from rest_framework.views import APIView
 
 from arena.models import Modality, Vote
 from arena.presenting import output_payload, prompt_payload
+from arena.proof_of_work import ProofOfWorkRequired, pow_check
 from arena.selectors import personal_leaderboard, voter_vote_count
 from arena.services import Refused, Throttled, battle_create, vote_cast
+from arena.serving_limits import serving_check, serving_client
 from arena.voters import client_ip, voter_key
 
 
 def refusal(error: Refused) -> Response:
-    response = Response({"detail": error.message}, status=error.status)
+    body = {"detail": error.message}
+    if isinstance(error, ProofOfWorkRequired):
+        body["pow"] = {"challenge": error.challenge, "bits": error.bits}
+    response = Response(body, status=error.status)
     if isinstance(error, Throttled):
         response["Retry-After"] = str(error.retry_after)
     return response
@@ -85,16 +95,47 @@ class BattleNextView(APIView):
 
     @extend_schema(
         summary="Serve the next blind battle",
-        parameters=[BattleQuery],
-        responses={200: BattleOut, 400: Detail, 404: Detail, 429: Detail},
+        parameters=[
+            BattleQuery,
+            OpenApiParameter(
+                "X-Arena-Pow",
+                str,
+                OpenApiParameter.HEADER,
+                description="With ARENA_SERVING_POW_BITS set: '<challenge>:<answer>' solving "
+                "the challenge of a 428 answer (see arena/proof_of_work.py).",
+            ),
+        ],
+        responses={
+            200: BattleOut,
+            400: Detail,
+            404: Detail,
+            428: inline_serializer(
+                "ProofOfWorkRequired",
+                {
+                    "detail": serializers.CharField(),
+                    "pow": inline_serializer(
+                        "ProofOfWorkChallenge",
+                        {"challenge": serializers.CharField(), "bits": serializers.IntegerField()},
+                    ),
+                },
+            ),
+            429: Detail,
+        },
     )
     def get(self, request: Request) -> Response:
         query = BattleQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         get_token(request._request)  # the CSRF cookie the vote will need
+        client = serving_client(request)
+        voter = voter_key(request, create=True)
         try:
+            pow_check(request.headers.get("X-Arena-Pow", ""), voter_key=voter)
+            serving_check(client)
             battle = battle_create(
-                voter_key=voter_key(request, create=True), **query.validated_data
+                voter_key=voter,
+                ip_hash=client.ip_hash,
+                network_hash=client.network_hash,
+                **query.validated_data,
             )
         except Refused as error:
             return refusal(error)

@@ -1,6 +1,10 @@
 """Identity leaks: a text output that names its own model or lab ("As an OpenAI model...",
 "I am Claude") would unblind the battle, so it is flagged at import and never served.
 
+Media cannot name their model in bytes a voter receives: ``arena.media.media_normalise``
+re-encodes them without metadata. What the upload's metadata said is still checked
+(``metadata_leak``), so the import report tells the admin which files named their model.
+
 A leak is a self-reference phrase followed closely by one of the names of the output's own
 lab (``DEFAULT_LAB_NAMES``, overridable per lab with the ``ARENA_IDENTITY_NAMES`` setting),
 or by the model's own key or display name. A mere mention ("Google it") is not a leak.
@@ -57,3 +61,19 @@ def identity_leak(text: str, *, names: list[str], literal_names: list[str]) -> s
     if match is None:
         return ""
     return f"names its own model or lab: {match.group(0)!r}"[:200]
+
+
+def metadata_leak(
+    texts: tuple[str, ...] | list[str], *, names: list[str], literal_names: list[str]
+) -> str:
+    """The first metadata item (``"name: value"``) that mentions the model or its lab, or
+    ``""``. Metadata is not prose: any mention counts, no self-reference is needed."""
+    alternatives = [f"(?:{name})" for name in names]
+    alternatives += [re.escape(name) for name in literal_names if name]
+    if not alternatives:
+        return ""
+    pattern = re.compile(rf"(?<![\w-])(?:{'|'.join(alternatives)})(?![\w-])", re.IGNORECASE)
+    for text in texts:
+        if pattern.search(text):
+            return f"metadata names the model, stripped: {text!r}"[:200]
+    return ""

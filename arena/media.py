@@ -1,18 +1,22 @@
 """Media files of prompt/output sets: where they come from (a .zip archive or a folder),
-what they are (decided by their bytes, never by their name), and where they are stored
-(under their content hash, so the URL says nothing about the model that made them).
+what they are (decided by their bytes, never by their name), how they are normalised (one
+container per modality, no metadata: ``media_normalise``) and where they are stored (under
+the hash of the served bytes, so the URL says nothing about the model that made them).
 
 No database access. Every refusal is a ``MediaError`` whose message is shown to the admin.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import stat
+import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Protocol
 
@@ -63,6 +67,12 @@ class MediaInfo:
     width: int
     height: int
     duration: float | None = None  # seconds, videos only
+    # SHA-256 of the file as uploaded (``sha256`` is that of the bytes stored and served):
+    # a re-upload is recognised by it whatever the encoder build makes of it.
+    source_sha256: str = ""
+    # The text the uploaded file carried in its metadata (stripped before serving): the
+    # import reports those that name the model.
+    metadata: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -304,17 +314,27 @@ def _decode_image(data: bytes, ext: str, limits: MediaLimits) -> tuple[int, int]
                 raise broken
             width, height = image.size
             if width * height > limits.max_image_pixels:
-                raise MediaError(
-                    f"is {width}x{height} pixels; the limit is {limits.max_image_pixels:,} pixels"
-                )
+                raise _too_many_pixels(width, height, limits)
             image.verify()
         with Image.open(io.BytesIO(data)) as image:
             image.load()  # verify() misses truncated pixel data; decoding does not
     except MediaError:
         raise
+    except Image.DecompressionBombError as error:
+        # Pillow refuses to open an image over twice its own limit, before we see its size.
+        raise MediaError(
+            f"has too many pixels (over {2 * Image.MAX_IMAGE_PIXELS:,}); the limit is "
+            f"{limits.max_image_pixels:,} pixels"
+        ) from error
     except Exception as error:  # Pillow raises many types for bad data
         raise broken from error
     return width, height
+
+
+def _too_many_pixels(width: int, height: int, limits: MediaLimits) -> MediaError:
+    return MediaError(
+        f"has too many pixels: {width}x{height}; the limit is {limits.max_image_pixels:,} pixels"
+    )
 
 
 def _probe_video(data: bytes, ext: str, limits: MediaLimits) -> tuple[int, int, float]:
@@ -328,12 +348,9 @@ def _probe_video(data: bytes, ext: str, limits: MediaLimits) -> tuple[int, int, 
             if not container.streams.video:
                 raise broken
             stream = container.streams.video[0]
-            pixels = (stream.codec_context.width or 0) * (stream.codec_context.height or 0)
-            if pixels > limits.max_image_pixels:  # before decoding a frame that size
-                raise MediaError(
-                    f"is {stream.codec_context.width}x{stream.codec_context.height} pixels; "
-                    f"the limit is {limits.max_image_pixels:,} pixels"
-                )
+            width, height = stream.codec_context.width or 0, stream.codec_context.height or 0
+            if width * height > limits.max_image_pixels:  # before decoding a frame that size
+                raise _too_many_pixels(width, height, limits)
             frame = next(container.decode(stream), None)
             if frame is None:
                 raise broken
@@ -351,3 +368,204 @@ def _probe_video(data: bytes, ext: str, limits: MediaLimits) -> tuple[int, int, 
     if duration > limits.max_video_seconds:
         raise MediaError(f"lasts {duration:.1f} s; the limit is {limits.max_video_seconds:g} s")
     return width, height, duration
+
+
+# --- What is served: one container per modality, no metadata ----------------------------------
+
+#: Every image is served as PNG and every video as VP8 in WebM, whatever was uploaded, so
+#: the type, extension, container and encoder never tell two models apart.
+SERVED_IMAGE_EXT = "png"
+SERVED_VIDEO_EXT = "webm"
+#: VP8 settings: constant quality (``crf``) under a generous bitrate cap, so a clip keeps
+#: its detail; one thread and bit-exact muxing, so the same upload gives the same bytes.
+VIDEO_ENCODER_OPTIONS = {"crf": "8", "b:v": "12M", "deadline": "good", "cpu-used": "4"}
+
+
+def media_normalise(data: bytes, *, modality: str, limits: MediaLimits) -> tuple[bytes, MediaInfo]:
+    """The bytes to store and serve for an uploaded file, and their description.
+
+    The upload is checked first (``inspect_media``), then decoded and encoded again: an
+    image to an 8-bit RGB(A) PNG in sRGB, its EXIF orientation applied, with no ancillary
+    chunk (no text, EXIF, XMP, ICC profile, time or resolution); a video to VP8 in WebM at
+    its own frame rate, with no audio and no tags but the muxer's fixed ones. So no name an
+    encoder, camera or person wrote into the file reaches a voter. Deterministic: the same
+    upload gives the same bytes with the same Pillow, zlib and libvpx builds.
+    """
+    uploaded = inspect_media(data, modality=modality, limits=limits)
+    if uploaded.kind == "image":
+        served = _normalise_image(data)
+    else:
+        served = _normalise_video(data, uploaded)
+    try:
+        info = inspect_media(served, modality=modality, limits=limits)
+    except MediaError as error:  # re-encoding made it bigger than the limit, say
+        raise MediaError(f"cannot be served after re-encoding: it {error}") from error
+    metadata = tuple(_metadata_texts(data, uploaded.kind))
+    return served, dataclasses.replace(info, source_sha256=uploaded.sha256, metadata=metadata)
+
+
+def _metadata_texts(data: bytes, kind: str) -> list[str]:
+    """``name: value`` of each textual metadata item of an uploaded file: PNG text chunks,
+    EXIF strings, XMP, JPEG comments, the ICC profile's description; container and stream
+    tags of a video. Best effort: a file whose metadata cannot be read has none here (it is
+    stripped all the same)."""
+    texts: list[str] = []
+    try:
+        if kind == "image":
+            _image_metadata(data, texts)
+        else:
+            import av
+
+            with av.open(io.BytesIO(data), mode="r") as container:
+                for tags in [container.metadata, *(s.metadata for s in container.streams)]:
+                    texts += [f"{name}: {value}" for name, value in tags.items()]
+    except Exception:
+        pass
+    return texts
+
+
+def _image_metadata(data: bytes, texts: list[str]) -> None:
+    from PIL import Image, ImageCms
+
+    with Image.open(io.BytesIO(data)) as image:
+        for name, value in image.info.items():
+            if isinstance(value, bytes) and name in {"xmp", "XML:com.adobe.xmp", "comment"}:
+                value = value.decode("utf-8", "replace")
+            if isinstance(value, str):
+                texts.append(f"{name}: {value}")
+        for tag, value in image.getexif().items():
+            if isinstance(value, (str, bytes)):
+                text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+                texts.append(f"exif {tag}: {text}")
+        profile = image.info.get("icc_profile")
+        if profile:
+            description = ImageCms.getProfileDescription(
+                ImageCms.ImageCmsProfile(io.BytesIO(profile))
+            )
+            texts.append(f"icc: {description.strip()}")
+
+
+def is_normalised(data: bytes) -> bool:
+    """Whether stored bytes are already in served form, so re-normalising them would only
+    cost quality (VP8 is lossy): a PNG that normalises to itself, or VP8 in WebM without
+    audio whose only tags are the muxer's fixed ones."""
+    try:
+        ext = sniff(data)
+    except MediaError:
+        return False
+    if ext == SERVED_IMAGE_EXT:
+        try:
+            return _normalise_image(data) == data
+        except Exception:  # not decodable: certainly not in served form
+            return False
+    if ext != SERVED_VIDEO_EXT:
+        return False
+    import av
+
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            streams = list(container.streams)
+            return (
+                len(streams) == 1
+                and streams[0].type == "video"
+                and streams[0].codec_context.name == "vp8"
+                and dict(container.metadata) in ({}, {"encoder": "Lavf"})
+                and set(streams[0].metadata) <= {"DURATION"}
+            )
+    except Exception:
+        return False
+
+
+def _normalise_image(data: bytes) -> bytes:
+    from PIL import Image, ImageOps
+
+    with Image.open(io.BytesIO(data)) as opened:
+        opened.seek(0)  # an animated GIF or WebP is shown as its first frame
+        image = ImageOps.exif_transpose(opened)
+        mode = "RGBA" if image.has_transparency_data else "RGB"
+        image = _in_srgb(image, image.info.get("icc_profile"), mode)
+        # A new image from the pixels alone: nothing of the upload's info comes along.
+        clean = Image.frombytes(mode, image.size, image.tobytes())
+    buffer = io.BytesIO()
+    clean.save(buffer, format="PNG", compress_level=6)
+    return buffer.getvalue()
+
+
+def _in_srgb(image, icc_profile: bytes | None, mode: str):  # PIL images
+    """The image converted to ``mode`` in sRGB: through its ICC profile when it has one that
+    LittleCMS reads (a wide-gamut picture keeps its colours), else as its pixels are."""
+    if icc_profile:
+        from PIL import ImageCms
+
+        source_mode = image.mode if image.mode in {"RGB", "RGBA", "CMYK"} else mode
+        try:
+            return ImageCms.profileToProfile(
+                image.convert(source_mode),
+                ImageCms.ImageCmsProfile(io.BytesIO(icc_profile)),
+                ImageCms.createProfile("sRGB"),
+                outputMode=mode,
+            )
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass  # an unreadable profile: its pixels as they are
+    return image.convert(mode)
+
+
+def _normalise_video(data: bytes, uploaded: MediaInfo) -> bytes:
+    import av
+
+    # yuv420p needs even dimensions: an odd last row or column is dropped.
+    width, height = uploaded.width - uploaded.width % 2, uploaded.height - uploaded.height % 2
+    buffer = io.BytesIO()
+    with av.open(io.BytesIO(data), mode="r") as source:
+        video = source.streams.video[0]
+        rate = Fraction(video.average_rate or video.guessed_rate or 25).limit_denominator(1001)
+        with av.open(buffer, mode="w", format="webm", options={"fflags": "+bitexact"}) as target:
+            stream = target.add_stream("libvpx", rate=rate, options=VIDEO_ENCODER_OPTIONS)
+            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+            stream.codec_context.thread_count, stream.codec_context.thread_type = 1, "NONE"
+            stream.codec_context.flags |= av.codec.context.Flags.bitexact
+            for number, frame in enumerate(source.decode(video)):
+                # Frames numbered at the stream's own rate: the upload's timestamps (and
+                # their time base, another encoder trait) are not kept.
+                clean = frame.reformat(width=width, height=height, format="yuv420p")
+                clean.pts, clean.time_base = number, 1 / rate
+                target.mux(stream.encode(clean))
+            target.mux(stream.encode())
+    return buffer.getvalue()
+
+
+class NormalisedSource:
+    """The served form of another source's files: each file normalised once, when it is
+    checked (``normalise``), and kept in a temporary folder until ``close``; ``read`` then
+    gives the normalised bytes, so what is stored is what was checked."""
+
+    def __init__(self, source: MediaSource, limits: MediaLimits) -> None:
+        self.source, self.limits = source, limits
+        self._folder = tempfile.TemporaryDirectory(prefix="arena-normalised-")
+        self._files: dict[str, Path] = {}
+
+    def problems(self) -> list[str]:
+        return self.source.problems()
+
+    def normalise(self, path: str, *, kind: str) -> MediaInfo:
+        limits = self.limits
+        limit = max(limits.max_image_bytes, limits.max_video_bytes if kind == "video" else 0)
+        data = self.source.read(path, limit=limit)
+        served, info = media_normalise(data, modality=kind, limits=limits)
+        target = Path(self._folder.name) / str(len(self._files))
+        target.write_bytes(served)
+        self._files[path] = target
+        return info
+
+    def read(self, path: str, *, limit: int) -> bytes:
+        target = self._files.get(path)
+        if target is None:
+            raise MediaError(f"{path!r} was not checked before being read")
+        size = target.stat().st_size
+        if size > limit:
+            raise _too_big(path, size, limit)
+        return target.read_bytes()
+
+    def close(self) -> None:
+        """Removes the normalised copies; the wrapped source stays open (its owner closes it)."""
+        self._folder.cleanup()

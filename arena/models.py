@@ -313,10 +313,18 @@ class Battle(models.Model):
     served_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
+    # Keyed hashes (never the address) of the client and its network (IPv4 /24, IPv6 /48):
+    # serving limits count them, manipulation checks group votes by network through them.
+    ip_hash = models.CharField(max_length=32, blank=True, default="")
+    network_hash = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         ordering = ["-served_at"]
-        indexes = [models.Index(fields=["session_key", "served_at"])]
+        indexes = [
+            models.Index(fields=["session_key", "served_at"]),
+            models.Index(fields=["ip_hash", "served_at"], name="battle_ip_served"),
+            models.Index(fields=["network_hash", "served_at"], name="battle_network_served"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(output_a=F("output_b")), name="battle_two_outputs"),
             models.CheckConstraint(condition=~Q(model_a=F("model_b")), name="battle_two_models"),
@@ -349,7 +357,7 @@ class Vote(models.Model):
         RATE_LIMIT = "rate_limit", "Over the rate limit"
         TOO_FAST = "too_fast", "Faster than the minimum reading time"
         DAILY_CAP = "daily_cap", "Over the voter's daily cap"
-        FLAGGED_VOTER = "flagged_voter", "Voter flagged by an admin"
+        FLAGGED_VOTER = "flagged_voter", "Voter flagged as manipulating the board"
         IDENTITY_LEAK = "identity_leak", "An output revealed its model"
         ADMIN = "admin", "Excluded by an admin"
 
@@ -408,6 +416,39 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model_a} vs {self.model_b}: {self.outcome}"
+
+
+class VoterFlag(models.Model):
+    """A session or a network whose votes a manipulation check (``ranking.integrity``)
+    found improbable for honest voters. Its votes are excluded with reason
+    ``flagged_voter`` and kept; ``evidence`` says which test, with what figures. An admin
+    may lift the flag: its votes count again and the checks leave the subject alone."""
+
+    class Subject(models.TextChoices):
+        SESSION = "session", "Session"
+        NETWORK = "network", "Network"
+
+    subject = models.CharField(max_length=8, choices=Subject.choices)
+    key = models.CharField(
+        max_length=64, help_text="The voter id of the session, or the network's keyed hash."
+    )
+    modality = models.CharField(max_length=8, choices=Modality.choices)
+    method = models.CharField(max_length=32, help_text="The test that flagged it.")
+    evidence = models.JSONField(default=dict)
+    votes = models.ManyToManyField(Vote, related_name="flags", blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["subject", "key"])]
+
+    def __str__(self) -> str:
+        state = "lifted" if self.lifted_at else "active"
+        return f"{self.subject} flagged by {self.method} ({state})"
 
 
 class WorkerHeartbeat(models.Model):

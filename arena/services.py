@@ -171,9 +171,12 @@ def battle_create(
     category: str = "",
     language: str = "",
     rng: np.random.Generator | None = None,
+    ip_hash: str = "",
+    network_hash: str = "",
 ) -> Battle:
     """Serve a new battle: a pair chosen by the sampling policy, a prompt both models
-    answered, random left/right order, an unguessable token bound to the voter."""
+    answered, random left/right order, an unguessable token bound to the voter. The
+    client's hashes are stored for the serving limits (``arena.serving_limits``)."""
     rng = rng or np.random.default_rng(secrets.randbits(64))
     now = timezone.now()
     recent = Battle.objects.filter(
@@ -211,6 +214,8 @@ def battle_create(
         model_b_id=pair[1],
         served_at=now,
         expires_at=now + timedelta(seconds=settings.ARENA_BATTLE_TTL_SECONDS),
+        ip_hash=ip_hash,
+        network_hash=network_hash,
     )
 
 

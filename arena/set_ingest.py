@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 
-from arena.leaks import identity_leak, lab_names
+from arena.leaks import identity_leak, lab_names, metadata_leak
 from arena.manifest import ManifestRow, parse_manifest
 from arena.media import (
     MediaError,
     MediaInfo,
     MediaLimits,
     MediaSource,
-    inspect_media,
+    NormalisedSource,
     storage_name,
 )
 from arena.media_staging import MediaStaging
@@ -42,6 +42,8 @@ class IngestReport:
     models_created: int = 0
     files_written: int = 0
     identity_leaks: list[str] = field(default_factory=list)
+    # Media whose uploaded metadata named their model: stripped at import, never served.
+    metadata_stripped: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -53,6 +55,10 @@ class IngestReport:
             f"{self.outputs_unchanged} unchanged; models created: {self.models_created}; "
             f"media files written: {self.files_written}; identity leaks flagged: "
             f"{len(self.identity_leaks)}"
+        ) + (
+            f"; metadata naming the model stripped: {len(self.metadata_stripped)}"
+            if self.metadata_stripped
+            else ""
         )
 
     def as_dict(self, *, limit: int = 1000) -> dict[str, object]:
@@ -67,6 +73,7 @@ class IngestReport:
             "summary": self.summary(),
             "errors": capped([str(error) for error in self.errors]),
             "identity_leaks": capped(self.identity_leaks),
+            "metadata_stripped": capped(self.metadata_stripped),
         }
 
 
@@ -92,8 +99,37 @@ def prompt_set_ingest(
     set_description: str = "",
 ) -> IngestReport:
     """Check a manifest and its media completely, then write the set, or nothing.
-    ``set_source`` and ``set_description`` apply when the set is new."""
+    ``set_source`` and ``set_description`` apply when the set is new. Media are stored and
+    served in their normalised form (``arena.media.media_normalise``)."""
     limits = limits or MediaLimits.from_settings()
+    served = NormalisedSource(media, limits) if media is not None else None
+    try:
+        return _ingest(
+            manifest=manifest,
+            manifest_name=manifest_name,
+            media=served,
+            create_models=create_models,
+            limits=limits,
+            progress=progress,
+            set_source=set_source,
+            set_description=set_description,
+        )
+    finally:
+        if served is not None:
+            served.close()
+
+
+def _ingest(
+    *,
+    manifest: bytes,
+    manifest_name: str,
+    media: NormalisedSource | None,
+    create_models: bool,
+    limits: MediaLimits,
+    progress: Progress,
+    set_source: str,
+    set_description: str,
+) -> IngestReport:
     parsed = parse_manifest(
         manifest, name=manifest_name, max_text_chars=settings.ARENA_MAX_TEXT_CHARS
     )
@@ -117,7 +153,10 @@ def prompt_set_ingest(
     if report.modality == Modality.TEXT:
         _plan_texts(planned, models, progress)
     else:
-        report.errors += _plan_media(planned, media, report.modality, limits, progress)
+        errors, report.metadata_stripped = _plan_media(
+            planned, media, report.modality, models, progress
+        )
+        report.errors += errors
     report.errors += _changed_outputs(planned)
     report.errors.sort(key=lambda error: error.row)
     if report.errors:
@@ -183,21 +222,24 @@ def _plan_texts(planned: list[_Planned], models: dict[str, AIModel], progress: P
 
 def _plan_media(
     planned: list[_Planned],
-    source: MediaSource | None,
+    source: NormalisedSource | None,
     modality: str,
-    limits: MediaLimits,
+    models: dict[str, AIModel],
     progress: Progress,
-) -> list[RowError]:
+) -> tuple[list[RowError], list[str]]:
+    """Normalise each file once (the bytes that will be stored and served); the row errors,
+    and the rows whose file's metadata named its model (stripped: reported only)."""
     if source is None:
         return [
             RowError(
                 0, "media", f"this is an {modality} set: give the media archive (.zip) or folder"
             )
-        ]
+        ], []
     problems = source.problems()
     if problems:  # an unsafe archive is not opened any further
-        return [RowError(0, "archive", problem) for problem in problems]
+        return [RowError(0, "archive", problem) for problem in problems], []
     errors: list[RowError] = []
+    stripped: list[str] = []
     seen: dict[tuple[str, str], MediaInfo | MediaError] = {}
     for done, item in enumerate(planned, start=1):
         for name, kind in (("media", modality), ("input_media", "input")):
@@ -205,25 +247,32 @@ def _plan_media(
             if not path:
                 continue
             if (path, kind) not in seen:
-                seen[path, kind] = _inspect(source, path, kind, limits)
+                seen[path, kind] = _normalise(source, path, kind)
             result = seen[path, kind]
             if isinstance(result, MediaError):
                 errors.append(RowError(item.row.row, name, str(result)))
             else:
                 setattr(item, name, result)
         if item.media is not None:
-            item.checksum = item.media.sha256
+            # The upload's own hash: a re-upload of the same file is recognised whatever
+            # the encoder build makes of it.
+            item.checksum = item.media.source_sha256
+            leak = _metadata_leak(item, models.get(item.row.model))
+            if leak:
+                stripped.append(f"row {item.row.row}: {leak}")
         progress("checking media", done, len(planned))
-    return errors
+    return errors, stripped
 
 
-def _inspect(
-    source: MediaSource, path: str, kind: str, limits: MediaLimits
-) -> MediaInfo | MediaError:
-    limit = max(limits.max_image_bytes, limits.max_video_bytes if kind == "video" else 0)
+def _metadata_leak(item: _Planned, model: AIModel | None) -> str:
+    names = lab_names(model.lab.name, settings.ARENA_IDENTITY_NAMES) if model else []
+    literal = [item.row.model] + ([model.display_name] if model else [])
+    return metadata_leak(item.media.metadata, names=names, literal_names=literal)
+
+
+def _normalise(source: NormalisedSource, path: str, kind: str) -> MediaInfo | MediaError:
     try:
-        data = source.read(path, limit=limit)
-        return inspect_media(data, modality=kind, limits=limits)
+        return source.normalise(path, kind=kind)
     except MediaError as error:
         message = str(error)
         return error if message.startswith(repr(path)) else MediaError(f"{path!r} {message}")

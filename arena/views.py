@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from arena.health import health_report
 from arena.models import Battle, Modality, Vote
 from arena.presenting import modality_tabs, output_payload, prompt_payload
+from arena.proof_of_work import ProofOfWorkRequired, pow_check
 from arena.selectors import (
     arena_overview,
     battle_filter_options,
@@ -22,6 +23,7 @@ from arena.selectors import (
     voter_vote_count,
 )
 from arena.services import Refused, Throttled, battle_create, vote_cast
+from arena.serving_limits import serving_check, serving_client
 from arena.voters import client_ip, voter_key
 
 
@@ -92,6 +94,22 @@ def _refused(response: HttpResponse, error: Refused) -> HttpResponse:
     return response
 
 
+def _serve(request: HttpRequest, voter: str, modality: str, filters: dict[str, str]) -> Battle:
+    """A new battle for this voter, after its proof of work (when asked for) and within the
+    serving limits of its address and network."""
+    solution = request.headers.get("X-Arena-Pow", "") or request.GET.get("pow", "")[:200]
+    pow_check(solution, voter_key=voter)
+    client = serving_client(request)
+    serving_check(client)
+    return battle_create(
+        voter_key=voter,
+        modality=modality,
+        ip_hash=client.ip_hash,
+        network_hash=client.network_hash,
+        **filters,
+    )
+
+
 @require_safe
 @never_cache
 @ensure_csrf_cookie
@@ -109,7 +127,10 @@ def battle(request: HttpRequest, modality: str) -> HttpResponse:
         **_voter_context(voter, modality, with_board=False),
     }
     try:
-        served = battle_create(voter_key=voter, modality=modality, **filters)
+        served = _serve(request, voter, modality, filters)
+    except ProofOfWorkRequired as error:
+        pow_ctx = {"challenge": error.challenge, "bits": error.bits}
+        return render(request, "arena/pow.html", pow_ctx, status=error.status)
     except Refused as error:
         ctx["error"] = error.message
         return _refused(render(request, "arena/battle.html", ctx, status=error.status), error)
@@ -123,9 +144,7 @@ def battle_card(request: HttpRequest, modality: str) -> HttpResponse:
     one: the same template renders it with and without JavaScript."""
     modality = _modality(modality)
     try:
-        served = battle_create(
-            voter_key=voter_key(request, create=True), modality=modality, **_filters(request.GET)
-        )
+        served = _serve(request, voter_key(request, create=True), modality, _filters(request.GET))
     except Refused as error:
         response = HttpResponse(error.message, status=error.status, content_type="text/plain")
         return _refused(response, error)

@@ -5,6 +5,7 @@ Battles are bound to this id rather than to the session key, which Django rotate
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 
 from django.conf import settings
@@ -37,3 +38,42 @@ def client_ip(request: HttpRequest) -> str:
     entries = [entry for entry in entries if entry]
     trusted = settings.ARENA_TRUSTED_PROXY_COUNT
     return entries[-trusted] if len(entries) >= trusted else remote
+
+
+def network_prefix(ip: str) -> str:
+    """The network an address belongs to, as rate limits and manipulation checks group
+    addresses: its IPv4 /24 or its IPv6 /48 (one home, office or small provider block).
+    "" for no address or one that does not parse."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    length = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{length}", strict=False))
+
+
+def voter_flag_lift(*, flag_id: int, user: object | None = None) -> int:
+    """Lift a manipulation flag (an admin's decision): its votes count again, unless another
+    active flag still covers them, and the checks no longer flag its subject. Returns the
+    number of votes reinstated; lifting a lifted flag does nothing."""
+    from django.db import transaction
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from arena.models import Vote, VoterFlag
+
+    with transaction.atomic():
+        lifted = VoterFlag.objects.filter(pk=flag_id, lifted_at__isnull=True).update(
+            lifted_at=timezone.now(), lifted_by=user
+        )
+        if not lifted:
+            return 0
+        still_flagged = Q(flags__lifted_at__isnull=True)
+        votes = (
+            Vote.objects.filter(flags__pk=flag_id, exclusion_reason="flagged_voter")
+            .exclude(still_flagged)
+            .values_list("pk", flat=True)
+        )
+        return Vote.objects.filter(pk__in=list(votes)).update(excluded=False, exclusion_reason="")

@@ -34,3 +34,11 @@ def snapshot_sweep_task() -> None:
     from ranking.services import snapshot_sweep
 
     snapshot_sweep()
+
+
+@shared_task(ignore_result=True, time_limit=600, soft_time_limit=540)
+def vote_integrity_task() -> None:
+    """Scheduled by beat: flag sessions and networks whose recent votes look rigged."""
+    from ranking.integrity import vote_integrity_check
+
+    vote_integrity_check()

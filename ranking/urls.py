@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from ranking import api, figure_views, frontier_views, views
+from ranking import api, figure_views, frontier_views, transparency_views, views
 
 app_name = "ranking"
 
@@ -22,6 +22,16 @@ urlpatterns = [
     ),
     path("api/v1/snapshots/", api.SnapshotList.as_view(), name="api-snapshots"),
     path("api/v1/snapshots/<int:pk>/", api.SnapshotDetail.as_view(), name="api-snapshot"),
+    path(
+        "api/v1/snapshots/<int:pk>/transparency/",
+        transparency_views.TransparencyView.as_view(),
+        name="api-snapshot-transparency",
+    ),
+    path(
+        "leaderboard/snapshots/<int:pk>/how-made/",
+        transparency_views.transparency_page,
+        name="snapshot-transparency",
+    ),
     re_path(
         r"^api/v1/snapshots/(?P<pk>\d+)/(?P<name>ratings\.csv|ratings\.json|pairs\.csv|replicates\.csv|data\.npz)$",
         api.SnapshotDownload.as_view(),

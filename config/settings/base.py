@@ -319,6 +319,34 @@ CELERY_BEAT_SCHEDULE["rating-snapshots-refresh"] = {
     "options": {"expires": float(RANKING_REFRESH_MINUTES * 60)},
 }
 
+# --- Rigging resistance (docs/voting.md, "Manipulation") -----------------------------------
+# Battles served to one client address and to one network (IPv4 /24, IPv6 /48) before 429.
+ARENA_BATTLES_PER_MINUTE_PER_IP = env_int("ARENA_BATTLES_PER_MINUTE_PER_IP", 30, minimum=1)
+ARENA_BATTLES_PER_HOUR_PER_IP = env_int("ARENA_BATTLES_PER_HOUR_PER_IP", 600, minimum=1)
+ARENA_BATTLES_PER_MINUTE_PER_NETWORK = env_int(
+    "ARENA_BATTLES_PER_MINUTE_PER_NETWORK", 120, minimum=1
+)
+ARENA_BATTLES_PER_HOUR_PER_NETWORK = env_int("ARENA_BATTLES_PER_HOUR_PER_NETWORK", 2400, minimum=1)
+# Proof of work before a battle is served: leading zero bits of SHA-256 (0: off). For a
+# deployment under attack: 16 bits cost a browser about 65,000 hashes per battle.
+ARENA_SERVING_POW_BITS = env_int("ARENA_SERVING_POW_BITS", 0, minimum=0)
+# Manipulation checks over the votes of the last hours, run by beat every few minutes.
+RANKING_INTEGRITY_MINUTES = env_int("RANKING_INTEGRITY_MINUTES", 10, minimum=1)
+RANKING_INTEGRITY_WINDOW_HOURS = env_int("RANKING_INTEGRITY_WINDOW_HOURS", 24, minimum=1)
+# A session or network is flagged when a test's p-value is below 10^-N (N = this; each test
+# runs once per session or network and model, so honest false flags stay far below 1%).
+RANKING_INTEGRITY_LOG10_P = env_int("RANKING_INTEGRITY_LOG10_P", 6, minimum=1)
+# Tests need at least this many counted votes of the session or network.
+RANKING_INTEGRITY_MIN_VOTES = env_int("RANKING_INTEGRITY_MIN_VOTES", 4, minimum=1)
+# When all recent votes favour one model beyond the ratings (p below 10^-LOG10_P), sessions
+# selective for it and favouring it are flagged from 2 votes on, at p below 10^-N (N = this).
+RANKING_INTEGRITY_ATTACKED_LOG10_P = env_int("RANKING_INTEGRITY_ATTACKED_LOG10_P", 2, minimum=1)
+CELERY_BEAT_SCHEDULE["vote-integrity-check"] = {
+    "task": "ranking.tasks.vote_integrity_task",
+    "schedule": float(RANKING_INTEGRITY_MINUTES * 60),
+    "options": {"expires": float(RANKING_INTEGRITY_MINUTES * 60)},
+}
+
 # --- Auth, i18n, files ------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from arena.demo_media import demo_png, demo_video
+from arena.media import MediaLimits, media_normalise
 from arena.models import Output, Prompt
 from tests.arena.import_helpers import (
     jsonl,
@@ -54,24 +55,26 @@ def image_members() -> dict[str, bytes]:
     }
 
 
-def test_an_image_set_is_stored_under_content_hashes(tmp_path, capsys):
+def test_an_image_set_is_stored_normalised_under_the_hash_of_the_served_bytes(tmp_path, capsys):
     members = image_members()
     manifest, archive = write(tmp_path, media_rows("image", IMAGES), members)
     call_command("import_set", manifest, "--media", archive)
     assert "outputs: 3 created" in capsys.readouterr().out
     output = Output.objects.get(prompt__external_id="p1", model__key="m-b")
-    digest = hashlib.sha256(members["img/b1.jpeg"]).hexdigest()
-    assert output.media.name == f"outputs/{digest}.webp"
-    assert output.checksum == digest
+    served, info = media_normalise(members["img/b1.jpeg"], modality="image", limits=MediaLimits())
+    assert output.media.name == f"outputs/{hashlib.sha256(served).hexdigest()}.png"
+    # The checksum is the upload's: a re-upload is recognised by the file the admin has.
+    assert output.checksum == hashlib.sha256(members["img/b1.jpeg"]).hexdigest()
     assert output.media_meta == {
-        "mime": "image/webp",
-        "bytes": len(members["img/b1.jpeg"]),
+        "mime": "image/png",
+        "bytes": len(served),
         "width": 256,
         "height": 256,
     }
     with default_storage.open(output.media.name) as handle:
-        assert handle.read() == members["img/b1.jpeg"]
+        assert handle.read() == served
     assert "m-b" not in output.media.name and "b1" not in output.media.name
+    assert {o.media.name.rsplit(".", 1)[1] for o in Output.objects.all()} == {"png"}
 
 
 def test_reuploading_the_same_media_set_is_idempotent(tmp_path, capsys):

@@ -86,7 +86,7 @@ def test_size_pixel_and_duration_limits_apply():
     assert refusal(PNG, limits=limits) == f"is {len(PNG):,} bytes; the limit is 1,000"
     small = demo_png("e", size=(200, 100))
     assert refusal(small, limits=MediaLimits(max_image_pixels=10_000)) == (
-        "is 200x100 pixels; the limit is 10,000 pixels"
+        "has too many pixels: 200x100; the limit is 10,000 pixels"
     )
     assert refusal(demo_video("f"), "video", limits) == "lasts 2.0 s; the limit is 1 s"
 
@@ -151,7 +151,9 @@ def test_a_file_that_is_not_a_zip_is_refused():
 
 def test_a_video_too_large_in_pixels_is_refused_before_decoding():
     limits = MediaLimits(max_image_pixels=1000)
-    assert refusal(demo_video("g"), "video", limits) == "is 96x64 pixels; the limit is 1,000 pixels"
+    assert refusal(demo_video("g"), "video", limits) == (
+        "has too many pixels: 96x64; the limit is 1,000 pixels"
+    )
 
 
 def test_unknown_limit_settings_fail_loudly(settings):

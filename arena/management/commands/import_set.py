@@ -61,4 +61,6 @@ class Command(BaseCommand):
             refuse(self, report.errors, report.summary())
         for leak in report.identity_leaks:
             self.stdout.write(self.style.WARNING(f"identity leak, never served blind: {leak}"))
+        for stripped in report.metadata_stripped:
+            self.stdout.write(self.style.WARNING(stripped))
         self.stdout.write(self.style.SUCCESS(report.summary()))
