@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from arena.catalogue import CatalogueRow
@@ -222,20 +222,25 @@ def client_ip_hash(ip: str) -> str:
 
 
 def _exclusion(*, battle: Battle, voter_key: str, ip_hash: str, now: datetime) -> str:
-    """Why this vote must not count (checked in this order), or "" if it counts."""
+    """Why this vote must not count (checked in this order), or "" if it counts.
+
+    The voter's and the address's recent votes are counted in one query (the indexes on
+    ``(voter_key, created_at)`` and ``(ip_hash, created_at)`` serve both sides of the OR).
+    """
     minute_ago = now - timedelta(minutes=1)
-    arena_votes = Vote.objects.filter(source=Vote.SOURCE_ARENA)
-    if arena_votes.filter(voter_key=voter_key, created_at__gte=minute_ago).count() >= (
-        settings.ARENA_VOTES_PER_MINUTE_PER_SESSION
-    ) or (
-        ip_hash
-        and arena_votes.filter(ip_hash=ip_hash, created_at__gte=minute_ago).count()
-        >= settings.ARENA_VOTES_PER_MINUTE_PER_IP
+    recent = Q(voter_key=voter_key, created_at__gte=now - timedelta(days=1))
+    if ip_hash:
+        recent |= Q(ip_hash=ip_hash, created_at__gte=minute_ago)
+    counts = Vote.objects.filter(recent, source=Vote.SOURCE_ARENA).aggregate(
+        session_minute=Count("pk", filter=Q(voter_key=voter_key, created_at__gte=minute_ago)),
+        ip_minute=Count("pk", filter=Q(ip_hash=ip_hash, created_at__gte=minute_ago)),
+        session_day=Count("pk", filter=Q(voter_key=voter_key)),
+    )
+    if counts["session_minute"] >= settings.ARENA_VOTES_PER_MINUTE_PER_SESSION or (
+        ip_hash and counts["ip_minute"] >= settings.ARENA_VOTES_PER_MINUTE_PER_IP
     ):
         return Vote.ExclusionReason.RATE_LIMIT
-    if arena_votes.filter(voter_key=voter_key, created_at__gte=now - timedelta(days=1)).count() >= (
-        settings.ARENA_DAILY_VOTE_CAP
-    ):
+    if counts["session_day"] >= settings.ARENA_DAILY_VOTE_CAP:
         return Vote.ExclusionReason.DAILY_CAP
     if battle.output_a.identity_leak or battle.output_b.identity_leak:
         return Vote.ExclusionReason.IDENTITY_LEAK
@@ -264,8 +269,11 @@ def vote_cast(*, token: str, choice: str, voter_key: str, ip: str = "") -> VoteR
     now = timezone.now()
     try:
         with transaction.atomic():
+            # Only the battle row is locked (FOR UPDATE OF): its outputs, prompt, models and
+            # labs are read unlocked, so votes on battles that share a model or a lab never
+            # wait for each other (locking them too deadlocked concurrent voters).
             battle = (
-                Battle.objects.select_for_update()
+                Battle.objects.select_for_update(of=("self",))
                 .select_related("output_a", "output_b", "model_a__lab", "model_b__lab", "prompt")
                 .filter(token=token, session_key=voter_key)
                 .first()
