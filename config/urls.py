@@ -1,8 +1,11 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from arena import views
+
+handler500 = "config.errors.server_error"
 
 urlpatterns = [
     path("", include("arena.urls")),
@@ -13,3 +16,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
+
+if settings.ARENA_BENCH_VIEWS:
+    from config.bench import insert_one_row
+
+    urlpatterns.append(path("bench/insert/", insert_one_row, name="bench-insert"))

@@ -306,6 +306,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # An unreachable database or broker answers 503 with Retry-After, not a 500.
+    "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -317,6 +319,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# The reference view of bench/throughput.py (/bench/insert/, writes a row per request): for
+# benchmarks only, never in a deployment.
+ARENA_BENCH_VIEWS = env_bool("ARENA_BENCH_VIEWS", False)
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
