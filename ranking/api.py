@@ -7,6 +7,7 @@ cheaply with If-None-Match (304 when nothing new was published).
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from datetime import datetime
 
@@ -21,8 +22,10 @@ from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.views import APIView
 
+from arena.cache import cache_get_or_none, cache_set_quietly
 from arena.models import AIModel, Modality
 from ranking.exports import (
     MATRIX_COLUMNS,
@@ -41,6 +44,7 @@ from ranking.exports import (
 from ranking.models import ModelRating, RatingSnapshot
 from ranking.online_elo import model_elo_online
 from ranking.selectors import (
+    SNAPSHOT_CACHE_SECONDS,
     leaderboard_latest,
     snapshot_board,
     snapshot_win_rates,
@@ -191,9 +195,20 @@ class LeaderboardView(APIView):
         unchanged = _conditional(request, snapshot.key)
         if unchanged:
             return unchanged
-        response = Response(SnapshotWithRatingsOut(snapshot).data)
+        response = Response(_snapshot_body(snapshot))
         _stamp(response, snapshot.key, snapshot.finished_at)
         return response
+
+
+def _snapshot_body(snapshot: RatingSnapshot) -> dict:
+    """A finished snapshot with its ratings, as the API shows it; cached under its key (it
+    never changes), as plain JSON data."""
+    key = f"ranking:snapshot-body:{snapshot.key}"
+    body = cache_get_or_none(key)
+    if body is None:
+        body = json.loads(json.dumps(SnapshotWithRatingsOut(snapshot).data, cls=JSONEncoder))
+        cache_set_quietly(key, body, timeout=SNAPSHOT_CACHE_SECONDS)
+    return body
 
 
 class SnapshotFilter(serializers.Serializer):

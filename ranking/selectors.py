@@ -11,6 +11,11 @@ from pairwise.matrices import observed_win_rates, pair_matrices, predicted_win_r
 from ranking.models import ModelRating, RatingSnapshot
 from ranking.storage import snapshot_data
 
+#: How long what derives from a finished snapshot stays cached under the snapshot's key. It
+#: never goes stale (a finished snapshot never changes); the timeout only lets the entries
+#: of old snapshots leave the cache.
+SNAPSHOT_CACHE_SECONDS = 24 * 3600
+
 
 def snapshots_done(
     *,

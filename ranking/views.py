@@ -6,12 +6,14 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from arena.cache import cache_get_or_none, cache_set_quietly
 from arena.models import AIModel, Modality
 from arena.presenting import modality_tabs
 from ranking.aggregation import STYLE_MODALITIES
 from ranking.models import RatingSnapshot
 from ranking.online_elo import model_elo_online
 from ranking.selectors import (
+    SNAPSHOT_CACHE_SECONDS,
     board_components,
     leaderboard_charts,
     leaderboard_latest,
@@ -68,15 +70,28 @@ def leaderboard(request: HttpRequest, modality: str = "text") -> HttpResponse:
         "provisional_votes": settings.RANKING_PROVISIONAL_VOTES,
     }
     if snapshot is not None:
-        board = [row for row in snapshot_board(snapshot) if row.votes >= min_votes]
-        ctx |= {
-            "board": board,
-            "components": board_components(board),
-            "style_coefficients": _style_coefficients(snapshot),
-            "charts": leaderboard_charts(snapshot, board, top=HEATMAP_MODELS),
-            "heatmap_models": HEATMAP_MODELS,
-        }
+        ctx |= _snapshot_context(snapshot, min_votes)
     return render(request, "ranking/leaderboard.html", ctx)
+
+
+def _snapshot_context(snapshot: RatingSnapshot, min_votes: int) -> dict:
+    """What the page shows of a finished snapshot: its board and figures. A finished
+    snapshot never changes, so this is cached under its key (the rows, the components and
+    the figures' data, read from its file, would otherwise be rebuilt on every view)."""
+    key = f"ranking:leaderboard-page:{snapshot.key}:{min_votes}"
+    cached = cache_get_or_none(key)
+    if cached is not None:
+        return cached
+    board = [row for row in snapshot_board(snapshot) if row.votes >= min_votes]
+    context = {
+        "board": board,
+        "components": board_components(board),
+        "style_coefficients": _style_coefficients(snapshot),
+        "charts": leaderboard_charts(snapshot, board, top=HEATMAP_MODELS),
+        "heatmap_models": HEATMAP_MODELS,
+    }
+    cache_set_quietly(key, context, timeout=SNAPSHOT_CACHE_SECONDS)
+    return context
 
 
 #: How the page names the style features of ``ranking.stats.STYLE_FEATURES``.
