@@ -127,16 +127,19 @@ class Throttled(Refused):
 
 
 def _candidate_models(outputs: QuerySet) -> list[int]:
-    return sorted(set(outputs.values_list("model_id", flat=True)))
+    return sorted(outputs.order_by().values_list("model_id", flat=True).distinct())
 
 
 def _prompts_with_both(outputs: QuerySet, model_a: int, model_b: int) -> list[int]:
-    """Prompts both models answered, differently: two identical outputs make no battle."""
-
-    def answers_of(model_id: int) -> dict[int, str]:
-        return dict(outputs.filter(model_id=model_id).values_list("prompt_id", "checksum"))
-
-    answers_a, answers_b = answers_of(model_a), answers_of(model_b)
+    """Prompts both models answered, differently: two identical outputs make no battle.
+    One query for both models' answers."""
+    answers: dict[int, dict[int, str]] = {model_a: {}, model_b: {}}
+    rows = outputs.filter(model_id__in=(model_a, model_b)).values_list(
+        "model_id", "prompt_id", "checksum"
+    )
+    for model_id, prompt_id, checksum in rows:
+        answers[model_id][prompt_id] = checksum
+    answers_a, answers_b = answers[model_a], answers[model_b]
     return sorted(p for p in answers_a.keys() & answers_b.keys() if answers_a[p] != answers_b[p])
 
 
@@ -199,12 +202,13 @@ def battle_create(
     prompt_id = prompt_ids[int(rng.integers(len(prompt_ids)))]
     if rng.random() < 0.5:
         pair.reverse()
-    by_model = {o.model_id: o for o in outputs.filter(prompt_id=prompt_id, model_id__in=pair)}
+    chosen = outputs.filter(prompt_id=prompt_id, model_id__in=pair).select_related("prompt")
+    by_model = {o.model_id: o for o in chosen}
     output_a, output_b = by_model[pair[0]], by_model[pair[1]]
     return Battle.objects.create(
         session_key=voter_key,
         modality=modality,
-        prompt_id=prompt_id,
+        prompt=output_a.prompt,  # read with the outputs: serving the battle needs no query
         output_a=output_a,
         output_b=output_b,
         model_a_id=pair[0],
@@ -280,9 +284,11 @@ def vote_cast(*, token: str, choice: str, voter_key: str, ip: str = "") -> VoteR
             )
             if battle is None:
                 raise BattleNotFound("No battle with this token was served to this session.")
-            earlier = Vote.objects.filter(battle=battle).first()
-            if earlier is not None:
-                return _replay(earlier, battle, choice)
+            # The battle is marked voted with its vote, under the lock just taken: only then
+            # is there an earlier vote to read (a vote written otherwise still trips the
+            # unique battle constraint below and is replayed from there).
+            if battle.state == Battle.State.VOTED:
+                return _replay(Vote.objects.get(battle=battle), battle, choice)
             if now >= battle.expires_at:
                 raise BattleExpired("This battle has expired; load a new one to vote.")
             ip_hash = client_ip_hash(ip)
