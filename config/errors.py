@@ -67,6 +67,14 @@ def unavailable(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler404``: an API path answers in the API's words (``{"detail": ...}``), as its
+    views do, also when no route matches; pages get Django's 404 page."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """``handler500``: a 503 when the exception being handled is an outage, else Django's
     own 500 page."""

@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.views import APIView
 
+from arena.api import Errors, QueryParams
 from arena.cache import cache_get_or_none, cache_set_quietly
 from arena.models import AIModel, Modality
 from ranking.exports import (
@@ -168,8 +169,8 @@ class LeaderboardView(APIView):
         responses={
             200: SnapshotWithRatingsOut,
             304: None,
-            400: OpenApiResponse(description="unknown style"),
-            404: OpenApiResponse(description="none yet"),
+            400: Errors,
+            404: OpenApiResponse(description="unknown modality, or none yet"),
         },
     )
     def get(self, request: Request, modality: str) -> Response:
@@ -211,7 +212,7 @@ def _snapshot_body(snapshot: RatingSnapshot) -> dict:
     return body
 
 
-class SnapshotFilter(serializers.Serializer):
+class SnapshotFilter(QueryParams):
     modality = serializers.ChoiceField(choices=Modality.choices, required=False)
     category = serializers.CharField(required=False)
     language = serializers.CharField(required=False)
@@ -229,7 +230,16 @@ class SnapshotList(generics.ListAPIView):
         snapshots = RatingSnapshot.objects.order_by("-cutoff", "-id")
         return snapshots.filter(**query.validated_data)
 
-    @extend_schema(summary="Rating snapshots, newest first", parameters=[SnapshotFilter])
+    @extend_schema(
+        summary="Rating snapshots, newest first",
+        parameters=[SnapshotFilter],
+        responses={
+            200: SnapshotOut(many=True),
+            304: None,
+            400: Errors,
+            404: OpenApiResponse(description="no such page"),
+        },
+    )
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         snapshots = self.get_queryset()
         state = snapshots.aggregate(n=Count("id"), last=Max("id"), done=Max("finished_at"))
@@ -247,7 +257,14 @@ class SnapshotDetail(generics.RetrieveAPIView):
     serializer_class = SnapshotWithRatingsOut
     queryset = RatingSnapshot.objects.all()
 
-    @extend_schema(summary="One snapshot with its ratings and download links")
+    @extend_schema(
+        summary="One snapshot with its ratings and download links",
+        responses={
+            200: SnapshotWithRatingsOut,
+            304: None,
+            404: OpenApiResponse(description="no such snapshot"),
+        },
+    )
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         snapshot = self.get_object()
         unchanged = _conditional(request, snapshot.key)
@@ -300,7 +317,11 @@ class SnapshotDownload(APIView):
     @extend_schema(
         operation_id="v1_snapshots_download",
         summary="Download a snapshot: ratings.csv|ratings.json|pairs.csv|replicates.csv|data.npz",
-        responses={200: OpenApiResponse(description="file")},
+        responses={
+            200: OpenApiResponse(description="file"),
+            304: None,
+            404: OpenApiResponse(description="no such finished snapshot or file"),
+        },
     )
     def get(self, request: Request, pk: int, name: str) -> HttpResponse:
         return _download(request, pk, name)
@@ -416,7 +437,7 @@ class SnapshotWinRateMatrix(APIView):
 # --- online Elo of one model over time -------------------------------------------------------
 
 
-class EloQuery(serializers.Serializer):
+class EloQuery(QueryParams):
     modality = serializers.ChoiceField(choices=Modality.choices, default=Modality.TEXT)
 
 
@@ -456,6 +477,7 @@ class ModelEloView(APIView):
         responses={
             200: EloOut,
             304: None,
+            400: Errors,
             404: OpenApiResponse(description="unknown model, or no snapshot of the modality"),
         },
     )
