@@ -9,6 +9,7 @@ errors ``{"field": ["message"]}`` with 400 (``Errors`` in the schema).
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.middleware.csrf import get_token
 from drf_spectacular.plumbing import build_array_type, build_basic_type, build_object_type
 from drf_spectacular.types import OpenApiTypes
@@ -49,9 +50,21 @@ Errors = OpenApiResponse(
 )
 
 
+#: DRF refuses a NUL character in any text field; the schema says so (a ``pattern``).
+NO_NUL = RegexValidator(r"^[^\x00]*$", "Null characters are not allowed.")
+
+
 class QueryParams(serializers.Serializer):
     """Query parameters, refusing an empty value (``?mode=``) for a field that does not
-    allow blank: DRF would take it for an absent parameter and quietly use the default."""
+    allow blank: DRF would take it for an absent parameter and quietly use the default.
+    Text fields document that a NUL character is refused."""
+
+    def get_fields(self) -> dict:
+        fields = super().get_fields()
+        for field in fields.values():
+            if type(field) is serializers.CharField:
+                field.validators.append(NO_NUL)
+        return fields
 
     def to_internal_value(self, data: object) -> dict:
         blank = {
