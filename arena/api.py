@@ -2,13 +2,17 @@
 
 Session authentication with CSRF, also for anonymous voters (their session is what a battle
 is bound to): ``arena.authentication.SessionCsrfAuthentication``, the project default.
-Refusals are ``{"detail": "..."}`` with the status of the refusal.
+Refusals are ``{"detail": "..."}`` with the status of the refusal; bad parameters are field
+errors ``{"field": ["message"]}`` with 400 (``Errors`` in the schema).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.middleware.csrf import get_token
+from drf_spectacular.plumbing import build_array_type, build_basic_type, build_object_type
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -42,11 +46,57 @@ def refusal(error: Refused) -> Response:
 
 Detail = inline_serializer("Detail", {"detail": serializers.CharField()})
 
+#: A 400's body: ``{"detail": "..."}`` or field errors ``{"field": ["message", ...]}``.
+Errors = OpenApiResponse(
+    response=build_object_type(
+        additionalProperties={
+            "anyOf": [
+                build_basic_type(OpenApiTypes.STR),
+                build_array_type(build_basic_type(OpenApiTypes.STR)),
+            ]
+        }
+    ),
+    description='Bad parameters: {"field": ["message"]} (or {"detail": "..."}).',
+)
 
-class BattleQuery(serializers.Serializer):
+
+#: DRF refuses a NUL character in any text field; the schema says so (a ``pattern``).
+NO_NUL = RegexValidator(r"^[^\x00]*$", "Null characters are not allowed.")
+
+
+class QueryParams(serializers.Serializer):
+    """Query parameters, refusing an empty value (``?mode=``) for a field that does not
+    allow blank: DRF would take it for an absent parameter and quietly use the default.
+    Text fields document that a NUL character is refused."""
+
+    def get_fields(self) -> dict:
+        fields = super().get_fields()
+        for field in fields.values():
+            if type(field) is serializers.CharField:
+                field.validators.append(NO_NUL)
+        return fields
+
+    def to_internal_value(self, data: object) -> dict:
+        blank = {
+            name: ["This field may not be blank."]
+            for name, field in self.fields.items()
+            if hasattr(data, "get")
+            and data.get(name) == ""
+            and not getattr(field, "allow_blank", False)
+        }
+        if blank:
+            raise serializers.ValidationError(blank)
+        return super().to_internal_value(data)
+
+
+class BattleQuery(QueryParams):
     modality = serializers.ChoiceField(choices=Modality.choices)
-    category = serializers.CharField(required=False, default="", max_length=64)
-    language = serializers.CharField(required=False, default="", max_length=16)
+    category = serializers.CharField(required=False, default="", allow_blank=True, max_length=64)
+    language = serializers.CharField(required=False, default="", allow_blank=True, max_length=16)
+
+
+class MeQuery(QueryParams):
+    modality = serializers.ChoiceField(choices=Modality.choices, default=Modality.TEXT)
 
 
 class BattleOut(serializers.Serializer):
@@ -107,7 +157,7 @@ class BattleNextView(APIView):
         ],
         responses={
             200: BattleOut,
-            400: Detail,
+            400: Errors,
             404: Detail,
             428: inline_serializer(
                 "ProofOfWorkRequired",
@@ -150,7 +200,7 @@ class VoteView(APIView):
         request=VoteIn,
         responses={
             201: OpenApiResponse(description="The vote and the revealed models."),
-            400: Detail,
+            400: Errors,
             403: Detail,
             404: Detail,
             409: Detail,
@@ -175,19 +225,17 @@ class MeView(APIView):
 
     @extend_schema(
         summary="This voter's vote count and, after enough votes, their own leaderboard",
-        parameters=[
-            inline_serializer(
-                "MeQuery",
-                {"modality": serializers.ChoiceField(choices=Modality.choices, required=False)},
-            )
-        ],
-        responses={200: OpenApiResponse(description="votes, min_votes, leaderboard")},
+        parameters=[MeQuery],
+        responses={
+            200: OpenApiResponse(description="votes, min_votes, leaderboard"),
+            400: Errors,
+        },
     )
     def get(self, request: Request) -> Response:
+        query = MeQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        modality = query.validated_data["modality"]
         voter = voter_key(request, create=False)
-        modality = request.query_params.get("modality", Modality.TEXT)
-        if modality not in Modality.values:
-            return Response({"modality": [f'"{modality}" is not a valid choice.']}, status=400)
         votes = voter_vote_count(voter_key=voter) if voter else 0
         board = None
         if votes >= settings.ARENA_PERSONAL_BOARD_MIN_VOTES:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from arena.catalogue import CatalogueRow
@@ -127,16 +127,19 @@ class Throttled(Refused):
 
 
 def _candidate_models(outputs: QuerySet) -> list[int]:
-    return sorted(set(outputs.values_list("model_id", flat=True)))
+    return sorted(outputs.order_by().values_list("model_id", flat=True).distinct())
 
 
 def _prompts_with_both(outputs: QuerySet, model_a: int, model_b: int) -> list[int]:
-    """Prompts both models answered, differently: two identical outputs make no battle."""
-
-    def answers_of(model_id: int) -> dict[int, str]:
-        return dict(outputs.filter(model_id=model_id).values_list("prompt_id", "checksum"))
-
-    answers_a, answers_b = answers_of(model_a), answers_of(model_b)
+    """Prompts both models answered, differently: two identical outputs make no battle.
+    One query for both models' answers."""
+    answers: dict[int, dict[int, str]] = {model_a: {}, model_b: {}}
+    rows = outputs.filter(model_id__in=(model_a, model_b)).values_list(
+        "model_id", "prompt_id", "checksum"
+    )
+    for model_id, prompt_id, checksum in rows:
+        answers[model_id][prompt_id] = checksum
+    answers_a, answers_b = answers[model_a], answers[model_b]
     return sorted(p for p in answers_a.keys() & answers_b.keys() if answers_a[p] != answers_b[p])
 
 
@@ -202,12 +205,13 @@ def battle_create(
     prompt_id = prompt_ids[int(rng.integers(len(prompt_ids)))]
     if rng.random() < 0.5:
         pair.reverse()
-    by_model = {o.model_id: o for o in outputs.filter(prompt_id=prompt_id, model_id__in=pair)}
+    chosen = outputs.filter(prompt_id=prompt_id, model_id__in=pair).select_related("prompt")
+    by_model = {o.model_id: o for o in chosen}
     output_a, output_b = by_model[pair[0]], by_model[pair[1]]
     return Battle.objects.create(
         session_key=voter_key,
         modality=modality,
-        prompt_id=prompt_id,
+        prompt=output_a.prompt,  # read with the outputs: serving the battle needs no query
         output_a=output_a,
         output_b=output_b,
         model_a_id=pair[0],
@@ -227,20 +231,25 @@ def client_ip_hash(ip: str) -> str:
 
 
 def _exclusion(*, battle: Battle, voter_key: str, ip_hash: str, now: datetime) -> str:
-    """Why this vote must not count (checked in this order), or "" if it counts."""
+    """Why this vote must not count (checked in this order), or "" if it counts.
+
+    The voter's and the address's recent votes are counted in one query (the indexes on
+    ``(voter_key, created_at)`` and ``(ip_hash, created_at)`` serve both sides of the OR).
+    """
     minute_ago = now - timedelta(minutes=1)
-    arena_votes = Vote.objects.filter(source=Vote.SOURCE_ARENA)
-    if arena_votes.filter(voter_key=voter_key, created_at__gte=minute_ago).count() >= (
-        settings.ARENA_VOTES_PER_MINUTE_PER_SESSION
-    ) or (
-        ip_hash
-        and arena_votes.filter(ip_hash=ip_hash, created_at__gte=minute_ago).count()
-        >= settings.ARENA_VOTES_PER_MINUTE_PER_IP
+    recent = Q(voter_key=voter_key, created_at__gte=now - timedelta(days=1))
+    if ip_hash:
+        recent |= Q(ip_hash=ip_hash, created_at__gte=minute_ago)
+    counts = Vote.objects.filter(recent, source=Vote.SOURCE_ARENA).aggregate(
+        session_minute=Count("pk", filter=Q(voter_key=voter_key, created_at__gte=minute_ago)),
+        ip_minute=Count("pk", filter=Q(ip_hash=ip_hash, created_at__gte=minute_ago)),
+        session_day=Count("pk", filter=Q(voter_key=voter_key)),
+    )
+    if counts["session_minute"] >= settings.ARENA_VOTES_PER_MINUTE_PER_SESSION or (
+        ip_hash and counts["ip_minute"] >= settings.ARENA_VOTES_PER_MINUTE_PER_IP
     ):
         return Vote.ExclusionReason.RATE_LIMIT
-    if arena_votes.filter(voter_key=voter_key, created_at__gte=now - timedelta(days=1)).count() >= (
-        settings.ARENA_DAILY_VOTE_CAP
-    ):
+    if counts["session_day"] >= settings.ARENA_DAILY_VOTE_CAP:
         return Vote.ExclusionReason.DAILY_CAP
     if battle.output_a.identity_leak or battle.output_b.identity_leak:
         return Vote.ExclusionReason.IDENTITY_LEAK
@@ -269,17 +278,22 @@ def vote_cast(*, token: str, choice: str, voter_key: str, ip: str = "") -> VoteR
     now = timezone.now()
     try:
         with transaction.atomic():
+            # Only the battle row is locked (FOR UPDATE OF): its outputs, prompt, models and
+            # labs are read unlocked, so votes on battles that share a model or a lab never
+            # wait for each other (locking them too deadlocked concurrent voters).
             battle = (
-                Battle.objects.select_for_update()
+                Battle.objects.select_for_update(of=("self",))
                 .select_related("output_a", "output_b", "model_a__lab", "model_b__lab", "prompt")
                 .filter(token=token, session_key=voter_key)
                 .first()
             )
             if battle is None:
                 raise BattleNotFound("No battle with this token was served to this session.")
-            earlier = Vote.objects.filter(battle=battle).first()
-            if earlier is not None:
-                return _replay(earlier, battle, choice)
+            # The battle is marked voted with its vote, under the lock just taken: only then
+            # is there an earlier vote to read (a vote written otherwise still trips the
+            # unique battle constraint below and is replayed from there).
+            if battle.state == Battle.State.VOTED:
+                return _replay(Vote.objects.get(battle=battle), battle, choice)
             if now >= battle.expires_at:
                 raise BattleExpired("This battle has expired; load a new one to vote.")
             ip_hash = client_ip_hash(ip)

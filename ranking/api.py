@@ -7,6 +7,7 @@ cheaply with If-None-Match (304 when nothing new was published).
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from datetime import datetime
 
@@ -21,8 +22,11 @@ from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.views import APIView
 
+from arena.api import Errors, QueryParams
+from arena.cache import cache_get_or_none, cache_set_quietly
 from arena.models import AIModel, Modality
 from ranking.exports import (
     MATRIX_COLUMNS,
@@ -41,6 +45,7 @@ from ranking.exports import (
 from ranking.models import ModelRating, RatingSnapshot
 from ranking.online_elo import model_elo_online
 from ranking.selectors import (
+    SNAPSHOT_CACHE_SECONDS,
     leaderboard_latest,
     snapshot_board,
     snapshot_win_rates,
@@ -164,8 +169,8 @@ class LeaderboardView(APIView):
         responses={
             200: SnapshotWithRatingsOut,
             304: None,
-            400: OpenApiResponse(description="unknown style"),
-            404: OpenApiResponse(description="none yet"),
+            400: Errors,
+            404: OpenApiResponse(description="unknown modality, or none yet"),
         },
     )
     def get(self, request: Request, modality: str) -> Response:
@@ -191,12 +196,23 @@ class LeaderboardView(APIView):
         unchanged = _conditional(request, snapshot.key)
         if unchanged:
             return unchanged
-        response = Response(SnapshotWithRatingsOut(snapshot).data)
+        response = Response(_snapshot_body(snapshot))
         _stamp(response, snapshot.key, snapshot.finished_at)
         return response
 
 
-class SnapshotFilter(serializers.Serializer):
+def _snapshot_body(snapshot: RatingSnapshot) -> dict:
+    """A finished snapshot with its ratings, as the API shows it; cached under its key (it
+    never changes), as plain JSON data."""
+    key = f"ranking:snapshot-body:{snapshot.key}"
+    body = cache_get_or_none(key)
+    if body is None:
+        body = json.loads(json.dumps(SnapshotWithRatingsOut(snapshot).data, cls=JSONEncoder))
+        cache_set_quietly(key, body, timeout=SNAPSHOT_CACHE_SECONDS)
+    return body
+
+
+class SnapshotFilter(QueryParams):
     modality = serializers.ChoiceField(choices=Modality.choices, required=False)
     category = serializers.CharField(required=False)
     language = serializers.CharField(required=False)
@@ -214,7 +230,16 @@ class SnapshotList(generics.ListAPIView):
         snapshots = RatingSnapshot.objects.order_by("-cutoff", "-id")
         return snapshots.filter(**query.validated_data)
 
-    @extend_schema(summary="Rating snapshots, newest first", parameters=[SnapshotFilter])
+    @extend_schema(
+        summary="Rating snapshots, newest first",
+        parameters=[SnapshotFilter],
+        responses={
+            200: SnapshotOut(many=True),
+            304: None,
+            400: Errors,
+            404: OpenApiResponse(description="no such page"),
+        },
+    )
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         snapshots = self.get_queryset()
         state = snapshots.aggregate(n=Count("id"), last=Max("id"), done=Max("finished_at"))
@@ -232,7 +257,14 @@ class SnapshotDetail(generics.RetrieveAPIView):
     serializer_class = SnapshotWithRatingsOut
     queryset = RatingSnapshot.objects.all()
 
-    @extend_schema(summary="One snapshot with its ratings and download links")
+    @extend_schema(
+        summary="One snapshot with its ratings and download links",
+        responses={
+            200: SnapshotWithRatingsOut,
+            304: None,
+            404: OpenApiResponse(description="no such snapshot"),
+        },
+    )
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         snapshot = self.get_object()
         unchanged = _conditional(request, snapshot.key)
@@ -285,7 +317,11 @@ class SnapshotDownload(APIView):
     @extend_schema(
         operation_id="v1_snapshots_download",
         summary="Download a snapshot: ratings.csv|ratings.json|pairs.csv|replicates.csv|data.npz",
-        responses={200: OpenApiResponse(description="file")},
+        responses={
+            200: OpenApiResponse(description="file"),
+            304: None,
+            404: OpenApiResponse(description="no such finished snapshot or file"),
+        },
     )
     def get(self, request: Request, pk: int, name: str) -> HttpResponse:
         return _download(request, pk, name)
@@ -401,7 +437,7 @@ class SnapshotWinRateMatrix(APIView):
 # --- online Elo of one model over time -------------------------------------------------------
 
 
-class EloQuery(serializers.Serializer):
+class EloQuery(QueryParams):
     modality = serializers.ChoiceField(choices=Modality.choices, default=Modality.TEXT)
 
 
@@ -441,6 +477,7 @@ class ModelEloView(APIView):
         responses={
             200: EloOut,
             304: None,
+            400: Errors,
             404: OpenApiResponse(description="unknown model, or no snapshot of the modality"),
         },
     )

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from arena.api import QueryParams
 from arena.models import Modality
 from arena.presenting import modality_tabs
 from ranking.exports import to_csv
@@ -46,7 +47,7 @@ from ranking.frontier_rows import (
 from ranking.stats.frontier import Group
 
 
-class FrontierQuery(serializers.Serializer):
+class FrontierQuery(QueryParams):
     modality = serializers.ChoiceField(choices=Modality.choices, default="text")
     mode = serializers.ChoiceField(
         choices=[("asof", "as of each month's end"), ("current", "one current fit")],

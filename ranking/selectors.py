@@ -11,6 +11,11 @@ from pairwise.matrices import observed_win_rates, pair_matrices, predicted_win_r
 from ranking.models import ModelRating, RatingSnapshot
 from ranking.storage import snapshot_data
 
+#: How long what derives from a finished snapshot stays cached under the snapshot's key. The
+#: snapshot never changes; what may is the catalogue shown beside it (a model's name, lab,
+#: licence), which therefore shows on the boards within this time of an edit.
+SNAPSHOT_CACHE_SECONDS = 300
+
 
 def snapshots_done(
     *,

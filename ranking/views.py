@@ -1,17 +1,23 @@
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from arena.cache import cache_get_or_none, cache_set_quietly
 from arena.models import AIModel, Modality
 from arena.presenting import modality_tabs
 from ranking.aggregation import STYLE_MODALITIES
 from ranking.models import RatingSnapshot
 from ranking.online_elo import model_elo_online
 from ranking.selectors import (
+    SNAPSHOT_CACHE_SECONDS,
     board_components,
     leaderboard_charts,
     leaderboard_latest,
@@ -68,15 +74,51 @@ def leaderboard(request: HttpRequest, modality: str = "text") -> HttpResponse:
         "provisional_votes": settings.RANKING_PROVISIONAL_VOTES,
     }
     if snapshot is not None:
-        board = [row for row in snapshot_board(snapshot) if row.votes >= min_votes]
         ctx |= {
-            "board": board,
-            "components": board_components(board),
+            "board_html": _board_html(snapshot, min_votes),
             "style_coefficients": _style_coefficients(snapshot),
-            "charts": leaderboard_charts(snapshot, board, top=HEATMAP_MODELS),
-            "heatmap_models": HEATMAP_MODELS,
         }
     return render(request, "ranking/leaderboard.html", ctx)
+
+
+class SnapshotBoard:
+    """A finished snapshot's board and figures, for ``ranking/_board.html``."""
+
+    def __init__(self, snapshot: RatingSnapshot, min_votes: int) -> None:
+        self.snapshot = snapshot
+        self.min_votes = min_votes
+        self.heatmap_models = HEATMAP_MODELS
+
+    @cached_property
+    def rows(self) -> list:
+        return [row for row in snapshot_board(self.snapshot) if row.votes >= self.min_votes]
+
+    @cached_property
+    def components(self) -> list:
+        return board_components(self.rows)
+
+    @cached_property
+    def charts(self) -> dict:
+        return leaderboard_charts(self.snapshot, self.rows, top=HEATMAP_MODELS)
+
+
+def _board_html(snapshot: RatingSnapshot, min_votes: int) -> str:
+    """The page's tables and figures' data, rendered once per snapshot and threshold and
+    cached under the snapshot's key: rendering 100 rows cost more than the rest of the page.
+    A cache outage only costs the rendering."""
+    key = f"ranking:leaderboard-board:{snapshot.key}:{min_votes}"
+    html = cache_get_or_none(key)
+    if html is None:
+        html = render_to_string(
+            "ranking/_board.html",
+            {
+                "board": SnapshotBoard(snapshot, min_votes),
+                "modality": Modality(snapshot.modality),
+                "provisional_votes": settings.RANKING_PROVISIONAL_VOTES,
+            },
+        )
+        cache_set_quietly(key, html, timeout=SNAPSHOT_CACHE_SECONDS)
+    return mark_safe(html)
 
 
 #: How the page names the style features of ``ranking.stats.STYLE_FEATURES``.

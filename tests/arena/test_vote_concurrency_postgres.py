@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 
 import pytest
 from django.db import connections
@@ -42,3 +43,41 @@ def test_parallel_votes_on_one_battle_leave_exactly_one(
         thread.join()
     assert sorted(results) == statuses
     assert Vote.objects.filter(battle__token=token).count() == 1
+
+
+VOTERS = 64
+
+
+def test_many_voters_on_battles_sharing_models_all_vote_once(text_arena, settings):
+    """64 voters vote at the same moment, each on their own battle; every battle pits two of
+    the same three models (and labs) against each other. Locking those shared rows with the
+    battle made concurrent votes deadlock; only the battle row may be locked."""
+    from rest_framework.test import APIClient
+
+    settings.ARENA_MIN_READ_SECONDS = 0
+    settings.ARENA_VOTES_PER_MINUTE_PER_IP = 10 * VOTERS  # one address for all of them
+    voters = [APIClient(enforce_csrf_checks=True) for _ in range(VOTERS)]
+    tokens = [serve(voter).json()["token"] for voter in voters]
+    connections.close_all()
+    barrier = threading.Barrier(VOTERS)
+    statuses: dict[str, int] = {}
+
+    def vote(voter: APIClient, token: str) -> None:
+        try:
+            barrier.wait(timeout=60)
+            statuses[token] = cast(voter, token, "a").status_code
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=vote, args=pair) for pair in zip(voters, tokens, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == {token: 201 for token in tokens}
+    per_battle = Counter(
+        Vote.objects.filter(battle__token__in=tokens).values_list("battle__token", flat=True)
+    )
+    assert per_battle == {token: 1 for token in tokens}

@@ -7,6 +7,7 @@ import shutil
 from datetime import UTC, date, datetime
 
 import pytest
+from django.core.management import call_command
 
 from ranking.services import SnapshotSpec, snapshot_compute, snapshot_request
 from tests.ranking.conftest import voted_models  # noqa: F401  (a fixture)
@@ -68,6 +69,14 @@ def phone(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def demo(settings):
+    """The demo data and a text leaderboard, as `make run` shows them."""
+    settings.ARENA_MIN_READ_SECONDS = 0
+    call_command("seed_demo", "--votes-per-month", "40")
+    call_command("fit_ratings", "--modality", "text", "--rounds", "100")
 
 
 @pytest.fixture

@@ -98,3 +98,14 @@ def test_a_model_page_draws_its_score_over_time(client, voted_models):
 def test_an_empty_leaderboard_says_how_to_fill_it(client, db):
     html = client.get("/leaderboard/video/").content.decode()
     assert "No leaderboard has been computed" in html and "fit_ratings --modality video" in html
+
+
+def test_the_board_of_a_finished_snapshot_is_rendered_once_and_cached(
+    client, django_assert_num_queries
+):
+    arena_of(4)
+    first = client.get("/leaderboard/text/")
+    with django_assert_num_queries(3):  # the board's rows are not read again
+        second = client.get("/leaderboard/text/")
+    assert second.content == first.content
+    assert second.content.decode().count('href="/leaderboard/text/models/') == 4
