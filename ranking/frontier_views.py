@@ -11,7 +11,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -206,11 +211,16 @@ class FrontierFigure(APIView):
     @extend_schema(
         summary="A frontier chart as SVG or PNG (tops: best scores with bands; lag: bars)",
         description="Same parameters as the JSON; the figure is drawn from the rows of the CSV.",
-        parameters=[FrontierQuery],
+        parameters=[
+            FrontierQuery,
+            OpenApiParameter("chart", str, OpenApiParameter.PATH, enum=sorted(FRONTIER_FIGURES)),
+            OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=sorted(FORMATS)),
+        ],
         responses={
             (200, "image/svg+xml"): OpenApiTypes.BINARY,
             (200, "image/png"): OpenApiTypes.BINARY,
             400: OpenApiResponse(description="bad parameters"),
+            404: OpenApiResponse(description="no such chart or format"),
         },
     )
     def get(self, request: Request, chart: str, fmt: str) -> HttpResponse:

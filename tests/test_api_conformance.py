@@ -19,9 +19,9 @@ from tests.ranking.conftest import (
 EXAMPLES_PER_OPERATION = 25
 
 #: Operations whose parameters have rules OpenAPI cannot state, so a schema-valid request
-#: may rightly be refused (400, documented): the frontier's two countries must differ and
-#: be ISO 3166-1 codes in either case. Every other check still runs on them.
-CROSS_FIELD_RULES = {"/api/v1/frontier/", "/api/v1/frontier.csv"}
+#: may rightly be refused (400, documented): the frontier's two groups must be known
+#: countries and licence classes, and name different models. Every other check still runs.
+CROSS_FIELD_RULES = {"/api/v1/frontier/", "/api/v1/frontier.csv", "/api/v1/frontier/{chart}.{fmt}"}
 
 
 pytestmark = pytest.mark.django_db
