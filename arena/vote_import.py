@@ -285,7 +285,9 @@ class _Writer:
             f"model_a_id, model_b_id, category, language FROM {_STAGING} AS s) "
             f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(values)} FROM s "
             f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS v WHERE v.source = %s AND "
-            "v.external_id = s.external_id AND v.external_id <> '') ORDER BY s.row_no"
+            # The unique index's own condition, word for word: SQLite uses a partial
+            # index only for a query that repeats it.
+            "v.external_id = s.external_id AND NOT (v.external_id = '')) ORDER BY s.row_no"
         )
         with connection.cursor() as cursor:
             cursor.execute(
