@@ -25,3 +25,12 @@ def snapshot_refresh_task() -> None:
     from ranking.scheduling import snapshot_refresh_due
 
     snapshot_refresh_due()
+
+
+@shared_task(ignore_result=True)
+def snapshot_recount_task() -> None:
+    """Scheduled by beat (every ``RANKING_RECOUNT_HOURS``): count the latest incremental
+    counts of every scope again in full and compare fingerprints."""
+    from ranking.aggregation import counts_recount
+
+    counts_recount()

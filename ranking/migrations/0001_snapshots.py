@@ -5,73 +5,184 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('arena', '0002_voting'),
+        ("arena", "0002_voting"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RatingSnapshot',
+            name="RatingSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(help_text='SHA-256 of what and how.', max_length=64, unique=True)),
-                ('kind', models.CharField(choices=[('current', 'Current (scheduled or on demand)'), ('month_end', 'Month-end, as of then')], default='current', max_length=16)),
-                ('modality', models.CharField(choices=[('text', 'Text'), ('image', 'Image'), ('video', 'Video')], max_length=8)),
-                ('category', models.CharField(blank=True, help_text='Blank: all categories.', max_length=64)),
-                ('language', models.CharField(blank=True, help_text='Blank: all languages.', max_length=16)),
-                ('cutoff', models.DateTimeField(help_text='Only votes cast before this time count.')),
-                ('max_vote_id', models.BigIntegerField(help_text='Highest vote id counted (0: none).')),
-                ('method', models.CharField(default='bradley_terry', max_length=32)),
-                ('params', models.JSONField(default=dict)),
-                ('seed', models.BigIntegerField()),
-                ('vote_filter', models.JSONField(default=dict, help_text='Which votes counted.')),
-                ('excluded_votes', models.JSONField(default=dict, help_text='Votes left out by the filter, per exclusion reason.')),
-                ('n_votes', models.BigIntegerField(default=0)),
-                ('n_models', models.IntegerField(default=0)),
-                ('fingerprint', models.CharField(blank=True, help_text='SHA-256 of the aggregated counts.', max_length=64)),
-                ('code_version', models.CharField(max_length=64)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='pending', max_length=8)),
-                ('error', models.TextField(blank=True)),
-                ('warnings', models.JSONField(blank=True, default=list)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('aggregate_seconds', models.FloatField(blank=True, null=True)),
-                ('fit_seconds', models.FloatField(blank=True, null=True)),
-                ('data_file', models.FileField(blank=True, help_text='npz: model ids, aggregated cells and the bootstrap replicates.', upload_to='snapshots/')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        help_text="SHA-256 of what and how.", max_length=64, unique=True
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("current", "Current (scheduled or on demand)"),
+                            ("month_end", "Month-end, as of then"),
+                        ],
+                        default="current",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "modality",
+                    models.CharField(
+                        choices=[("text", "Text"), ("image", "Image"), ("video", "Video")],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(blank=True, help_text="Blank: all categories.", max_length=64),
+                ),
+                (
+                    "language",
+                    models.CharField(blank=True, help_text="Blank: all languages.", max_length=16),
+                ),
+                (
+                    "cutoff",
+                    models.DateTimeField(help_text="Only votes cast before this time count."),
+                ),
+                (
+                    "max_vote_id",
+                    models.BigIntegerField(help_text="Highest vote id counted (0: none)."),
+                ),
+                ("method", models.CharField(default="bradley_terry", max_length=32)),
+                ("params", models.JSONField(default=dict)),
+                ("seed", models.BigIntegerField()),
+                ("vote_filter", models.JSONField(default=dict, help_text="Which votes counted.")),
+                (
+                    "excluded_votes",
+                    models.JSONField(
+                        default=dict,
+                        help_text="Votes left out by the filter, per exclusion reason.",
+                    ),
+                ),
+                ("n_votes", models.BigIntegerField(default=0)),
+                ("n_models", models.IntegerField(default=0)),
+                (
+                    "fingerprint",
+                    models.CharField(
+                        blank=True, help_text="SHA-256 of the aggregated counts.", max_length=64
+                    ),
+                ),
+                ("code_version", models.CharField(max_length=64)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                ("error", models.TextField(blank=True)),
+                ("warnings", models.JSONField(blank=True, default=list)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("aggregate_seconds", models.FloatField(blank=True, null=True)),
+                ("fit_seconds", models.FloatField(blank=True, null=True)),
+                (
+                    "data_file",
+                    models.FileField(
+                        blank=True,
+                        help_text="npz: model ids, aggregated cells and the bootstrap replicates.",
+                        upload_to="snapshots/",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-cutoff', '-id'],
-                'get_latest_by': 'cutoff',
-                'indexes': [models.Index(fields=['modality', 'category', 'language', 'kind', 'status', 'cutoff'], name='ranking_rat_modalit_b001dd_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('status', 'done'), _negated=True), models.Q(('fingerprint', ''), _negated=True), _connector='OR'), name='snapshot_done_has_fingerprint')],
+                "ordering": ["-cutoff", "-id"],
+                "get_latest_by": "cutoff",
+                "indexes": [
+                    models.Index(
+                        fields=["modality", "category", "language", "kind", "status", "cutoff"],
+                        name="ranking_rat_modalit_b001dd_idx",
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "done"), _negated=True),
+                            models.Q(("fingerprint", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="snapshot_done_has_fingerprint",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ModelRating',
+            name="ModelRating",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('column', models.PositiveIntegerField()),
-                ('score', models.FloatField()),
-                ('ci_low', models.FloatField()),
-                ('ci_high', models.FloatField()),
-                ('rank', models.PositiveIntegerField()),
-                ('rank_ub', models.PositiveIntegerField()),
-                ('votes', models.FloatField()),
-                ('wins', models.FloatField()),
-                ('ties', models.FloatField()),
-                ('losses', models.FloatField()),
-                ('avg_win_rate', models.FloatField()),
-                ('model', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ratings', to='arena.aimodel')),
-                ('snapshot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ratings', to='ranking.ratingsnapshot')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("column", models.PositiveIntegerField()),
+                ("score", models.FloatField()),
+                ("ci_low", models.FloatField()),
+                ("ci_high", models.FloatField()),
+                ("rank", models.PositiveIntegerField()),
+                ("rank_ub", models.PositiveIntegerField()),
+                ("votes", models.FloatField()),
+                ("wins", models.FloatField()),
+                ("ties", models.FloatField()),
+                ("losses", models.FloatField()),
+                ("avg_win_rate", models.FloatField()),
+                (
+                    "model",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ratings",
+                        to="arena.aimodel",
+                    ),
+                ),
+                (
+                    "snapshot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ratings",
+                        to="ranking.ratingsnapshot",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['snapshot', 'rank', 'model'],
-                'constraints': [models.UniqueConstraint(fields=('snapshot', 'model'), name='rating_one_per_model'), models.UniqueConstraint(fields=('snapshot', 'column'), name='rating_one_per_column'), models.CheckConstraint(condition=models.Q(('ci_low__lte', models.F('ci_high'))), name='rating_interval_ordered')],
+                "ordering": ["snapshot", "rank", "model"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("snapshot", "model"), name="rating_one_per_model"
+                    ),
+                    models.UniqueConstraint(
+                        fields=("snapshot", "column"), name="rating_one_per_column"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("ci_low__lte", models.F("ci_high"))),
+                        name="rating_interval_ordered",
+                    ),
+                ],
             },
         ),
     ]

@@ -16,16 +16,18 @@ def record_applied_anchors(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ranking', '0001_snapshots'),
+        ("ranking", "0001_snapshots"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ratingsnapshot',
-            name='anchored',
-            field=models.BooleanField(default=False, help_text='The anchor of params fixed the level (False: the mean score is 1000).'),
+            model_name="ratingsnapshot",
+            name="anchored",
+            field=models.BooleanField(
+                default=False,
+                help_text="The anchor of params fixed the level (False: the mean score is 1000).",
+            ),
         ),
         migrations.RunPython(record_applied_anchors, migrations.RunPython.noop),
     ]

@@ -4,48 +4,70 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ranking', '0002_snapshot_anchored'),
+        ("ranking", "0002_snapshot_anchored"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='ratingsnapshot',
-            name='ranking_rat_modalit_b001dd_idx',
+            model_name="ratingsnapshot",
+            name="ranking_rat_modalit_b001dd_idx",
         ),
         migrations.AddField(
-            model_name='modelrating',
-            name='component',
-            field=models.PositiveIntegerField(default=0, help_text='Connected component of the comparison graph (0: most votes).'),
+            model_name="modelrating",
+            name="component",
+            field=models.PositiveIntegerField(
+                default=0, help_text="Connected component of the comparison graph (0: most votes)."
+            ),
         ),
         migrations.AddField(
-            model_name='ratingsnapshot',
-            name='style_coef',
-            field=models.JSONField(blank=True, default=dict, help_text="Style control: log-odds per unit of each feature's normalised difference."),
+            model_name="ratingsnapshot",
+            name="style_coef",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="Style control: log-odds per unit of each feature's normalised difference.",
+            ),
         ),
         migrations.AddField(
-            model_name='ratingsnapshot',
-            name='style_control',
-            field=models.BooleanField(default=False, help_text="Scores controlled for answer length and Markdown (Chatbot Arena's style control); only votes on served battles with text outputs count."),
+            model_name="ratingsnapshot",
+            name="style_control",
+            field=models.BooleanField(
+                default=False,
+                help_text="Scores controlled for answer length and Markdown (Chatbot Arena's style control); only votes on served battles with text outputs count.",
+            ),
         ),
         migrations.AddField(
-            model_name='ratingsnapshot',
-            name='votes_without_style',
-            field=models.BigIntegerField(default=0, help_text='Style control: counted votes left out for lack of outputs with style features.'),
+            model_name="ratingsnapshot",
+            name="votes_without_style",
+            field=models.BigIntegerField(
+                default=0,
+                help_text="Style control: counted votes left out for lack of outputs with style features.",
+            ),
         ),
         migrations.AlterField(
-            model_name='modelrating',
-            name='rank',
-            field=models.PositiveIntegerField(help_text='Within the component.'),
+            model_name="modelrating",
+            name="rank",
+            field=models.PositiveIntegerField(help_text="Within the component."),
         ),
         migrations.AlterField(
-            model_name='modelrating',
-            name='rank_ub',
-            field=models.PositiveIntegerField(help_text='Rank (UB), within the component.'),
+            model_name="modelrating",
+            name="rank_ub",
+            field=models.PositiveIntegerField(help_text="Rank (UB), within the component."),
         ),
         migrations.AddIndex(
-            model_name='ratingsnapshot',
-            index=models.Index(fields=['modality', 'category', 'language', 'style_control', 'kind', 'status', 'cutoff'], name='snapshot_board_latest'),
+            model_name="ratingsnapshot",
+            index=models.Index(
+                fields=[
+                    "modality",
+                    "category",
+                    "language",
+                    "style_control",
+                    "kind",
+                    "status",
+                    "cutoff",
+                ],
+                name="snapshot_board_latest",
+            ),
         ),
     ]
