@@ -33,8 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
-from scipy.special import expit
-from scipy.stats import norm
+from scipy.special import expit, ndtri
 from threadpoolctl import threadpool_limits
 
 from ranking.stats.bradley_terry import (
@@ -444,4 +443,4 @@ def analytic_intervals(
         contrast[:, reference] -= 1.0 / reference.sum()
     variance = np.einsum("ij,jk,ik->i", contrast, cov, contrast)
     se = np.sqrt(np.maximum(variance, 0.0))
-    return norm.ppf(0.5 + level / 2.0) * se, se
+    return ndtri(0.5 + level / 2.0) * se, se
