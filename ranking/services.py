@@ -25,6 +25,7 @@ from ranking.aggregation import (
     fingerprint_of,
     snapshot_counts,
 )
+from ranking.fanout import FanoutRunner, fanout_wanted
 from ranking.models import ModelRating, RatingSnapshot
 from ranking.stats import (
     ENGINE_VERSION,
@@ -238,7 +239,8 @@ def _rate(snapshot: RatingSnapshot, counts: Counts) -> tuple[Ratings | None, lis
     """The ratings of the aggregated cells (or, with style control, of the style rows) with
     the snapshot's parameters (``None`` when fewer than two models have votes), and the
     snapshot's warnings, naming models by key. The engine uses ``RANKING_ENGINE_THREADS``
-    threads, BLAS included, so a worker's processes share the cores."""
+    threads, BLAS included, so a worker's processes share the cores; a big bootstrap is
+    fanned out over the workers (``RANKING_FANOUT_MIN_WORK``, :mod:`ranking.fanout`)."""
     warnings: list[str] = []
     model_ids = counts.model_ids
     if counts.without_style:
@@ -249,16 +251,20 @@ def _rate(snapshot: RatingSnapshot, counts: Counts) -> tuple[Ratings | None, lis
     if len(model_ids) < 2:
         return None, [*warnings, "fewer than two models have votes: nothing to rate"]
     threads = settings.RANKING_ENGINE_THREADS
+    engine_counts = _engine_counts(counts)
+    rounds = snapshot.params["rounds"]
+    fanout = snapshot.params["ties"] != "davidson" and fanout_wanted(len(counts.cells), rounds)
     with threadpool_limits(limits=threads, user_api="blas"):
         ratings = rate(
-            _engine_counts(counts),
+            engine_counts,
             ties=snapshot.params["ties"],
-            rounds=snapshot.params["rounds"],
+            rounds=rounds,
             seed=snapshot.seed,
             anchor=_anchor_index(snapshot, model_ids, warnings),
             resample=snapshot.params["resample"],
             interval=snapshot.params["interval"],
             workers=threads,
+            runner=FanoutRunner(snapshot.key) if fanout else None,
         )
     keys = dict(AIModel.objects.filter(id__in=model_ids).values_list("id", "key"))
     return ratings, [*warnings, *ratings.warning_texts([keys[i] for i in model_ids])]

@@ -281,6 +281,13 @@ RANKING_RECOUNT_HOURS = env_int("RANKING_RECOUNT_HOURS", 24, minimum=1)
 # Threads of the rating engine (bootstrap and BLAS) per Celery process: one by default, so
 # `--concurrency N` uses N cores; raise it with fewer processes than cores.
 RANKING_ENGINE_THREADS = env_int("RANKING_ENGINE_THREADS", 1, minimum=1)
+# A bootstrap of at least this many cells x rounds is fanned out over the Celery workers in
+# chunks of blocks (0: never); a worker's claim on a chunk lapses after the lease.
+RANKING_FANOUT_MIN_WORK = env_int("RANKING_FANOUT_MIN_WORK", 0, minimum=0)
+RANKING_FANOUT_CHUNK_BLOCKS = env_int("RANKING_FANOUT_CHUNK_BLOCKS", 8, minimum=1)
+RANKING_FANOUT_LEASE_SECONDS = env_int("RANKING_FANOUT_LEASE_SECONDS", 300, minimum=10)
+# Seconds the computing process leaves the chunks to the workers before taking unclaimed ones.
+RANKING_FANOUT_COORDINATOR_WAIT = env_int("RANKING_FANOUT_COORDINATOR_WAIT", 0, minimum=0)
 # Media range requests: "" streams from storage; "x-accel-redirect" (nginx, MEDIA_ROOT served
 # at ARENA_MEDIA_INTERNAL_URL as an `internal` location) or "x-sendfile" hand the bytes to
 # the web server.
