@@ -23,7 +23,7 @@ from datetime import datetime
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import Case, Max, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from arena.models import Modality, Vote
@@ -186,9 +186,8 @@ def _count_since(snapshot: RatingSnapshot, base: RatingSnapshot) -> Counts | Non
     base_rows[:, :2] = base_ids[base_rows[:, :2]] if len(base_rows) else base_rows[:, :2]
     base_total = base.n_votes + (base.votes_without_style if style else 0)
     scope, counted = _scope(snapshot), _scope(snapshot).filter(**VOTE_FILTER)
-    cutoff, last = snapshot.cutoff, snapshot.max_vote_id
+    cutoff = snapshot.cutoff
     # Votes the base did not see: a higher id, or (up to its id) a time between the cutoffs.
-    later = counted.filter(id__gt=base.max_vote_id, id__lte=last, created_at__lt=cutoff)
     between = counted.filter(
         id__lte=base.max_vote_id, created_at__gte=base.cutoff, created_at__lt=cutoff
     )
@@ -200,7 +199,7 @@ def _count_since(snapshot: RatingSnapshot, base: RatingSnapshot) -> Counts | Non
     newly = np.setdiff1d(excluded_now, excluded_then, assume_unique=True)
     back = np.setdiff1d(excluded_then, excluded_now, assume_unique=True)
     parts = [(base_rows, base_total, 1)]
-    parts += [(*_group(votes, style), 1) for votes in (later, between)]
+    parts += [(*_group_later(snapshot, base.max_vote_id), 1), (*_group(between, style), 1)]
     parts += [(*_group_ids(counted, back, style), 1), (*_group_ids(scope, newly, style), -1)]
     rows, total = _merge(parts, style)
     if rows is None:
@@ -314,6 +313,43 @@ def _group(votes: QuerySet, style: bool) -> tuple[np.ndarray, int]:
         4 + len(_STYLE_PATHS),
     )
     return rows, int(votes.aggregate(n=Sum("count"))["n"] or 0)
+
+
+def _group_later(snapshot: RatingSnapshot, since: int) -> tuple[np.ndarray, int]:
+    """:func:`_group` of the snapshot's counted votes with an id above ``since``. The
+    database is asked for the id range alone (grouped also by what decides whether a vote
+    counts, which is then checked here): given the scope and exclusion too, SQLite's planner
+    would walk the (modality, excluded, created_at) index over every vote of the scope
+    instead of the few rows of the range."""
+    style = snapshot.style_control
+    before = Case(When(created_at__lt=snapshot.cutoff, then=Value(1)), default=Value(0))
+    served = Case(When(battle__isnull=False, then=Value(1)), default=Value(0))
+    deciding = ("modality", "category", "language", "excluded")
+    paths = _STYLE_PATHS if style else ()
+    grouped = (
+        Vote.objects.filter(id__gt=since, id__lte=snapshot.max_vote_id)
+        .annotate(before=before, served=served)
+        .values_list(*deciding, "before", "served", "model_a_id", "model_b_id", "outcome", *paths)
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    rows, total = [], 0
+    for modality, category, language, excluded, counted_before, on_battle, *cell, n in grouped:
+        if (
+            excluded
+            or not counted_before
+            or modality != snapshot.modality
+            or (snapshot.category and category != snapshot.category)
+            or (snapshot.language and language != snapshot.language)
+        ):
+            continue
+        total += n
+        a, b, outcome, *features = cell
+        if not style:
+            rows.append((a, b, _code(outcome), n))
+        elif on_battle and all(_is_count(value) for value in features):
+            rows.append((a, b, _code(outcome), n, *features))
+    return _array(rows, 4 + len(paths)), total
 
 
 def _group_ids(votes: QuerySet, ids: np.ndarray, style: bool) -> tuple[np.ndarray, int]:
