@@ -160,7 +160,7 @@ class _Writer:
         self.modality = modality
         self.create_models = create_models
         self.when = when
-        self.models = dict(AIModel.objects.values_list("key", "id"))
+        self._models: dict[str, int] | None = None
         self.unknown_first: dict[str, int] = {}
         self.unknown_rows: Counter[str] = Counter()
         self.postgres = connection.vendor == "postgresql"
@@ -209,7 +209,17 @@ class _Writer:
             for row in batch
         ]
 
+    @property
+    def models(self) -> dict[str, int]:
+        """Model keys to ids, read when the first rows arrive (a file refused before any
+        row never touches the catalogue)."""
+        if self._models is None:
+            self._models = dict(AIModel.objects.values_list("key", "id"))
+        return self._models
+
     def unknown_errors(self) -> list[RowError]:
+        if not self.unknown_first:
+            return []
         tally = [
             pair
             for key, first in self.unknown_first.items()
