@@ -409,6 +409,12 @@ class Vote(models.Model):
         indexes = [
             # The fit's GROUP BY filters on these and cuts at a time.
             models.Index(fields=["modality", "excluded", "created_at"]),
+            # Incremental counts read the excluded votes of a scope, few among millions.
+            models.Index(
+                fields=["modality", "created_at"],
+                condition=Q(excluded=True),
+                name="vote_excluded_by_time",
+            ),
             # Rate limits and daily caps count a voter's (or an address's) recent votes.
             models.Index(fields=["voter_key", "created_at"]),
             models.Index(fields=["ip_hash", "created_at"]),

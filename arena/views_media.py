@@ -5,15 +5,18 @@ storage and ``MEDIA_URL = "media/"``).
 The URL is the content hash, so a voter learns nothing about the model from it (not the
 model key, not the uploaded file name, not an id that could be compared across battles
 of one model). Only files that belong to an output or a prompt are served, through the
-storage API, so any django-storages backend works.
+storage API, so any django-storages backend works; whole files and byte ranges are streamed
+a chunk at a time, or handed to the web server (``ARENA_MEDIA_SENDFILE``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
+from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
 from arena.media import IMAGE_TYPES, VIDEO_TYPES
@@ -23,6 +26,8 @@ from arena.presenting import MEDIA_KINDS
 _NAME = re.compile(r"^([0-9a-f]{64})\.(png|jpg|webp|gif|mp4|webm)$")
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _TYPES = {**IMAGE_TYPES, **VIDEO_TYPES}
+#: Bytes read from storage at a time for a range response.
+CHUNK_BYTES = 256 * 1024
 # The short kinds of served_media_url(); the storage folder names too, so that FieldFile.url
 # (MEDIA_URL + "outputs/<sha256>.<ext>") works with the default storage. Never "uploads".
 _FOLDERS = {**MEDIA_KINDS, **{folder: folder for folder in MEDIA_KINDS.values()}}
@@ -42,8 +47,11 @@ def media_serve(request: HttpRequest, kind: str, name: str) -> HttpResponse:
     stored = f"{_FOLDERS[kind]}/{name}"
     if not _known(_FOLDERS[kind], stored) or not default_storage.exists(stored):
         raise Http404("no such media")
-    size = default_storage.size(stored)
     content_type = _TYPES[match.group(2)]
+    if settings.ARENA_MEDIA_SENDFILE:
+        response = _handed_off(stored, content_type)
+        return _media_headers(response)
+    size = default_storage.size(stored)
     byte_range = _RANGE.match(request.headers.get("Range", ""))
     if byte_range and (byte_range.group(1) or byte_range.group(2)):
         response = _partial(stored, size, content_type, *byte_range.groups())
@@ -51,6 +59,10 @@ def media_serve(request: HttpRequest, kind: str, name: str) -> HttpResponse:
         response = FileResponse(default_storage.open(stored, "rb"), content_type=content_type)
         response["Content-Length"] = str(size)
     response["Accept-Ranges"] = "bytes"
+    return _media_headers(response)
+
+
+def _media_headers(response: HttpResponse) -> HttpResponse:
     # Content-addressed: the bytes under a name never change.
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     response["X-Content-Type-Options"] = "nosniff"
@@ -69,9 +81,35 @@ def _partial(stored: str, size: int, content_type: str, first: str, last: str) -
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
         return response
+    response = StreamingHttpResponse(
+        _chunks(stored, start, end - start + 1), status=206, content_type=content_type
+    )
+    response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Content-Length"] = str(end - start + 1)
+    return response
+
+
+def _chunks(stored: str, start: int, length: int) -> Iterator[bytes]:
+    """The bytes of a range, a chunk at a time from storage: constant memory per request
+    whatever the size of the file or of the range."""
     with default_storage.open(stored, "rb") as handle:
         handle.seek(start)
-        body = handle.read(end - start + 1)
-    response = HttpResponse(body, status=206, content_type=content_type)
-    response["Content-Range"] = f"bytes {start}-{end}/{size}"
+        while length > 0:
+            chunk = handle.read(min(CHUNK_BYTES, length))
+            if not chunk:
+                return
+            length -= len(chunk)
+            yield chunk
+
+
+def _handed_off(stored: str, content_type: str) -> HttpResponse:
+    """The web server sends the file (ranges included): ``ARENA_MEDIA_SENDFILE`` names the
+    header, nginx's ``X-Accel-Redirect`` (to an ``internal`` location serving MEDIA_ROOT at
+    ``ARENA_MEDIA_INTERNAL_URL``) or Apache/lighttpd's ``X-Sendfile`` (the file's path).
+    docs/performance.md shows the nginx location."""
+    response = HttpResponse(content_type=content_type)
+    if settings.ARENA_MEDIA_SENDFILE == "x-accel-redirect":
+        response["X-Accel-Redirect"] = settings.ARENA_MEDIA_INTERNAL_URL + stored
+    else:
+        response["X-Sendfile"] = default_storage.path(stored)
     return response

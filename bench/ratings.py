@@ -309,6 +309,56 @@ def plot_scaling(
     print(f"plot written to {plot}")
 
 
+def pair_counts_csv(counts: PairCounts, path: Path) -> None:
+    """The counts as a pair_counts file: one unordered pair a line, the lower index first."""
+    a, b, outcome, count = counts.model_a, counts.model_b, counts.outcome.copy(), counts.count
+    swap = a > b
+    first, second = np.where(swap, b, a), np.where(swap, a, b)
+    outcome[swap] = np.array([1, 0, 2, 3])[outcome[swap]]
+    k = counts.n_models
+    table = np.zeros((k * k, 4))
+    np.add.at(table, (first * k + second, outcome), count)
+    rows = np.flatnonzero(table.sum(axis=1))
+    with path.open("w") as handle:
+        handle.write("model_i,model_j,wins_i,wins_j,ties,ties_bothbad\n")
+        for row in rows:
+            i, j = divmod(int(row), k)
+            wins_i, wins_j, ties, both = (int(x) for x in table[row])
+            handle.write(f"m{i:04d},m{j:04d},{wins_i},{wins_j},{ties},{both}\n")
+
+
+def cli_runs(k: int, n_votes: int, runs: int) -> None:
+    """The whole command (``python -m ranking.stats`` on pair counts, imports included),
+    default threads beside one thread, median of ``runs`` each, alternating."""
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="bench-cli-") as folder:
+        path = Path(folder) / "counts.csv"
+        pair_counts_csv(synthetic_arena(k, n_votes, seed=k).counts, path)
+        command = [sys.executable, "-m", "ranking.stats", str(path), "--format-in", "pair_counts"]
+        times: dict[str, list[float]] = {"default threads": [], "one thread (reference)": []}
+        for _ in range(runs):
+            for label, extra in (
+                ("default threads", []),
+                ("one thread (reference)", ["--threads", "1"]),
+            ):
+                started = time.perf_counter()
+                subprocess.run([*command, *extra], check=True, capture_output=True, cwd=ROOT)
+                times[label].append(time.perf_counter() - started)
+    reference = float(np.median(times["one thread (reference)"]))
+    print(
+        f"\nK = {k}, N = {n_votes:,}, {ROUNDS} rounds, whole process; load average "
+        f"{os.getloadavg()[0]:.1f}\n"
+    )
+    print("| command | median s | runs s | x ref |\n|---|---|---|---|")
+    for label, values in times.items():
+        median = float(np.median(values))
+        runs_text = ", ".join(f"{v:.2f}" for v in values)
+        print(f"| {label} | {median:.2f} | {runs_text} | {median / reference:.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -318,6 +368,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="50,129,200,1000")
     parser.add_argument("--scaling", action="store_true", help="run the N sweep instead")
     parser.add_argument("--plot", type=Path, default=None)
+    parser.add_argument(
+        "--cli", action="store_true", help="time the whole command line at K=200, N=5M instead"
+    )
     parser.add_argument(
         "--references",
         default="arena-lbfgs,choix",
@@ -331,6 +384,10 @@ def main() -> None:
     )
     if args.scaling:
         scaling(args.plot)
+        return
+    if args.cli:
+        for k in [int(size) for size in args.sizes.split(",")]:
+            cli_runs(k, 500_000 if args.quick else 5_000_000, 3)
         return
     reference_rounds = args.reference_rounds or (3 if args.quick else 20)
     for label, counts, anchor in sizes([int(s) for s in args.sizes.split(",")], args.quick):

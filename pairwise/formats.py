@@ -13,15 +13,19 @@ time (the importer: ``--timestamp`` or now).
 
 from __future__ import annotations
 
+import codecs
 import hashlib
-import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+import io
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import BinaryIO
+
+import ijson
 
 from pairwise.outcomes import OUTCOME_NAMES, Outcome
-from pairwise.rows import Parsed, RowError, csv_records, decode_utf8
+from pairwise.rows import Parsed, RowError, csv_records, text_lines
 
 #: The ``winner`` values of clean_battle logs, also those of CSV vote files.
 WINNERS: dict[str, Outcome] = {
@@ -74,10 +78,40 @@ class VoteRow:
 def parse_votes(
     data: bytes | str, *, format_name: str, include_named: bool = False
 ) -> Parsed[VoteRow]:
-    """Read a vote file in one of ``FORMATS``; ``include_named`` applies to clean_battle."""
+    """Read a whole vote file in one of ``FORMATS``; ``include_named`` applies to clean_battle.
+    The rows are those of :func:`read_votes` with their ids numbered (:func:`numbered`)."""
+    result: Parsed[VoteRow] = Parsed()
+    stream = io.BytesIO(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data)
+    rows = read_votes(stream, format_name=format_name, result=result, include_named=include_named)
+    result.rows = list(numbered(rows) if format_name in NUMBERED_FORMATS else rows)
+    return result
+
+
+def read_votes(
+    stream: BinaryIO,
+    *,
+    format_name: str,
+    result: Parsed[VoteRow],
+    include_named: bool = False,
+) -> Iterator[VoteRow]:
+    """The rows of a vote file, read incrementally from a binary stream: memory does not
+    grow with the file. Problems and skipped rows go to ``result`` (whose ``rows`` stay
+    empty). Rows of the ``NUMBERED_FORMATS`` carry the base of their content id
+    (``prefix:digest``): the number of its occurrence in the file is appended by
+    :func:`numbered`, or by whoever writes them (the importer numbers them in the database,
+    so no set of every id is held in memory)."""
     if format_name == "clean_battle":
-        return parse_clean_battle_json(data, include_named=include_named)
-    return FORMATS[format_name](data)
+        return _clean_battle_rows(stream, result, include_named=include_named)
+    return _STREAM_READERS[format_name](stream, result)
+
+
+def numbered(rows: Iterable[VoteRow]) -> Iterator[VoteRow]:
+    """Rows with their content id completed by its occurrence (``prefix:digest:n``): exact
+    duplicate rows are numbered in file order, so re-reading a file finds the same ids."""
+    seen: dict[str, int] = {}
+    for row in rows:
+        seen[row.external_id] = seen.get(row.external_id, 0) + 1
+        yield replace(row, external_id=f"{row.external_id}:{seen[row.external_id]}")
 
 
 def parse_time(value: str) -> datetime | None:
@@ -101,43 +135,66 @@ def parse_clean_battle_json(data: bytes | str, *, include_named: bool = False) -
     seconds), anony, category, language. The row of an object is its position in the list
     (1-based). A battle with ``"anony": false`` is skipped unless ``include_named``; one
     without ``anony`` is anonymous, as in Chatbot Arena's logs."""
-    result: Parsed[VoteRow] = Parsed()
-    battles = _json_list(data, result)
-    seen: dict[str, int] = {}
-    for number, battle in enumerate(battles, start=1):
-        if not isinstance(battle, dict):
-            result.errors.append(RowError(number, "", "a JSON object is expected"))
-            continue
-        stamp = battle.get("tstamp")
-        created_at, time_error = _unix_time(stamp)
-        errors = _vote_errors(number, battle)
-        if time_error:
-            errors.append(RowError(number, "tstamp", time_error))
-        if errors:
-            result.errors += errors
-        elif battle.get("anony", True) is False and not include_named:
-            result.skip(Skip.NAMED)
-        else:
-            parts = [battle[name] for name in VOTE_CSV_COLUMNS] + [repr(stamp)]
-            parts += [str(battle.get(name, "")) for name in ("judge", "question_id")]
-            _add_vote(result, number, battle, created_at, id_parts=("battle", parts, seen))
-    return result
+    return parse_votes(data, format_name="clean_battle", include_named=include_named)
 
 
-def _json_list(data: bytes | str, result: Parsed) -> list[object]:
-    text = decode_utf8(data, result)
-    if text is None:
-        return []
+def _clean_battle_rows(
+    stream: BinaryIO, result: Parsed[VoteRow], *, include_named: bool
+) -> Iterator[VoteRow]:
+    number = 0
     try:
-        battles = json.loads(text)
-    except json.JSONDecodeError as error:
-        message = f"not valid JSON ({error.msg} at column {error.colno})"
-        result.errors.append(RowError(error.lineno, "", message))
-        return []
-    if not isinstance(battles, list):
-        result.errors.append(RowError(1, "", "a JSON list of battles is expected"))
-        return []
-    return battles
+        for number, battle in enumerate(_json_items(stream, result), start=1):
+            if result.full(number):
+                return
+            row = _battle_row(number, battle, result, include_named=include_named)
+            if row is not None:
+                yield row
+    except ijson.JSONError as error:
+        reason = str(error).splitlines()[0].strip() if str(error) else "truncated"
+        if "UTF8" in reason:
+            reason = "not UTF-8; save as UTF-8"
+        result.errors.append(RowError(number + 1, "", f"not valid JSON ({reason})"))
+    except UnicodeDecodeError:  # the C parser's reaction to a lone surrogate escape
+        message = "is not valid Unicode text (a lone surrogate escape)"
+        result.errors.append(RowError(number + 1, "", message))
+
+
+def _json_items(stream: BinaryIO, result: Parsed) -> Iterator[object]:
+    """The items of a JSON list, parsed incrementally (ijson); anything else is an error."""
+    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)
+    head = buffered.peek(64)[:64]
+    if head.startswith(codecs.BOM_UTF8):
+        buffered.read(len(codecs.BOM_UTF8))
+        head = head[len(codecs.BOM_UTF8) :]
+    if not head.lstrip().startswith(b"["):
+        if head.strip():
+            result.errors.append(RowError(1, "", "a JSON list of battles is expected"))
+        else:
+            result.errors.append(RowError(1, "", "not valid JSON (the file is empty)"))
+        return iter(())
+    return ijson.items(buffered, "item", use_float=True)
+
+
+def _battle_row(
+    number: int, battle: object, result: Parsed[VoteRow], *, include_named: bool
+) -> VoteRow | None:
+    if not isinstance(battle, dict):
+        result.errors.append(RowError(number, "", "a JSON object is expected"))
+        return None
+    stamp = battle.get("tstamp")
+    created_at, time_error = _unix_time(stamp)
+    errors = _vote_errors(number, battle)
+    if time_error:
+        errors.append(RowError(number, "tstamp", time_error))
+    if errors:
+        result.errors += errors
+        return None
+    if battle.get("anony", True) is False and not include_named:
+        result.skip(Skip.NAMED)
+        return None
+    parts = [battle[name] for name in VOTE_CSV_COLUMNS] + [repr(stamp)]
+    parts += [str(battle.get(name, "")) for name in ("judge", "question_id")]
+    return _vote(result, number, battle, created_at, _content_id("battle", parts))
 
 
 def _unix_time(stamp: object) -> tuple[datetime | None, str]:
@@ -158,13 +215,14 @@ def _unix_time(stamp: object) -> tuple[datetime | None, str]:
 def parse_votes_csv(data: bytes | str) -> Parsed[VoteRow]:
     """``model_a,model_b,winner[,timestamp,category,language]`` with a header; winner as in
     clean_battle; timestamp ISO 8601 or Unix seconds, or blank. Row = line in the file."""
-    result: Parsed[VoteRow] = Parsed()
-    text = decode_utf8(data, result)
-    if text is None:
-        return result
-    seen: dict[str, int] = {}
+    return parse_votes(data, format_name="csv")
+
+
+def _votes_csv_rows(stream: BinaryIO, result: Parsed[VoteRow]) -> Iterator[VoteRow]:
     columns = (*VOTE_CSV_COLUMNS, *VOTE_CSV_OPTIONAL)
-    for line, values, surplus in csv_records(text, VOTE_CSV_COLUMNS, result):
+    for line, values, surplus in csv_records(text_lines(stream, result), VOTE_CSV_COLUMNS, result):
+        if result.full(line):
+            return
         cells = {name: values.get(name, "").strip() for name in columns}
         errors = _surplus_errors(line, surplus) + _vote_errors(line, cells)
         created_at = parse_time(cells["timestamp"]) if cells["timestamp"] else None
@@ -173,10 +231,11 @@ def parse_votes_csv(data: bytes | str) -> Parsed[VoteRow]:
             errors.append(RowError(line, "timestamp", message))
         if errors:
             result.errors += errors
-        else:
-            parts = [cells[name] for name in columns]
-            _add_vote(result, line, cells, created_at, id_parts=("csv", parts, seen))
-    return result
+            continue
+        content = _content_id("csv", [cells[name] for name in columns])
+        row = _vote(result, line, cells, created_at, content)
+        if row is not None:
+            yield row
 
 
 # --- pair_counts ------------------------------------------------------------------------------
@@ -186,12 +245,15 @@ def parse_pair_counts_csv(data: bytes | str) -> Parsed[VoteRow]:
     """``model_i,model_j,wins_i,wins_j,ties,ties_bothbad[,n]`` per unordered pair, counts
     being whole numbers (0 or more) and ``n``, when given, their sum. Each non-zero count
     becomes one row with that count, model_i as side A. Row = line in the file."""
-    result: Parsed[VoteRow] = Parsed()
-    text = decode_utf8(data, result)
-    if text is None:
-        return result
+    return parse_votes(data, format_name="pair_counts")
+
+
+def _pair_counts_rows(stream: BinaryIO, result: Parsed[VoteRow]) -> Iterator[VoteRow]:
     pairs: dict[frozenset[str], int] = {}
-    for line, values, surplus in csv_records(text, PAIR_COUNT_COLUMNS, result):
+    records = csv_records(text_lines(stream, result), PAIR_COUNT_COLUMNS, result)
+    for line, values, surplus in records:
+        if result.full(line):
+            return
         model_i, model_j = values["model_i"].strip(), values["model_j"].strip()
         errors = _surplus_errors(line, surplus)
         errors += _model_errors(line, {"model_i": model_i, "model_j": model_j})
@@ -207,8 +269,7 @@ def parse_pair_counts_csv(data: bytes | str) -> Parsed[VoteRow]:
         if not errors:
             for column, outcome in PAIR_COUNT_CELLS.items():
                 if counts[column]:
-                    result.rows.append(_pair_cell(line, model_i, model_j, outcome, counts[column]))
-    return result
+                    yield _pair_cell(line, model_i, model_j, outcome, counts[column])
 
 
 def _counts(line: int, values: Mapping[str, str], errors: list[RowError]) -> dict[str, int]:
@@ -261,6 +322,8 @@ def _model_errors(line: int, models: Mapping[str, object]) -> list[RowError]:
 
 def _vote_errors(line: int, cells: Mapping[str, object]) -> list[RowError]:
     """The checks of one vote of clean_battle or csv, apart from its time."""
+    if _plainly_valid(cells):
+        return []
     errors = _model_errors(line, {name: cells.get(name) for name in ("model_a", "model_b")})
     winner = cells.get("winner")
     if not isinstance(winner, str) or winner not in WINNERS:
@@ -272,11 +335,36 @@ def _vote_errors(line: int, cells: Mapping[str, object]) -> list[RowError]:
         elif len(value) > limit:
             errors.append(RowError(line, name, f"{len(value)} characters; the limit is {limit}"))
     errors += [
-        RowError(line, str(name), "is not valid Unicode text (a lone surrogate escape)")
-        for name, value in cells.items()
-        if isinstance(value, str) and not _is_unicode(value)
+        RowError(line, name, "is not valid Unicode text (a lone surrogate escape)")
+        for name in _STORED
+        if isinstance(cells.get(name), str) and not _is_unicode(cells[name])
     ]
     return errors
+
+
+#: The fields of a vote that are stored (and so must be valid Unicode text).
+_STORED = ("model_a", "model_b", "winner", "category", "language")
+
+
+def _plainly_valid(cells: Mapping[str, object]) -> bool:
+    """The common case in few operations (a file of millions of votes is mostly valid):
+    model keys, a known winner, category and language within their widths, all ASCII. Any
+    other vote gets the full checks, which name each problem."""
+    model_a, model_b = cells.get("model_a"), cells.get("model_b")
+    category, language = cells.get("category") or "", cells.get("language") or ""
+    return (
+        type(model_a) is str
+        and type(model_b) is str
+        and type(category) is str
+        and type(language) is str
+        and type(cells.get("winner")) is str
+        and cells["winner"] in WINNERS
+        and len(category) <= MAX_LENGTH["category"]
+        and len(language) <= MAX_LENGTH["language"]
+        and (model_a + model_b + category + language).isascii()
+        and bool(model_a.strip())
+        and bool(model_b.strip())
+    )
 
 
 def _is_unicode(text: str) -> bool:
@@ -295,42 +383,43 @@ def _surplus_errors(line: int, surplus: int) -> list[RowError]:
     return [RowError(line, "", f"{surplus} field(s) beyond the header's columns")]
 
 
-def _content_id(prefix: str, parts: list[str], seen: dict[str, int]) -> str:
-    """A stable id from a row's content, so re-reading the same file finds the same ids
-    whatever the row order; exact duplicate rows are numbered by occurrence."""
-    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
-    seen[digest] = seen.get(digest, 0) + 1
-    return f"{prefix}:{digest}:{seen[digest]}"
+def _content_id(prefix: str, parts: list[str]) -> str:
+    """The base of a stable id from a row's content (``prefix:digest``), the same whatever
+    the row order; :func:`numbered` appends the occurrence of exact duplicates."""
+    return f"{prefix}:{hashlib.sha256(chr(0x1F).join(parts).encode()).hexdigest()[:40]}"
 
 
-def _add_vote(
+def _vote(
     result: Parsed[VoteRow],
     line: int,
     cells: Mapping[str, object],
     created_at: datetime | None,
-    *,
-    id_parts: tuple[str, list[str], dict[str, int]],
-) -> None:
-    """Keep a checked vote, or count it as skipped if it pits a model against itself.
-    ``id_parts``: the arguments of its ``_content_id``, used only for a kept vote."""
+    external_id: str,
+) -> VoteRow | None:
+    """A checked vote, or None (counted as skipped) if it pits a model against itself."""
     model_a, model_b = str(cells["model_a"]).strip(), str(cells["model_b"]).strip()
     if model_a == model_b:
         result.skip(Skip.SELF)
-        return
-    result.rows.append(
-        VoteRow(
-            row=line,
-            model_a=model_a,
-            model_b=model_b,
-            outcome=WINNERS[str(cells["winner"])],
-            count=1,
-            created_at=created_at,
-            category=str(cells.get("category") or ""),
-            language=str(cells.get("language") or ""),
-            external_id=_content_id(*id_parts),
-        )
+        return None
+    return VoteRow(
+        row=line,
+        model_a=model_a,
+        model_b=model_b,
+        outcome=WINNERS[str(cells["winner"])],
+        count=1,
+        created_at=created_at,
+        category=str(cells.get("category") or ""),
+        language=str(cells.get("language") or ""),
+        external_id=external_id,
     )
 
+
+_STREAM_READERS: dict[str, Callable[[BinaryIO, Parsed[VoteRow]], Iterator[VoteRow]]] = {
+    "csv": _votes_csv_rows,
+    "pair_counts": _pair_counts_rows,
+}
+#: Formats whose ids are content digests numbered by occurrence (pair counts: one id a cell).
+NUMBERED_FORMATS = frozenset({"clean_battle", "csv"})
 
 #: Format name -> reader. ``parse_votes`` passes ``include_named`` to clean_battle.
 FORMATS: dict[str, Callable[[bytes | str], Parsed[VoteRow]]] = {

@@ -5,9 +5,10 @@ model catalogues and of prompt/output manifests, so they decode and report alike
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -36,9 +37,20 @@ class Parsed(Generic[T]):
     rows: list[T] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows left out on purpose
+    max_errors: int = 0  # a streaming reader stops after this many problems (0: never)
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+    def full(self, row: int) -> bool:
+        """True once ``max_errors`` problems are recorded, saying (once) where reading
+        stopped: a file of any size gives a report of bounded size."""
+        if not self.max_errors or len(self.errors) < self.max_errors:
+            return False
+        stopped = f"more than {self.max_errors} problems: stopped reading at row {row}"
+        if self.errors[-1].message != stopped:
+            self.errors.append(RowError(0, "", stopped))
+        return True
 
 
 def decode_utf8(data: bytes | str, result: Parsed) -> str | None:
@@ -56,14 +68,36 @@ def decode_utf8(data: bytes | str, result: Parsed) -> str | None:
         return None
 
 
+def text_lines(stream: Iterable[bytes], result: Parsed) -> Iterator[str]:
+    """The lines of a UTF-8 byte stream (a binary file), decoded one at a time so a file of
+    any size is read in constant memory; a byte order mark is dropped. Bytes that are not
+    UTF-8 are an error in ``result`` naming the line and the first bad byte, and end the
+    lines."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    for number, raw in enumerate(stream, start=1):
+        try:
+            yield decoder.decode(raw)
+        except UnicodeDecodeError as error:
+            result.errors.append(
+                RowError(number, "", f"not UTF-8 (byte {raw[error.start]:#04x}); save as UTF-8")
+            )
+            return
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        result.errors.append(RowError(0, "", "not UTF-8 (the file ends mid-character)"))
+
+
 def csv_records(
-    text: str, required: tuple[str, ...], result: Parsed
+    text: str | Iterable[str], required: tuple[str, ...], result: Parsed
 ) -> Iterator[tuple[int, dict[str, str], int]]:
     """(line where the record starts, cells by column, fields beyond the header) for each
-    record of a CSV file with a header; blank lines are passed over and a missing trailing
-    cell is "". A header without all ``required`` columns, or a record that is not valid
-    CSV, is an error in ``result`` and ends the records."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    record of a CSV file with a header, from its whole text or its lines (``text_lines``);
+    blank lines are passed over and a missing trailing cell is "". A header without all
+    ``required`` columns, or a record that is not valid CSV, is an error in ``result`` and
+    ends the records."""
+    lines = io.StringIO(text, newline="") if isinstance(text, str) else text
+    reader = csv.reader(lines)
     try:
         header = next(reader, [])
     except csv.Error as error:

@@ -86,6 +86,24 @@ class RatingSnapshot(models.Model):
         blank=True,
         help_text="npz: model ids, aggregated cells and the bootstrap replicates.",
     )
+    # How the counts were made (docs/snapshots.md, "Incremental counts").
+    counted_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The snapshot whose counts these were added to (blank: a full count).",
+    )
+    counts_depth = models.PositiveIntegerField(
+        default=0, help_text="Incremental counts since the last full count (0: a full count)."
+    )
+    recounted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a full recount checked these counts."
+    )
+    recount_agrees = models.BooleanField(
+        null=True, blank=True, help_text="Whether that recount had the same fingerprint."
+    )
 
     class Meta:
         ordering = ["-cutoff", "-id"]

@@ -14,18 +14,19 @@ from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
+from threadpoolctl import threadpool_limits
 
 from arena.jobs import LeaseKeeper, SweepReport, job_claim, job_send, job_sweep, lease_owner
 from arena.models import AIModel
 from ranking.aggregation import (
     STYLE_MODALITIES,
     VOTE_FILTER,
-    StyleCells,
-    aggregate_counts,
-    aggregate_style_counts,
+    Counts,
     counted_votes,
-    counts_fingerprint,
+    fingerprint_of,
+    snapshot_counts,
 )
+from ranking.fanout import FanoutRunner, fanout_wanted
 from ranking.models import ModelRating, RatingSnapshot
 from ranking.stats import (
     ENGINE_VERSION,
@@ -211,19 +212,17 @@ def snapshot_sweep() -> SweepReport:
 
 def _compute(snapshot: RatingSnapshot) -> RatingSnapshot:
     started = time.perf_counter()
-    if snapshot.style_control:
-        counted = aggregate_style_counts(snapshot)
-        model_ids, cells, excluded = counted.model_ids, counted.cells, counted.excluded
-    else:
-        model_ids, cells, excluded = aggregate_counts(snapshot)
-        counted = None
+    counts = snapshot_counts(snapshot)
     aggregated = time.perf_counter()
-    ratings, warnings = _rate(snapshot, model_ids, cells, counted)
+    ratings, warnings = _rate(snapshot, counts)
     fitted = time.perf_counter()
-    empty = np.zeros((0, len(model_ids)))
-    extra = {} if counted is None else {"style_rows": counted.rows}
+    model_ids, cells = counts.model_ids, counts.cells
+    extra = {"excluded_ids": counts.excluded_ids}
+    if counts.style_rows is not None:
+        extra["style_rows"] = counts.style_rows
     if ratings is not None:
         extra["openness"] = ratings.openness
+    empty = np.zeros((0, len(model_ids)))
     name = snapshot_data_save(
         snapshot,
         model_ids,
@@ -231,6 +230,7 @@ def _compute(snapshot: RatingSnapshot) -> RatingSnapshot:
         ratings.replicates if ratings is not None else empty,
         extra=extra,
     )
+    base = counts.counted_from
     with transaction.atomic():
         if ratings is not None:
             ModelRating.objects.bulk_create(_rating_rows(snapshot, model_ids, ratings))
@@ -239,71 +239,77 @@ def _compute(snapshot: RatingSnapshot) -> RatingSnapshot:
             finished_at=timezone.now(),
             n_models=len(model_ids),
             n_votes=int(cells[:, 3].sum()) if len(cells) else 0,
-            fingerprint=counts_fingerprint(
-                model_ids, cells, None if counted is None else counted.rows
-            ),
-            excluded_votes=excluded,
+            fingerprint=fingerprint_of(counts),
+            excluded_votes=counts.excluded,
             warnings=warnings,
             anchored=ratings is not None and ratings.anchor is not None,
             style_coef=ratings.style_coef if ratings is not None else {},
-            votes_without_style=0 if counted is None else counted.without_style,
+            votes_without_style=counts.without_style,
             data_file=name,
             aggregate_seconds=aggregated - started,
             fit_seconds=fitted - aggregated,
+            counted_from=base,
+            counts_depth=0 if base is None else base.counts_depth + 1,
         )
     snapshot.refresh_from_db()
     return snapshot
 
 
-def _rate(
-    snapshot: RatingSnapshot,
-    model_ids: list[int],
-    cells: np.ndarray,
-    style: StyleCells | None = None,
-) -> tuple[Ratings | None, list[str]]:
+def _rate(snapshot: RatingSnapshot, counts: Counts) -> tuple[Ratings | None, list[str]]:
     """The ratings of the aggregated cells (or, with style control, of the style rows) with
     the snapshot's parameters (``None`` when fewer than two models have votes), and the
-    snapshot's warnings, naming models by key."""
+    snapshot's warnings, naming models by key. The engine uses ``RANKING_ENGINE_THREADS``
+    threads, BLAS included, so a worker's processes share the cores; a big bootstrap is
+    fanned out over the workers (``RANKING_FANOUT_MIN_WORK``, :mod:`ranking.fanout`)."""
     warnings: list[str] = []
-    if style is not None and style.without_style:
+    model_ids = counts.model_ids
+    if counts.without_style:
         warnings.append(
-            f"style control: {style.without_style} counted votes left out (imported votes "
+            f"style control: {counts.without_style} counted votes left out (imported votes "
             "without a battle, or outputs without style features)"
         )
     if len(model_ids) < 2:
         return None, [*warnings, "fewer than two models have votes: nothing to rate"]
-    ratings = rate(
-        _engine_counts(model_ids, cells, style),
-        ties=snapshot.params["ties"],
-        rounds=snapshot.params["rounds"],
-        seed=snapshot.seed,
-        anchor=_anchor_index(snapshot, model_ids, warnings),
-        resample=snapshot.params["resample"],
-        interval=snapshot.params["interval"],
-    )
+    threads = settings.RANKING_ENGINE_THREADS
+    engine_counts = _engine_counts(counts)
+    rounds = snapshot.params["rounds"]
+    fanout = snapshot.params["ties"] != "davidson" and fanout_wanted(len(counts.cells), rounds)
+    with threadpool_limits(limits=threads, user_api="blas"):
+        ratings = rate(
+            engine_counts,
+            ties=snapshot.params["ties"],
+            rounds=rounds,
+            seed=snapshot.seed,
+            anchor=_anchor_index(snapshot, model_ids, warnings),
+            resample=snapshot.params["resample"],
+            interval=snapshot.params["interval"],
+            workers=threads,
+            runner=FanoutRunner(snapshot.key) if fanout else None,
+        )
     keys = dict(AIModel.objects.filter(id__in=model_ids).values_list("id", "key"))
     return ratings, [*warnings, *ratings.warning_texts([keys[i] for i in model_ids])]
 
 
-def _engine_counts(
-    model_ids: list[int], cells: np.ndarray, style: StyleCells | None
-) -> PairCounts | StyleCounts:
-    if style is None:
+def _engine_counts(counts: Counts) -> PairCounts | StyleCounts:
+    n_models = len(counts.model_ids)
+    if counts.style_rows is None:
+        cells = counts.cells
         return PairCounts(
-            n_models=len(model_ids),
+            n_models=n_models,
             model_a=cells[:, 0],
             model_b=cells[:, 1],
             outcome=cells[:, 2],
             count=cells[:, 3].astype(np.float64),
         )
-    features_a, features_b = style.features()
+    rows = counts.style_rows
+    features_a, features_b = counts.features()
     return StyleCounts(
-        n_models=len(model_ids),
-        model_a=style.rows[:, 0],
-        model_b=style.rows[:, 1],
-        outcome=style.rows[:, 2],
+        n_models=n_models,
+        model_a=rows[:, 0],
+        model_b=rows[:, 1],
+        outcome=rows[:, 2],
         features=style_difference(features_a, features_b),
-        count=style.rows[:, 3].astype(np.float64),
+        count=rows[:, 3].astype(np.float64),
         feature_names=STYLE_FEATURES,
     )
 

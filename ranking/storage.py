@@ -45,3 +45,10 @@ def snapshot_data(snapshot: RatingSnapshot) -> dict[str, np.ndarray]:
     with snapshot.data_file.open("rb") as handle:
         data = np.load(io.BytesIO(handle.read()))
         return {name: data[name] for name in data.files}
+
+
+def snapshot_arrays(snapshot: RatingSnapshot, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Only the named arrays of a snapshot's file that it has (each is decompressed on
+    its own: the counts of a big snapshot are read without its replicates)."""
+    with snapshot.data_file.open("rb") as handle, np.load(io.BytesIO(handle.read())) as data:
+        return {name: data[name] for name in names if name in data.files}

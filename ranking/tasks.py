@@ -42,3 +42,25 @@ def vote_integrity_task() -> None:
     from ranking.integrity import vote_integrity_check
 
     vote_integrity_check()
+
+
+@shared_task(ignore_result=True)
+def snapshot_recount_task() -> None:
+    """Scheduled by beat (every ``RANKING_RECOUNT_HOURS``): count the latest incremental
+    counts of every scope again in full and compare fingerprints."""
+    from ranking.aggregation import counts_recount
+
+    counts_recount()
+
+
+@shared_task(
+    ignore_result=True,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+)
+def bootstrap_chunk_task(key: str, index: int) -> None:
+    """A share of a big snapshot's bootstrap (ranking.fanout): computed here if nobody has
+    claimed it yet; the snapshot's coordinator takes back a share whose worker died."""
+    from ranking.fanout import chunk_compute
+
+    chunk_compute(key, index)

@@ -375,6 +375,37 @@ CELERY_BEAT_SCHEDULE["vote-integrity-check"] = {
     "options": {"expires": float(RANKING_INTEGRITY_MINUTES * 60)},
 }
 
+# --- Scale (docs/performance.md) ----------------------------------------------------------
+# A refresh adds the votes since the scope's previous snapshot to its counts; every this
+# many incremental counts in a row, one full count instead (0: always count in full).
+RANKING_FULL_COUNT_EVERY = env_int("RANKING_FULL_COUNT_EVERY", 100, minimum=0)
+# Hours between full recounts that check the latest incremental counts of every scope.
+RANKING_RECOUNT_HOURS = env_int("RANKING_RECOUNT_HOURS", 24, minimum=1)
+# Threads of the rating engine (bootstrap and BLAS) per Celery process: one by default, so
+# `--concurrency N` uses N cores; raise it with fewer processes than cores.
+RANKING_ENGINE_THREADS = env_int("RANKING_ENGINE_THREADS", 1, minimum=1)
+# A bootstrap of at least this many cells x rounds is fanned out over the Celery workers in
+# chunks of blocks (0: never); a worker's claim on a chunk lapses after the lease.
+RANKING_FANOUT_MIN_WORK = env_int("RANKING_FANOUT_MIN_WORK", 0, minimum=0)
+RANKING_FANOUT_CHUNK_BLOCKS = env_int("RANKING_FANOUT_CHUNK_BLOCKS", 8, minimum=1)
+RANKING_FANOUT_LEASE_SECONDS = env_int("RANKING_FANOUT_LEASE_SECONDS", 300, minimum=10)
+# Seconds the computing process leaves the chunks to the workers before taking unclaimed ones.
+RANKING_FANOUT_COORDINATOR_WAIT = env_int("RANKING_FANOUT_COORDINATOR_WAIT", 0, minimum=0)
+# Media range requests: "" streams from storage; "x-accel-redirect" (nginx, MEDIA_ROOT served
+# at ARENA_MEDIA_INTERNAL_URL as an `internal` location) or "x-sendfile" hand the bytes to
+# the web server.
+ARENA_MEDIA_SENDFILE = env_str("ARENA_MEDIA_SENDFILE", "")
+ARENA_MEDIA_INTERNAL_URL = env_str("ARENA_MEDIA_INTERNAL_URL", "/internal-media/")
+if ARENA_MEDIA_SENDFILE not in {"", "x-accel-redirect", "x-sendfile"}:
+    raise ImproperlyConfigured(
+        f"ARENA_MEDIA_SENDFILE={ARENA_MEDIA_SENDFILE!r}: use x-accel-redirect, x-sendfile or leave "
+        "it empty"
+    )
+CELERY_BEAT_SCHEDULE["rating-counts-recount"] = {
+    "task": "ranking.tasks.snapshot_recount_task",
+    "schedule": float(RANKING_RECOUNT_HOURS * 3600),
+}
+
 # --- Auth, i18n, files ------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

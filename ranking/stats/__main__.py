@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--resample", choices=("multinomial", "poisson"), default="multinomial")
     parser.add_argument("--interval", choices=("bootstrap", "analytic"), default="bootstrap")
     parser.add_argument("--out", choices=("csv", "json"), default="csv")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="bootstrap threads (default: the CPU count; the numbers do not depend on it)",
+    )
     return parser
 
 
@@ -100,6 +106,9 @@ def _read(args: argparse.Namespace) -> tuple[LabelledVotes, tuple[int, float] | 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.threads is not None and args.threads < 1:
+        print(f"error: --threads must be at least 1 (got {args.threads})", file=sys.stderr)
+        return 2
     if args.interval == "bootstrap" and args.rounds < min_bootstrap_rounds():
         print(
             f"error: --rounds must be at least {min_bootstrap_rounds()} for 95% bootstrap "
@@ -117,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             anchor=anchor,
             resample=args.resample,
             interval=args.interval,
+            workers=args.threads,
         )
     except (InputError, ValueError) as error:
         # rate() raises ValueError only for input it cannot rate, with a one-line reason.

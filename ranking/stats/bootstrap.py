@@ -24,6 +24,8 @@ are like that, the interval is open on that side.
 
 from __future__ import annotations
 
+import copy
+import functools
 import math
 import os
 from collections.abc import Callable
@@ -33,8 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
-from scipy.special import expit
-from scipy.stats import norm
+from scipy.special import expit, ndtri
 from threadpoolctl import threadpool_limits
 
 from ranking.stats.bradley_terry import (
@@ -284,6 +285,7 @@ def bootstrap_intervals(
     max_iter: int = 25,
     workers: int | None = None,
     check: ReplicateCheck | None = None,
+    runner: Callable[[BlockPlan], list[tuple]] | None = None,
 ) -> BootstrapResult:
     """Bootstrap replicates of ``fit`` over the votes in ``counts``.
 
@@ -301,6 +303,9 @@ def bootstrap_intervals(
         workers: threads (numpy releases the GIL in the heavy loops); default: CPU count.
         check: which models each round's votes leave open (built on ``fit.credit``); without
             it no round is checked.
+        runner: runs the blocks of a :class:`BlockPlan` and returns their results in order
+            (default: ``workers`` threads here); the product's fans them out over Celery
+            workers (``ranking.fanout``). Either way the same seed gives the same replicates.
 
     Returns:
         A :class:`BootstrapResult` with (R, K) replicates.
@@ -317,25 +322,11 @@ def bootstrap_intervals(
             fit, pair_counts, rounds, rng, resample, check
         )
         return _result(replicates, rounds, resample, level, tol, 0, unconverged, checked)
-    design = fit.design
-    assert design is not None
-    cell_count = design.cell_count
-    table = PoissonTable.for_counts(cell_count) if is_integral(cell_count) else None
-    matrices = _cell_matrices(fit)
-    width = max(design.cell_row.size, design.n_rows, 1)
-    block = int(np.clip(_BLOCK_ELEMENTS // width, 4, 64))
-    starts = list(range(0, rounds, block))
-    children = rng.spawn(len(starts))
-    draw = multinomial_counts if resample == "multinomial" else poisson_counts
-
-    def run(index: int) -> tuple:
-        size = min(block, rounds - starts[index])
-        cell_draws = draw(cell_count, size, children[index], table)
-        theta, fallback, unconverged = _chord_block(fit, cell_draws, matrices, tol, max_iter)
-        checked = (None, None) if check is None else check.openness(cell_draws)
-        return theta, fallback, unconverged, *checked
-
-    results = _run_blocks(run, len(starts), workers or os.cpu_count() or 1)
+    plan = BlockPlan.make(counts, fit, rounds, rng, resample, tol, max_iter, check)
+    if runner is None:
+        results = _run_blocks(plan.run, plan.n_blocks, workers or os.cpu_count() or 1)
+    else:
+        results = runner(plan)
     replicates = np.concatenate([result[0] for result in results])
     fallback = sum(result[1] for result in results)
     unconverged = sum(result[2] for result in results)
@@ -346,6 +337,91 @@ def bootstrap_intervals(
             np.concatenate([result[4] for result in results]),
         )
     return _result(replicates, rounds, resample, level, tol, fallback, unconverged, checked)
+
+
+@dataclass
+class BlockPlan:
+    """The bootstrap of one fit cut into fixed blocks of rounds, each with its own child
+    generator spawned from the seeded one: block ``i``'s result depends only on the plan and
+    ``i``, whoever computes it, in whatever order. Picklable (the sparse maps are rebuilt
+    where a block runs), so other processes or machines can run blocks.
+
+    ``run(i)`` returns (replicates (r, K), rounds that fell back to Newton, of those the
+    unconverged, openness (r, K) or None, reference (r, K) or None)."""
+
+    fit: BTFit
+    cell_count: np.ndarray
+    table: PoissonTable | None
+    block: int
+    starts: list[int]
+    children: list[np.random.Generator]
+    resample: str
+    rounds: int
+    tol: float
+    max_iter: int
+    check: ReplicateCheck | None
+
+    @classmethod
+    def make(
+        cls,
+        counts: PairCounts | StyleCounts,
+        fit: BTFit,
+        rounds: int,
+        rng: np.random.Generator,
+        resample: str,
+        tol: float,
+        max_iter: int,
+        check: ReplicateCheck | None,
+    ) -> BlockPlan:
+        design = fit.design
+        assert design is not None
+        cell_count = design.cell_count
+        table = PoissonTable.for_counts(cell_count) if is_integral(cell_count) else None
+        width = max(design.cell_row.size, design.n_rows, 1)
+        block = int(np.clip(_BLOCK_ELEMENTS // width, 4, 64))
+        starts = list(range(0, rounds, block))
+        return cls(
+            fit,
+            cell_count,
+            table,
+            block,
+            starts,
+            rng.spawn(len(starts)),
+            resample,
+            rounds,
+            tol,
+            max_iter,
+            check,
+        )
+
+    @property
+    def n_blocks(self) -> int:
+        return len(self.starts)
+
+    @functools.cached_property
+    def matrices(self) -> tuple[sp.csr_matrix, ...]:
+        return _cell_matrices(self.fit)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("matrices", None)
+        return state
+
+    def run(self, index: int) -> tuple:
+        size = min(self.block, self.rounds - self.starts[index])
+        draw = multinomial_counts if self.resample == "multinomial" else poisson_counts
+        # A copy of the child generator: running a block twice gives the same draws.
+        rng = copy.deepcopy(self.children[index])
+        cell_draws = draw(self.cell_count, size, rng, self.table)
+        theta, fallback, unconverged = _chord_block(
+            self.fit, cell_draws, self.matrices, self.tol, self.max_iter
+        )
+        checked = (None, None) if self.check is None else self.check.openness(cell_draws)
+        return theta, fallback, unconverged, *checked
+
+    def run_blocks(self, indices: range, workers: int) -> list[tuple]:
+        """Several blocks here, on ``workers`` threads, BLAS on one thread."""
+        return _run_blocks(lambda i: self.run(indices[i]), len(indices), workers)
 
 
 def _result(
@@ -444,4 +520,4 @@ def analytic_intervals(
         contrast[:, reference] -= 1.0 / reference.sum()
     variance = np.einsum("ij,jk,ik->i", contrast, cov, contrast)
     se = np.sqrt(np.maximum(variance, 0.0))
-    return norm.ppf(0.5 + level / 2.0) * se, se
+    return ndtri(0.5 + level / 2.0) * se, se

@@ -31,7 +31,6 @@ from typing import Literal
 
 import numpy as np
 import scipy.linalg
-import scipy.optimize
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.special import expit
@@ -510,6 +509,9 @@ def davidson_solve(
     totals: _PairTotals, k: int, prior: float, tol: float, start: np.ndarray | None = None
 ) -> tuple[np.ndarray, int, bool]:
     start = np.append(np.zeros(k), math.log(0.5)) if start is None else start
+    # Imported here: scipy.optimize costs a second of start-up that most fits never use.
+    import scipy.optimize
+
     result = scipy.optimize.minimize(
         davidson_objective,
         start,

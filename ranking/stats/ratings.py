@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
 from ranking.stats.bootstrap import (
+    BlockPlan,
     BootstrapResult,
     analytic_intervals,
     bootstrap_intervals,
@@ -139,6 +140,7 @@ def rate(
     base: float = 10.0,
     mean: float = 1000.0,
     workers: int | None = None,
+    runner: Callable[[BlockPlan], list[tuple]] | None = None,
 ) -> Ratings:
     """Fit, bootstrap (or analytic intervals) and rank: the full leaderboard computation.
 
@@ -154,6 +156,8 @@ def rate(
         prior, tol, max_iter: fit settings (a fit that stops at ``max_iter`` before
             converging says so in ``warnings``). scale, base: the Elo scale (400, 10).
         workers: bootstrap threads (default: CPU count; results do not depend on it).
+        runner: who runs the bootstrap's blocks (:func:`bootstrap_intervals`; not for
+            ``ties="davidson"``); results do not depend on it either.
 
     Raises:
         ValueError: input it cannot rate (too few rounds, too many votes, a bad anchor, fewer
@@ -180,6 +184,7 @@ def rate(
             resample=resample,
             level=level,
             workers=workers,
+            runner=runner,
             check=ReplicateCheck(
                 fit.credit,
                 ident,

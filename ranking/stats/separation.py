@@ -30,7 +30,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.optimize
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, connected_components, minimum_spanning_tree
 
@@ -432,6 +431,9 @@ def _shift(
     high = 1.0
     while excess(high) > 0 and high < 1e6:
         high *= 2.0
+    # Imported here: scipy.optimize costs a second of start-up that most fits never use.
+    import scipy.optimize
+
     return float(scipy.optimize.brentq(excess, 0.0, high, xtol=1e-9))
 
 

@@ -122,3 +122,8 @@ def import_lmsys(*options: str) -> None:
     import_votes(
         shared_data(LMSYS), "pair_counts", "--create-models", *options, source=LMSYS_SOURCE
     )
+
+
+def problems(stderr: str) -> list[str]:
+    """The report lines of a refusal on stderr, without the progress bar's lines."""
+    return [line for line in stderr.splitlines() if line.startswith("row ") or ":" in line[:6]]

@@ -45,9 +45,12 @@ def test_housekeeping_runs_on_its_own_queue_on_a_schedule():
     queue = settings.CELERY_HOUSEKEEPING_QUEUE
     assert queue == f"{settings.CELERY_TASK_DEFAULT_QUEUE}.housekeeping"
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    # The vote-integrity check reads ratings and every recent vote: a fit-sized job, on the
-    # work queue; everything else beat sends is housekeeping.
-    assert scheduled - set(settings.HOUSEKEEPING_TASKS) == {"ranking.tasks.vote_integrity_task"}
+    # The vote-integrity check and the daily full recount read every recent (or every) vote:
+    # fit-sized jobs, on the work queue; everything else beat sends is housekeeping.
+    assert scheduled - set(settings.HOUSEKEEPING_TASKS) == {
+        "ranking.tasks.vote_integrity_task",
+        "ranking.tasks.snapshot_recount_task",
+    }
     for task in settings.HOUSEKEEPING_TASKS:
         assert task in scheduled
         assert settings.CELERY_TASK_ROUTES[task] == {"queue": queue}

@@ -9,6 +9,7 @@ from arena.demo_media import demo_png
 from arena.media import MemorySource
 from arena.models import Output, Vote
 from arena.set_ingest import prompt_set_ingest
+from tests.arena import test_import_streaming as streaming
 from tests.arena.import_helpers import LMSYS_SOURCE, import_lmsys, jsonl, media_rows, snapshot
 from tests.factories import AIModelFactory
 
@@ -38,3 +39,13 @@ def test_a_set_refused_while_writing_leaves_no_rows_and_no_files(monkeypatch):
     with pytest.raises(RuntimeError):
         prompt_set_ingest(manifest=jsonl(rows), manifest_name="s.jsonl", media=MemorySource(files))
     assert snapshot() == before
+
+
+def test_streamed_votes_are_copied_in_batches_and_numbered_on_postgresql(monkeypatch):
+    # The same checks as on SQLite, through COPY and PostgreSQL's window numbering.
+    streaming.test_batched_import_numbers_duplicates_like_the_whole_file_reader(monkeypatch)
+
+
+def test_a_streamed_import_refused_after_some_batches_leaves_nothing_on_postgresql(monkeypatch):
+    streaming.test_a_problem_after_some_batches_leaves_nothing(monkeypatch)
+    streaming.test_created_models_and_votes_roll_back_together_when_refused(monkeypatch)

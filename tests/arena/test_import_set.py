@@ -238,3 +238,22 @@ def test_a_model_that_names_itself_is_flagged_even_without_lab_patterns():
     assert ingest(jsonl(rows)).identity_leaks == [
         "row 1: names its own model or lab: 'my name is Zeta'"
     ]
+
+
+@pytest.mark.django_db
+def test_the_command_refuses_a_manifest_over_the_admins_limit(tmp_path, settings):
+    AIModelFactory(key="m-a"), AIModelFactory(key="m-b")
+    path = tmp_path / "set.jsonl"
+    path.write_bytes(jsonl(text_rows()))
+    settings.ARENA_MAX_MANIFEST_BYTES = path.stat().st_size - 1
+    before = snapshot()
+    with pytest.raises(CommandError) as refused:
+        call_command("import_set", str(path))
+    assert str(refused.value) == (
+        f"refused: {path} is over the limit of {path.stat().st_size - 1:,} bytes "
+        "(ARENA_MAX_MANIFEST_BYTES); nothing was written"
+    )
+    assert snapshot() == before
+    settings.ARENA_MAX_MANIFEST_BYTES = path.stat().st_size
+    call_command("import_set", str(path))
+    assert PromptSet.objects.count() == 1

@@ -8,7 +8,13 @@ from django.db.models import Sum
 
 from arena.models import AIModel, Vote
 from pairwise.formats import parse_clean_battle_json, parse_pair_counts_csv, parse_votes_csv
-from tests.arena.import_helpers import LMSYS_SOURCE, import_genai, import_lmsys, import_votes
+from tests.arena.import_helpers import (
+    LMSYS_SOURCE,
+    import_genai,
+    import_lmsys,
+    import_votes,
+    problems,
+)
 from tests.factories import AIModelFactory, VoteFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +84,7 @@ def test_unknown_models_are_reported_with_their_first_row_and_nothing_is_written
     before = state()
     with pytest.raises(CommandError, match="refused: 2 problems; nothing was written"):
         import_votes(path, "csv")
-    assert capsys.readouterr().err.splitlines()[:2] == [
+    assert problems(capsys.readouterr().err)[:2] == [
         "row 2, model: unknown model 'mystery' (2 rows); add it with import_models, or pass "
         "--create-models",
         "row 4, model: unknown model 'ghost' (1 rows); add it with import_models, or pass "
@@ -118,14 +124,16 @@ def test_pair_count_rows_must_add_up_and_not_repeat():
     ]
 
 
-def test_a_clean_battle_log_that_is_not_json_is_refused_with_its_line(tmp_path, capsys):
+def test_a_clean_battle_log_that_is_not_json_is_refused_at_its_battle(tmp_path, capsys):
+    # The row of a clean_battle problem is the battle's position in the list: here the
+    # second battle, which follows the first without a comma.
     path = tmp_path / "battles.json"
     path.write_text('[\n{"model_a": "a", "model_b": "b", "winner": "model_a", "tstamp": 1}\n{')
     with pytest.raises(CommandError):
         import_votes(path, "clean_battle")
-    assert capsys.readouterr().err.strip() == (
-        "row 3: not valid JSON (Expecting ',' delimiter at column 1)"
-    )
+    assert problems(capsys.readouterr().err) == [
+        "row 2: not valid JSON (parse error: after array element, I expect ',' or ']')"
+    ]
     parsed = parse_clean_battle_json(
         '[{"model_a": "a", "model_b": "b", "winner": "b", "tstamp": "yesterday"}]'
     )

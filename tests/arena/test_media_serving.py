@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.core.files.storage import default_storage
 
+from arena import views_media
 from arena.demo_media import demo_png, demo_video
 from arena.media import FolderSource
 from arena.models import Output
@@ -66,8 +69,9 @@ def test_a_video_can_be_fetched_by_byte_ranges_for_seeking(client, outputs):
     response = client.get(url, HTTP_RANGE="bytes=10-19")
     assert response.status_code == 206
     assert response["Content-Range"] == f"bytes 10-19/{len(whole)}"
-    assert response.content == whole[10:20]
-    assert client.get(url, HTTP_RANGE="bytes=-5").content == whole[-5:]
+    assert b"".join(response.streaming_content) == whole[10:20]
+    suffix = client.get(url, HTTP_RANGE="bytes=-5")
+    assert b"".join(suffix.streaming_content) == whole[-5:]
     assert client.get(url, HTTP_RANGE=f"bytes={len(whole)}-").status_code == 416
 
 
@@ -78,3 +82,28 @@ def test_unknown_or_malformed_names_are_not_found(client, outputs):
     # the right hash with another extension is another name
     assert client.get(f"/media/o/{outputs['image'].checksum}.gif").status_code == 404
     assert client.post(served_media_url(outputs["image"].media.name)).status_code == 405
+
+
+def test_a_range_is_streamed_from_storage_a_chunk_at_a_time(client, outputs, monkeypatch):
+    monkeypatch.setattr(views_media, "CHUNK_BYTES", 100)
+    url = served_media_url(outputs["video"].media.name)
+    whole = (outputs["folder"] / "b.mp4").read_bytes()
+    response = client.get(url, HTTP_RANGE="bytes=7-")
+    assert response.status_code == 206 and response.streaming
+    chunks = list(response.streaming_content)
+    assert b"".join(chunks) == whole[7:]
+    assert len(chunks) == -(-(len(whole) - 7) // 100)  # never the whole range in one piece
+    assert response["Content-Length"] == str(len(whole) - 7)
+
+
+def test_media_can_be_handed_to_the_web_server(client, outputs, settings):
+    video = outputs["video"]
+    settings.ARENA_MEDIA_SENDFILE = "x-accel-redirect"
+    response = client.get(served_media_url(video.media.name), HTTP_RANGE="bytes=0-")
+    assert response.status_code == 200 and response.content == b""
+    assert response["X-Accel-Redirect"] == f"/internal-media/{video.media.name}"
+    assert response["Content-Type"] == "video/mp4"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    settings.ARENA_MEDIA_SENDFILE = "x-sendfile"
+    response = client.get(served_media_url(video.media.name))
+    assert response["X-Sendfile"] == str(Path(settings.MEDIA_ROOT) / video.media.name)

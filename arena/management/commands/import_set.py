@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError
 
@@ -29,7 +30,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         manifest_path = str(options["manifest"])
-        manifest = read_input(manifest_path)
+        # The admin's limit: a set is checked whole, so its manifest is held in memory once.
+        manifest = read_input(
+            manifest_path,
+            limit=settings.ARENA_MAX_MANIFEST_BYTES,
+            setting="ARENA_MAX_MANIFEST_BYTES",
+        )
         source = None
         if options["media"]:
             if not Path(str(options["media"])).exists():

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError
 
-from arena.management.commands._reporting import read_input, refuse
+from arena.management.commands._reporting import refuse
 from arena.models import Modality
 from arena.progress import ProgressBar
 from arena.vote_import import votes_import
-from pairwise.formats import FORMATS, Skip, parse_time, parse_votes
+from pairwise.formats import FORMATS, Skip, parse_time
 
 
 def _timestamp(value: str) -> datetime:
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         "Import external votes: a Chatbot Arena clean_battle JSON log, a CSV of "
         "model_a,model_b,winner[,timestamp,category,language], or aggregated pair counts "
         "(docs/uploads.md). All or nothing; re-importing the same file under the same "
-        "source adds nothing."
+        "source adds nothing. The file is read as a stream: any size, in bounded memory."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -53,23 +54,21 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: object) -> None:
-        data = read_input(str(options["path"]))
-        parsed = parse_votes(
-            data,
-            format_name=str(options["format"]),
-            include_named=bool(options["include_named"]),
-        )
-        if parsed.errors:
-            refuse(
-                self, parsed.errors, f"refused: {len(parsed.errors)} problems; nothing was written"
-            )
+        path = str(options["path"])
+        try:
+            stream = open(path, "rb")  # noqa: SIM115 - closed below, read as it is written
+        except OSError as error:
+            raise CommandError(f"cannot read {path}: {error.strerror or error}") from error
         try:
             report = votes_import(
-                rows=parsed.rows,
+                stream=stream,
+                format_name=str(options["format"]),
+                include_named=bool(options["include_named"]),
                 modality=str(options["modality"]),
                 source=str(options["source"]),
                 create_models=bool(options["create_models"]),
                 timestamp=options["timestamp"],
+                size=os.fstat(stream.fileno()).st_size,
                 progress=ProgressBar(self.stderr),
             )
         except IntegrityError as error:  # the same source imported at the same time
@@ -77,9 +76,10 @@ class Command(BaseCommand):
                 "refused: another import of this source ran at the same time; nothing was "
                 "written, run it again"
             ) from error
-        report.skipped = parsed.skipped
+        finally:
+            stream.close()
         if not report.ok:
             refuse(self, report.errors, report.summary())
         self.stdout.write(self.style.SUCCESS(report.summary()))
-        if Skip.NAMED in parsed.skipped:
+        if Skip.NAMED in report.skipped:
             self.stdout.write("named battles were left out; --include-named imports them")

@@ -58,3 +58,25 @@ def test_per_model_totals_count_wins_ties_and_losses():
     assert totals["wins"].tolist() == [6.0, 0.0, 0.0]
     assert totals["ties"].tolist() == [1.0, 1.0, 0.0]
     assert totals["losses"].tolist() == [0.0, 4.0, 2.0]
+
+
+@pytest.mark.parametrize("n_models", [5, 1500])  # one bincount; too many cells: a sort
+def test_votes_counted_by_bincount_equal_the_cells_built_directly(n_models):
+    rng = np.random.default_rng(n_models)
+    a = rng.integers(0, n_models, 3000)
+    b = (a + 1 + rng.integers(0, n_models - 1, 3000)) % n_models
+    outcome = rng.integers(0, 4, 3000).astype(np.int8)
+    counted = PairCounts.from_votes(a, b, outcome, n_models=n_models)
+    direct = PairCounts(n_models, a, b, outcome, np.ones(3000))
+    for name in ("model_a", "model_b", "outcome", "count"):
+        assert np.array_equal(getattr(counted, name), getattr(direct, name))
+        assert getattr(counted, name).dtype == getattr(direct, name).dtype
+
+
+@pytest.mark.parametrize(
+    ("model_a", "model_b", "outcome", "message"),
+    [([0], [0], [0], "itself"), ([0], [5], [0], "outside"), ([0], [1], [4], "outcome")],
+)
+def test_votes_are_checked_like_counts(model_a, model_b, outcome, message):
+    with pytest.raises(ValueError, match=message):
+        PairCounts.from_votes(model_a, model_b, outcome, n_models=2)

@@ -1,0 +1,191 @@
+"""Vote import at scale: ``manage.py import_votes`` of a generated Chatbot Arena
+``clean_battle`` log (the real field layout, about 400 bytes a battle), on SQLite and
+PostgreSQL, each in a fresh database, with wall time, votes a second and the peak RSS of
+the importing process. Beside it, in the same run:
+
+* ``read only``: the same file parsed by ijson with nothing else done (the ceiling of any
+  importer that reads the file);
+* ``before`` (``--before TREE``): the importer of another checkout (e.g. ``/work/main``)
+  on the same file and database kind, to compare with the previous code.
+
+    python -m bench.imports --battles 5000000                  # ~2 GB file, both databases
+    python -m bench.imports --battles 250000 --before /work/main --backends postgres
+
+PostgreSQL: ``--postgres-url postgres://postgres@127.0.0.1:5432/`` (a database named
+``bench_imports_<pid>`` is created and dropped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WINNERS = ("model_a", "model_b", "tie", "tie (bothbad)")
+LANGUAGES = ("English", "Chinese", "German", "Spanish", "French", "Russian", "Japanese")
+
+
+def battle_log(path: Path, battles: int, *, models: int = 200, seed: int = 0) -> int:
+    """Write ``battles`` battles as one JSON array with the fields of LMSYS's
+    ``clean_battle_*.json`` (question_id, model_a, model_b, winner, judge, conv_metadata,
+    is_code, is_refusal, dedup_tag, category_tag, language, anony, turn, tstamp); returns
+    the file size."""
+    rng = random.Random(seed)
+    names = [f"model-{i:03d}" for i in range(models)]
+    start = 1682351591.0
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("[")
+        for n in range(battles):
+            a, b = rng.sample(names, 2)
+            battle = {
+                "question_id": f"{rng.getrandbits(128):032x}",
+                "model_a": a,
+                "model_b": b,
+                "winner": WINNERS[rng.randrange(4)],
+                "judge": f"arena_user_{rng.randrange(1_000_000)}",
+                "conv_metadata": {
+                    "sum_user_tokens": rng.randrange(1, 500),
+                    "sum_assistant_a_tokens": rng.randrange(1, 2000),
+                    "sum_assistant_b_tokens": rng.randrange(1, 2000),
+                    "turns": 1,
+                },
+                "is_code": rng.random() < 0.2,
+                "is_refusal": False,
+                "dedup_tag": {"high_freq": False, "sampled": True},
+                "category_tag": {"math_v0.1": {"math": False}},
+                "language": LANGUAGES[rng.randrange(len(LANGUAGES))],
+                "anony": True,
+                "turn": 1,
+                "tstamp": round(start + n * 0.5 + rng.random(), 4),
+            }
+            handle.write(("," if n else "") + json.dumps(battle))
+        handle.write("]")
+    return path.stat().st_size
+
+
+def _run(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS in MB, stdout) of a child process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    assert process.stdout is not None
+    out = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    if status:
+        raise SystemExit(f"{' '.join(command)} failed ({status}): {out[-2000:]}")
+    return wall, usage.ru_maxrss / 1024, out
+
+
+def _database(backend: str, postgres_url: str, folder: Path) -> tuple[str, callable]:
+    if backend == "sqlite":
+        return f"sqlite:///{folder / 'bench.sqlite3'}", lambda: None
+    import psycopg
+
+    name = f"bench_imports_{os.getpid()}"
+    with psycopg.connect(postgres_url + "postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(f"CREATE DATABASE {name}")
+
+    def drop() -> None:
+        with psycopg.connect(postgres_url + "postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    return postgres_url + name, drop
+
+
+def import_once(tree: Path, backend: str, log: Path, args: argparse.Namespace) -> dict:
+    with tempfile.TemporaryDirectory(prefix="bench-imports-") as folder:
+        url, drop = _database(backend, args.postgres_url, Path(folder))
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": "config.settings.base",
+            "PYTHONPATH": str(tree),
+        }
+        try:
+            _run([sys.executable, "manage.py", "migrate", "-v", "0"], env, tree)
+            command = [
+                sys.executable,
+                "manage.py",
+                "import_votes",
+                str(log),
+                "--format",
+                "clean_battle",
+                "--modality",
+                "text",
+                "--source",
+                "bench",
+                "--create-models",
+            ]
+            wall, rss, out = _run(command, env, tree)
+            again = _run(command, env, tree)[0] if args.again else None
+        finally:
+            drop()
+    return {"wall": wall, "rss": rss, "out": out.strip().splitlines()[-1:], "again": again}
+
+
+READ_ONLY = """
+import sys, ijson
+n = 0
+with open(sys.argv[1], "rb") as f:
+    for battle in ijson.items(f, "item", use_float=True):
+        n += 1
+print(n)
+"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--battles", type=int, default=5_000_000)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/")
+    parser.add_argument("--file", type=Path, help="reuse (or keep) the generated log here")
+    parser.add_argument("--before", type=Path, help="another checkout whose importer to time")
+    parser.add_argument("--again", action="store_true", help="also time a re-import")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-log-") as folder:
+        log = args.file or Path(folder) / "clean_battle.json"
+        if not log.exists():
+            started = time.perf_counter()
+            size = battle_log(log, args.battles)
+            print(
+                f"generated {args.battles:,} battles, {size / 1e6:,.0f} MB "
+                f"in {time.perf_counter() - started:.0f} s"
+            )
+        size = log.stat().st_size
+        wall, rss, out = _run([sys.executable, "-c", READ_ONLY, str(log)], dict(os.environ), ROOT)
+        battles = int(out)
+        print(
+            f"\n{battles:,} battles, {size / 1e6:,.0f} MB; load average "
+            f"{os.getloadavg()[0]:.1f} at start\n"
+        )
+        print("| importer | database | wall s | votes/s | peak RSS MB | re-import s |")
+        print("|---|---|---|---|---|---|")
+        print(
+            f"| read only (ijson, reference) | - | {wall:.1f} | {battles / wall:,.0f} | "
+            f"{rss:.0f} | |"
+        )
+        trees = [("this tree", ROOT)] + ([("before", args.before)] if args.before else [])
+        for backend in args.backends.split(","):
+            for label, tree in trees:
+                result = import_once(tree, backend, log, args)
+                again = "" if result["again"] is None else f"{result['again']:.1f}"
+                print(
+                    f"| {label} | {backend} | {result['wall']:.1f} | "
+                    f"{battles / result['wall']:,.0f} | {result['rss']:.0f} | {again} |",
+                    flush=True,
+                )
+        print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""A big snapshot's bootstrap fanned out over the Celery workers (docs/performance.md,
+"Beyond one machine").
+
+The process computing the snapshot (the coordinator) writes the bootstrap's plan
+(:class:`ranking.stats.bootstrap.BlockPlan`: the fit, the counts to resample, one child
+generator per block, all derived from the snapshot's seed) to storage, cuts its blocks into
+chunks and queues one ``bootstrap_chunk_task`` per chunk. Whoever claims a chunk first (a
+worker, or the coordinator itself, which works through the chunks nobody has claimed) computes
+it and stores its result; the coordinator waits for the rest, takes back a chunk whose claim
+expired (its worker died), and puts the results together in block order. A block's result
+depends only on the plan and its index, so the replicates are bit-identical whatever the
+number of workers, and the same as without fan-out (tested with 1 and 3 worker processes).
+
+Claims are cache entries (``cache.add``: Redis in production) that expire after
+``RANKING_FANOUT_LEASE_SECONDS``; the files live under ``snapshots/fanout/<key>/`` in the
+default storage (shared by every machine in a multi-machine site) and are removed at the end.
+The plan is a pickle written and read only by the product's own processes.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import pickle
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from ranking.stats.bootstrap import BlockPlan
+
+_POLL_SECONDS = 0.2
+logger = logging.getLogger(__name__)
+
+
+def fanout_wanted(n_cells: int, rounds: int) -> bool:
+    """Whether a bootstrap is big enough to fan out: ``RANKING_FANOUT_MIN_WORK`` cells x
+    rounds (0: never)."""
+    threshold = settings.RANKING_FANOUT_MIN_WORK
+    return bool(threshold) and rounds > 0 and n_cells * rounds >= threshold
+
+
+class FanoutRunner:
+    """The ``runner`` of :func:`ranking.stats.rate` for the snapshot with key ``key``."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __call__(self, plan: BlockPlan) -> list[tuple]:
+        from ranking.tasks import bootstrap_chunk_task
+
+        folder = _folder(self.key)
+        _save(f"{folder}/plan.pkl", plan)
+        chunks = _chunks(plan.n_blocks)
+        try:
+            for index in range(len(chunks)):
+                bootstrap_chunk_task.delay(self.key, index)
+            results = self._gather(plan, chunks)
+        finally:
+            _remove(folder, len(chunks))
+        return [result for chunk in results for result in chunk]
+
+    def _gather(self, plan: BlockPlan, chunks: list[range]) -> list[list[tuple]]:
+        """Every chunk's results: read from storage when a worker stored them, computed here
+        when unclaimed or their claim lapsed (after ``RANKING_FANOUT_COORDINATOR_WAIT``
+        seconds: 0 by default, the coordinator works too)."""
+        results: dict[int, list[tuple]] = {}
+        # The coordinator leaves the chunks to the workers for a while, if so configured.
+        helping_from = time.monotonic() + settings.RANKING_FANOUT_COORDINATOR_WAIT
+        while len(results) < len(chunks):
+            helping = time.monotonic() >= helping_from
+            progressed = False
+            for index, blocks in enumerate(chunks):
+                if index in results:
+                    continue
+                stored = _load_result(self.key, index)
+                if stored is not None:
+                    results[index], progressed = stored, True
+                elif helping and _claim(self.key, index):
+                    results[index] = plan.run_blocks(blocks, settings.RANKING_ENGINE_THREADS)
+                    progressed = True
+            if not progressed:
+                time.sleep(_POLL_SECONDS)
+        return [results[index] for index in range(len(chunks))]
+
+
+def chunk_compute(key: str, index: int) -> bool:
+    """A worker's share: compute chunk ``index`` of the snapshot's bootstrap if nobody has
+    claimed it and the coordinator still waits (its plan is stored); True if it did."""
+    folder = _folder(key)
+    if not default_storage.exists(f"{folder}/plan.pkl") or not _claim(key, index):
+        return False
+    try:
+        plan = _load(f"{folder}/plan.pkl")
+    except FileNotFoundError:  # the coordinator finished meanwhile
+        return False
+    blocks = _chunks(plan.n_blocks)[index]
+    _save(f"{folder}/chunk-{index}.pkl", plan.run_blocks(blocks, settings.RANKING_ENGINE_THREADS))
+    _save(f"{folder}/chunk-{index}.done", b"")
+    logger.info("bootstrap chunk %s of snapshot %s computed here", index, key)
+    return True
+
+
+def _chunks(n_blocks: int) -> list[range]:
+    size = settings.RANKING_FANOUT_CHUNK_BLOCKS
+    return [range(start, min(start + size, n_blocks)) for start in range(0, n_blocks, size)]
+
+
+def _folder(key: str) -> str:
+    return f"snapshots/fanout/{key}"
+
+
+def _claim(key: str, index: int) -> bool:
+    return cache.add(f"fanout:{key}:{index}", 1, timeout=settings.RANKING_FANOUT_LEASE_SECONDS)
+
+
+def _save(name: str, value: object) -> None:
+    data = value if isinstance(value, bytes) else pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    default_storage.save(name, ContentFile(data))
+
+
+def _load(name: str) -> object:
+    with default_storage.open(name, "rb") as handle:
+        # Only the product writes these files (never anything uploaded).
+        return pickle.load(io.BytesIO(handle.read()))
+
+
+def _load_result(key: str, index: int) -> list[tuple] | None:
+    """A chunk's stored results, once its marker says the file is complete."""
+    folder = _folder(key)
+    if not default_storage.exists(f"{folder}/chunk-{index}.done"):
+        return None
+    return _load(f"{folder}/chunk-{index}.pkl")
+
+
+def _remove(folder: str, n_chunks: int) -> None:
+    names = ["plan.pkl"] + [f"chunk-{i}.{ext}" for i in range(n_chunks) for ext in ("pkl", "done")]
+    for name in names:
+        if default_storage.exists(f"{folder}/{name}"):
+            default_storage.delete(f"{folder}/{name}")

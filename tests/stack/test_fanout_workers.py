@@ -1,0 +1,84 @@
+"""A snapshot's bootstrap fanned out over real Celery workers on Redis (1, then 3 worker
+processes): the replicates are bit-identical to the engine's in one process. The computing
+command leaves every chunk to the workers (RANKING_FANOUT_COORDINATOR_WAIT), so they do the
+work; the worker log names the chunks each computed."""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import psycopg
+import pytest
+
+from ranking.stats import PairCounts, rate
+from tests.stack.conftest import production_env, run_once, stop
+from tests.stack.test_worker_killed import start_worker
+
+pytestmark = [pytest.mark.stack, pytest.mark.slow]
+
+ROUNDS = 256  # several blocks of rounds at this size, each a chunk
+
+
+def snapshot_row(database_url: str, seed: int) -> tuple:
+    with psycopg.connect(database_url.replace("postgres://", "postgresql://")) as conn:
+        return conn.execute(
+            "SELECT s.key, s.data_file, s.params, s.anchored, "
+            "(SELECT id FROM arena_aimodel WHERE key = s.params->'anchor'->>'model') "
+            "FROM ranking_ratingsnapshot s WHERE s.seed = %s AND s.status = 'done'",
+            [seed],
+        ).fetchone()
+
+
+def in_one_process(data: dict, params: dict, anchor_id: int | None, seed: int) -> np.ndarray:
+    model_ids, cells = data["model_ids"].tolist(), data["cells"]
+    counts = PairCounts(len(model_ids), cells[:, 0], cells[:, 1], cells[:, 2], cells[:, 3])
+    anchor = None
+    if anchor_id in model_ids:
+        anchor = (model_ids.index(anchor_id), float(params["anchor"]["score"]))
+    return rate(counts, rounds=params["rounds"], seed=seed, anchor=anchor).replicates
+
+
+@pytest.mark.parametrize("processes", [1, 3])
+def test_fanned_out_bootstrap_is_bit_identical_whatever_the_workers(
+    tmp_path, throwaway_database, isolated_redis, processes
+):
+    redis_url, queue = isolated_redis
+    env = production_env(
+        tmp_path,
+        throwaway_database,
+        redis_url,
+        queue,
+        RANKING_FANOUT_MIN_WORK="1",
+        RANKING_FANOUT_CHUNK_BLOCKS="1",
+        RANKING_FANOUT_COORDINATOR_WAIT="600",
+    )
+    run_once([sys.executable, "manage.py", "migrate", "--noinput"], env)
+    run_once([sys.executable, "manage.py", "seed_demo", "--votes-per-month", "300"], env)
+    log = tmp_path / "workers.log"
+    workers = [start_worker(env, log) for _ in range(processes)]
+    seed = 100 + processes
+    try:
+        run_once(
+            [sys.executable, "manage.py", "fit_ratings", "--modality", "text"]
+            + ["--rounds", str(ROUNDS), "--seed", str(seed)],
+            env,
+        )
+    finally:
+        stop(workers)
+    key, data_file, params, anchored, anchor_id = snapshot_row(throwaway_database, seed)
+    data = dict(np.load(io.BytesIO((Path(env["MEDIA_ROOT"]) / data_file).read_bytes())))
+    assert data["replicates"].shape[0] == ROUNDS
+    expected = in_one_process(data, params, anchor_id if anchored else None, seed)
+    assert np.array_equal(data["replicates"], expected, equal_nan=True)
+    # Every chunk computed once, by the workers.
+    chunks = [
+        int(re.search(r"chunk (\d+) of snapshot (\w+)", line).group(1))
+        for line in log.read_text().splitlines()
+        if "computed here" in line and key in line
+    ]
+    assert len(chunks) > 1 and sorted(chunks) == list(range(len(chunks)))
+    assert not (Path(env["MEDIA_ROOT"]) / "snapshots" / "fanout" / key / "plan.pkl").exists()
