@@ -196,6 +196,12 @@ ARENA_NEW_MODEL_VOTES = env_int("ARENA_NEW_MODEL_VOTES", 300, minimum=0)
 ARENA_NEW_MODEL_BOOST = env_int("ARENA_NEW_MODEL_BOOST", 4, minimum=0)
 # ... and a model with fewer votes than the median is weighted up until it catches up.
 ARENA_UNDER_VOTED_BOOST = env_int("ARENA_UNDER_VOTED_BOOST", 4, minimum=0)
+# The serving plan (arena.serving_plan, docs/voting.md "Serving at size"): how often the
+# worker adds new votes to it (a model added to a set is servable within this), how often it
+# recounts every vote, and how often a web process checks for a newer plan.
+ARENA_SERVING_PLAN_REFRESH_SECONDS = env_int("ARENA_SERVING_PLAN_REFRESH_SECONDS", 60, minimum=1)
+ARENA_SERVING_PLAN_RECOUNT_SECONDS = env_int("ARENA_SERVING_PLAN_RECOUNT_SECONDS", 3600, minimum=1)
+ARENA_SERVING_PLAN_RECHECK_SECONDS = env_int("ARENA_SERVING_PLAN_RECHECK_SECONDS", 5, minimum=0)
 
 # --- Uploads -----------------------------------------------------------------------------
 # Limits on uploaded sets (docs/uploads.md). Media limits: unset variables keep the defaults
@@ -266,6 +272,11 @@ def _anchors(items: list[str]) -> dict[str, tuple[str, float]]:
 
 
 RANKING_ANCHORS = _anchors(env_list("RANKING_ANCHORS", ["text:mixtral-8x7b-instruct-v0.1=1114"]))
+CELERY_BEAT_SCHEDULE["serving-plans-refresh"] = {
+    "task": "arena.tasks.serving_plans_refresh_task",
+    "schedule": float(ARENA_SERVING_PLAN_REFRESH_SECONDS),
+    "options": {"expires": float(ARENA_SERVING_PLAN_REFRESH_SECONDS)},
+}
 CELERY_BEAT_SCHEDULE["rating-snapshots-refresh"] = {
     "task": "ranking.tasks.snapshot_refresh_task",
     "schedule": float(RANKING_REFRESH_MINUTES * 60),
