@@ -206,8 +206,8 @@ def serving_plan_refresh(
         if count_votes:
             if recount or recounted_at is None:
                 cells, counted_up_to, recounted_at = cells[:0], 0, timezone.now()
-            newest = Vote.objects.filter(modality=modality).aggregate(newest=Max("id"))["newest"]
-            newest = newest or 0
+            # The newest id of any modality: read off the primary key's index at once.
+            newest = Vote.objects.aggregate(newest=Max("id"))["newest"] or 0
             cells = _merge_cells(cells, _new_cells(modality, after=counted_up_to, up_to=newest))
             counted_up_to = newest
         plan = _plan(_structure(modality), cells)
