@@ -22,6 +22,7 @@ from arena.catalogue import parse_catalogue_csv
 from arena.demo_media import demo_png, demo_video
 from arena.models import AIModel, Modality, Output, Prompt, PromptSet, Vote
 from arena.services import catalogue_upsert
+from arena.serving_plan import serving_plan_refresh
 from arena.style import style_features
 from pairwise.months import month_end, month_of, month_range, month_start
 
@@ -235,6 +236,8 @@ def demo_seed(
         votes = _simulate_votes(models, votes_per_month=votes_per_month, seed=seed)
         votes += _simulate_media_votes(votes_per_month=votes_per_month, seed=seed)
         Vote.objects.bulk_create(votes, batch_size=2000)
+        for modality in Modality.values:  # the demo votes replaced any before: count afresh
+            serving_plan_refresh(modality, recount=True)
     return DemoReport(
         len(models) + len(DEMO_IMAGE_STRENGTHS) + len(DEMO_VIDEO_STRENGTHS),
         len(DEMO_PROMPTS) + media_prompts,

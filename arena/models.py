@@ -468,6 +468,28 @@ class WorkerHeartbeat(models.Model):
         return f"{self.hostname} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
 
 
+class ServingPlan(models.Model):
+    """What battles of one modality are drawn from, built off the request path
+    (``arena.serving_plan``): arrays in one ``.npz`` blob. The newest row of a modality is
+    the one in force; the one before it is kept for processes still loading it."""
+
+    modality = models.CharField(max_length=8, choices=Modality.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    payload = models.BinaryField()
+    counted_up_to = models.BigIntegerField(
+        default=0, help_text="The highest vote id its counts include."
+    )
+    recounted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its counts were last taken from every vote."
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["modality", "-id"], name="serving_plan_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.modality} serving plan {self.pk}"
+
+
 def upload_path(instance: Upload, filename: str) -> str:
     # A random folder: staged manifests name the models, so their URL must not be guessable.
     name = filename.rsplit("/", 1)[-1][-80:]

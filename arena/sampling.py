@@ -1,6 +1,7 @@
 """Which pair of models to serve next: a policy that serves the leaderboard, not chance.
 
-Pure numpy over integer-indexed arrays; the selector gathers the counts and applies it.
+Pure numpy over integer-indexed arrays; the serving plan (``arena.serving_plan``) gathers
+the counts off the request path and draws from these weights.
 
 Each candidate pair (i, j) gets the weight
 
@@ -74,14 +75,3 @@ def pair_weights(
     weights = (order_uncertainty(counts) + FLOOR) * (1.0 + boost[:, None] + boost[None, :])
     np.fill_diagonal(weights, 0.0)
     return weights
-
-
-def draw_pair(weights: np.ndarray, rng: np.random.Generator) -> tuple[int, int]:
-    """One unordered pair (i < j) drawn with probability proportional to its weight."""
-    upper = np.triu(weights, k=1)
-    flat = upper.ravel()
-    total = flat.sum()
-    if total <= 0:
-        raise ValueError("no pair has a positive weight")
-    index = int(rng.choice(flat.size, p=flat / total))
-    return divmod(index, weights.shape[0])

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 from django.db.models import Count, Q, QuerySet, Sum
 
-from arena.cache import cache_get_or_none, cache_set_quietly
 from arena.models import Battle, Modality, Output, Vote
-from arena.sampling import SamplingCounts
-from pairwise.matrices import pair_matrices
-from pairwise.outcomes import Outcome, credit_a
+from pairwise.outcomes import credit_a
 
 
 @dataclass(frozen=True)
@@ -74,49 +70,6 @@ def servable_outputs(*, modality: str, category: str = "", language: str = "") -
     if language:
         outputs = outputs.filter(prompt__language=language)
     return outputs
-
-
-def battle_filter_options(*, modality: str) -> dict[str, list[str]]:
-    """The categories and languages a voter can filter on for a modality."""
-    prompts = (
-        servable_outputs(modality=modality)
-        .values_list("prompt__category", "prompt__language")
-        .distinct()
-    )
-    categories = sorted({category for category, _ in prompts if category})
-    languages = sorted({language for _, language in prompts if language})
-    return {"categories": categories, "languages": languages}
-
-
-def sampling_counts(*, modality: str, model_ids: list[int]) -> SamplingCounts:
-    """Counted votes among the candidate models, for the pair-sampling policy.
-
-    One GROUP BY over the modality's counted votes; cached for a minute, since a pair
-    weight does not need to move with every single vote. A cache outage only costs the
-    query (it never fails the request).
-    """
-    key = f"arena:sampling-counts:{modality}"
-    rows = cache_get_or_none(key)
-    if rows is None:
-        rows = list(
-            Vote.objects.filter(modality=modality, excluded=False)
-            .values_list("model_a_id", "model_b_id", "outcome")
-            .annotate(n=Sum("count"))
-            .order_by()
-        )
-        cache_set_quietly(key, rows, timeout=60)
-    index = {model_id: position for position, model_id in enumerate(model_ids)}
-    size = len(model_ids)
-    side_a = np.array([index.get(row[0], -1) for row in rows], dtype=np.int64)
-    side_b = np.array([index.get(row[1], -1) for row in rows], dtype=np.int64)
-    outcome = np.array([Outcome.from_name(row[2]) for row in rows], dtype=np.int64)
-    count = np.array([row[3] for row in rows], dtype=np.float64)
-    votes = np.zeros(size)
-    for side in (side_a, side_b):  # votes against models outside the candidates count too
-        np.add.at(votes, side[side >= 0], count[side >= 0])
-    among = (side_a >= 0) & (side_b >= 0)
-    games, wins = pair_matrices(size, side_a[among], side_b[among], outcome[among], count[among])
-    return SamplingCounts(votes=votes, games=games, wins=wins)
 
 
 def voter_vote_count(*, voter_key: str) -> int:

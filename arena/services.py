@@ -11,13 +11,13 @@ from datetime import datetime, timedelta
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from arena.catalogue import CatalogueRow
-from arena.models import AIModel, Battle, Lab, Vote, WorkerHeartbeat
-from arena.sampling import draw_pair, pair_weights
-from arena.selectors import sampling_counts, servable_outputs
+from arena.models import AIModel, Battle, Lab, Output, Vote, WorkerHeartbeat
+from arena.selectors import servable_outputs
+from arena.serving_plan import Draw, current_plan, plan_draw, serving_plan_refresh
 
 
 def worker_heartbeat_record(*, hostname: str) -> WorkerHeartbeat:
@@ -126,44 +126,26 @@ class Throttled(Refused):
         self.retry_after = retry_after
 
 
-def _candidate_models(outputs: QuerySet) -> list[int]:
-    return sorted(outputs.order_by().values_list("model_id", flat=True).distinct())
-
-
-def _prompts_with_both(outputs: QuerySet, model_a: int, model_b: int) -> list[int]:
-    """Prompts both models answered, differently: two identical outputs make no battle.
-    One query for both models' answers."""
-    answers: dict[int, dict[int, str]] = {model_a: {}, model_b: {}}
-    rows = outputs.filter(model_id__in=(model_a, model_b)).values_list(
-        "model_id", "prompt_id", "checksum"
-    )
-    for model_id, prompt_id, checksum in rows:
-        answers[model_id][prompt_id] = checksum
-    answers_a, answers_b = answers[model_a], answers[model_b]
-    return sorted(p for p in answers_a.keys() & answers_b.keys() if answers_a[p] != answers_b[p])
-
-
-def _draw_pair(
-    outputs: QuerySet, *, modality: str, rng: np.random.Generator
-) -> tuple[list[int], list[int]] | None:
-    """Two model ids drawn by the sampling policy, with the prompts both answered
-    differently; ``None`` when no pair has one. A pair sharing no prompt is dropped and
-    another drawn (in a set where every model answers every prompt, the first draw holds)."""
-    model_ids = _candidate_models(outputs)
-    if len(model_ids) < 2:
-        return None
-    weights = pair_weights(
-        sampling_counts(modality=modality, model_ids=model_ids),
-        new_model_votes=settings.ARENA_NEW_MODEL_VOTES,
-        new_model_boost=settings.ARENA_NEW_MODEL_BOOST,
-        under_voted_boost=settings.ARENA_UNDER_VOTED_BOOST,
-    )
-    while weights.sum() > 0:
-        i, j = draw_pair(weights, rng)
-        prompt_ids = _prompts_with_both(outputs, model_ids[i], model_ids[j])
-        if prompt_ids:
-            return [model_ids[i], model_ids[j]], prompt_ids
-        weights[i, j] = weights[j, i] = 0.0
+def _servable_draw(
+    modality: str, category: str, language: str, rng: np.random.Generator
+) -> tuple[Draw, dict[int, Output]] | None:
+    """A draw from the serving plan, with its two outputs read back through the servability
+    rules (one query): a plan a little older than a write that withdrew an output (an
+    identity leak found, a model or set deactivated) can never serve it. Such a draw
+    rebuilds the plan, once, and draws again."""
+    for attempt in range(2):
+        if attempt:
+            serving_plan_refresh(modality, count_votes=False)
+        draw = plan_draw(current_plan(modality), rng, category=category, language=language)
+        if draw is None:
+            return None
+        outputs = (
+            servable_outputs(modality=modality, category=category, language=language)
+            .select_related("prompt")
+            .in_bulk(draw.output_ids)
+        )
+        if len(outputs) == 2:
+            return draw, outputs
     return None
 
 
@@ -178,7 +160,8 @@ def battle_create(
     network_hash: str = "",
 ) -> Battle:
     """Serve a new battle: a pair chosen by the sampling policy, a prompt both models
-    answered, random left/right order, an unguessable token bound to the voter. The
+    answered differently, random left/right order, an unguessable token bound to the voter.
+    Reads the precomputed serving plan, so its cost does not grow with the votes. The
     client's hashes are stored for the serving limits (``arena.serving_limits``)."""
     rng = rng or np.random.default_rng(secrets.randbits(64))
     now = timezone.now()
@@ -191,8 +174,7 @@ def battle_create(
             " per minute. Please wait a moment.",
             retry_after=60,
         )
-    outputs = servable_outputs(modality=modality, category=category, language=language)
-    drawn = _draw_pair(outputs, modality=modality, rng=rng)
+    drawn = _servable_draw(modality, category, language, rng)
     if drawn is None:
         filters = ", ".join(
             f"{k} {v!r}" for k, v in (("category", category), ("language", language)) if v
@@ -201,21 +183,16 @@ def battle_create(
             f"Nothing to serve for {modality}{' with ' + filters if filters else ''}: no prompt "
             "has different outputs from two different models yet."
         )
-    pair, prompt_ids = drawn
-    prompt_id = prompt_ids[int(rng.integers(len(prompt_ids)))]
-    if rng.random() < 0.5:
-        pair.reverse()
-    chosen = outputs.filter(prompt_id=prompt_id, model_id__in=pair).select_related("prompt")
-    by_model = {o.model_id: o for o in chosen}
-    output_a, output_b = by_model[pair[0]], by_model[pair[1]]
+    draw, outputs = drawn
+    output_a, output_b = (outputs[output_id] for output_id in draw.output_ids)
     return Battle.objects.create(
         session_key=voter_key,
         modality=modality,
         prompt=output_a.prompt,  # read with the outputs: serving the battle needs no query
         output_a=output_a,
         output_b=output_b,
-        model_a_id=pair[0],
-        model_b_id=pair[1],
+        model_a_id=draw.model_ids[0],
+        model_b_id=draw.model_ids[1],
         served_at=now,
         expires_at=now + timedelta(seconds=settings.ARENA_BATTLE_TTL_SECONDS),
         ip_hash=ip_hash,

@@ -25,6 +25,7 @@ from arena.media import (
 from arena.media_staging import MediaStaging
 from arena.models import AIModel, Modality, Output, Prompt, PromptSet
 from arena.progress import Progress, no_progress
+from arena.serving_plan import serving_plan_refresh
 from arena.style import style_features
 from arena.unknown_models import models_create, unknown_model_errors
 from pairwise.rows import RowError
@@ -170,6 +171,7 @@ def _ingest(
         models=models,
         set_defaults={"source": set_source, "description": set_description},
     )
+    serving_plan_refresh(report.modality, count_votes=False)  # servable at once
     progress("writing", len(planned), len(planned))
     return report
 

@@ -14,6 +14,14 @@ def worker_heartbeat_task() -> None:
     worker_heartbeat_record(hostname=current_task.request.hostname or "unknown")
 
 
+@shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
+def serving_plans_refresh_task() -> None:
+    """Scheduled by beat: the serving plans take in the votes since the last tick."""
+    from arena.serving_plan import serving_plans_refresh
+
+    serving_plans_refresh()
+
+
 class _UploadTask(DjangoTask):
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
         from arena.upload_jobs import upload_fail

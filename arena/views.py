@@ -17,13 +17,13 @@ from arena.presenting import modality_tabs, output_payload, prompt_payload
 from arena.proof_of_work import ProofOfWorkRequired, pow_check
 from arena.selectors import (
     arena_overview,
-    battle_filter_options,
     battle_for_voter,
     personal_leaderboard,
     voter_vote_count,
 )
 from arena.services import Refused, Throttled, battle_create, vote_cast
 from arena.serving_limits import serving_check, serving_client
+from arena.serving_plan import filter_options
 from arena.voters import client_ip, voter_key
 
 
@@ -121,7 +121,7 @@ def battle(request: HttpRequest, modality: str) -> HttpResponse:
         "modality": modality,
         "tabs": _tabs(modality),
         "filters": filters,
-        "options": battle_filter_options(modality=modality),
+        "options": filter_options(modality),
         "shortcuts": SHORTCUTS,
         "card_url": _with_filters(reverse("arena:battle-card", args=[modality]), filters),
         **_voter_context(voter, modality, with_board=False),

@@ -190,7 +190,7 @@ else:
         "socket_timeout": 5,
     }
 # Several installations may share one Redis: give each its own queue name. Fits and
-# imports go to this queue; housekeeping (heartbeat, sweeps, refresh, pruning) goes to its
+# imports go to this queue; housekeeping (heartbeat, sweeps, refreshes, pruning) goes to its
 # own queue, served by a worker started with --housekeeping, so it never waits behind fits.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "arena")
 CELERY_HOUSEKEEPING_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}.housekeeping"
@@ -198,6 +198,7 @@ HOUSEKEEPING_TASKS = [
     "arena.tasks.worker_heartbeat_task",
     "arena.tasks.upload_sweep_task",
     "arena.tasks.housekeeping_prune_task",
+    "arena.tasks.serving_plans_refresh_task",
     "ranking.tasks.snapshot_sweep_task",
     "ranking.tasks.snapshot_refresh_task",
 ]
@@ -266,6 +267,12 @@ ARENA_NEW_MODEL_VOTES = env_int("ARENA_NEW_MODEL_VOTES", 300, minimum=0)
 ARENA_NEW_MODEL_BOOST = env_int("ARENA_NEW_MODEL_BOOST", 4, minimum=0)
 # ... and a model with fewer votes than the median is weighted up until it catches up.
 ARENA_UNDER_VOTED_BOOST = env_int("ARENA_UNDER_VOTED_BOOST", 4, minimum=0)
+# The serving plan (arena.serving_plan, docs/voting.md "Serving at size"): how often the
+# worker adds new votes to it (a model added to a set is servable within this), how often it
+# recounts every vote, and how often a web process checks for a newer plan.
+ARENA_SERVING_PLAN_REFRESH_SECONDS = env_int("ARENA_SERVING_PLAN_REFRESH_SECONDS", 60, minimum=1)
+ARENA_SERVING_PLAN_RECOUNT_SECONDS = env_int("ARENA_SERVING_PLAN_RECOUNT_SECONDS", 3600, minimum=1)
+ARENA_SERVING_PLAN_RECHECK_SECONDS = env_int("ARENA_SERVING_PLAN_RECHECK_SECONDS", 5, minimum=0)
 
 # --- Uploads -----------------------------------------------------------------------------
 # Limits on uploaded sets (docs/uploads.md). Media limits: unset variables keep the defaults
@@ -341,6 +348,11 @@ def _anchors(items: list[str]) -> dict[str, tuple[str, float]]:
 
 
 RANKING_ANCHORS = _anchors(env_list("RANKING_ANCHORS", ["text:mixtral-8x7b-instruct-v0.1=1114"]))
+CELERY_BEAT_SCHEDULE["serving-plans-refresh"] = {
+    "task": "arena.tasks.serving_plans_refresh_task",
+    "schedule": float(ARENA_SERVING_PLAN_REFRESH_SECONDS),
+    "options": {"expires": float(ARENA_SERVING_PLAN_REFRESH_SECONDS)},
+}
 CELERY_BEAT_SCHEDULE["rating-snapshots-refresh"] = {
     "task": "ranking.tasks.snapshot_refresh_task",
     "schedule": float(RANKING_REFRESH_MINUTES * 60),

@@ -9,6 +9,7 @@ import pytest
 
 from arena.models import AIModel, Output, PromptSet
 from arena.services import NothingToServe, battle_create
+from arena.serving_plan import serving_plans_refresh
 from tests.factories import AIModelFactory, OutputFactory, VoteFactory
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +71,7 @@ def test_a_new_model_is_served_more_than_its_uniform_share(text_arena):
     newcomer = AIModelFactory(key="newcomer")
     for prompt in text_arena["prompts"]:
         OutputFactory(prompt=prompt, model=newcomer)
+    serving_plans_refresh()  # the worker's tick takes in the votes
     battles = serve_many(300)
     share = sum(newcomer.pk in (b.model_a_id, b.model_b_id) for b in battles) / len(battles)
     # Uniform sampling over 6 pairs would put the newcomer in half of them (3 of 6).
@@ -85,6 +87,7 @@ def test_an_even_pair_is_served_more_than_a_settled_one(db):
     VoteFactory(model_a=models[0], model_b=models[2], outcome="a", count=500)
     VoteFactory(model_a=models[0], model_b=models[2], outcome="b", count=500)  # even
     VoteFactory(model_a=models[1], model_b=models[2], outcome="b", count=1000)  # settled
+    serving_plans_refresh()
     pairs = Counter(frozenset((b.model_a_id, b.model_b_id)) for b in serve_many(300))
     even = frozenset((models[0].pk, models[2].pk))
     assert pairs[even] > 0.7 * 300

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from arena.sampling import SamplingCounts, draw_pair, order_uncertainty, pair_weights
+from arena.sampling import SamplingCounts, order_uncertainty, pair_weights
 
 
 def counts(games: list[list[float]], wins: list[list[float]]) -> SamplingCounts:
@@ -43,22 +43,6 @@ def test_the_boost_fades_as_a_model_collects_votes():
     )
     weights = pair_weights(data, new_model_votes=300, new_model_boost=4, under_voted_boost=0)
     assert weights[0, 1] / weights[1, 2] == pytest.approx(3.0)
-
-
-def test_draws_follow_the_weights_and_never_pair_a_model_with_itself():
-    weights = np.array([[0, 1, 2], [1, 0, 7], [2, 7, 0]], dtype=float)
-    rng = np.random.default_rng(7)
-    draws = [draw_pair(weights, rng) for _ in range(20_000)]
-    assert all(i < j for i, j in draws)
-    share = {pair: draws.count(pair) / len(draws) for pair in [(0, 1), (0, 2), (1, 2)]}
-    assert share[(0, 1)] == pytest.approx(0.1, abs=0.01)
-    assert share[(0, 2)] == pytest.approx(0.2, abs=0.01)
-    assert share[(1, 2)] == pytest.approx(0.7, abs=0.01)
-
-
-def test_drawing_from_all_zero_weights_is_refused():
-    with pytest.raises(ValueError, match="no pair has a positive weight"):
-        draw_pair(np.zeros((3, 3)), np.random.default_rng(0))
 
 
 def test_a_model_far_below_the_median_of_votes_is_weighted_up():
