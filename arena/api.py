@@ -176,8 +176,8 @@ class BattleNextView(APIView):
         query = BattleQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         get_token(request._request)  # the CSRF cookie the vote will need
-        client = serving_client(request)
         voter = voter_key(request, create=True)
+        client = serving_client(request, voter_key=voter)
         try:
             pow_check(request.headers.get("X-Arena-Pow", ""), voter_key=voter)
             serving_check(client)

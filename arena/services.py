@@ -165,15 +165,6 @@ def battle_create(
     client's hashes are stored for the serving limits (``arena.serving_limits``)."""
     rng = rng or np.random.default_rng(secrets.randbits(64))
     now = timezone.now()
-    recent = Battle.objects.filter(
-        session_key=voter_key, served_at__gte=now - timedelta(minutes=1)
-    ).count()
-    if recent >= settings.ARENA_BATTLES_PER_MINUTE_PER_SESSION:
-        raise Throttled(
-            f"Too many battles requested: at most {settings.ARENA_BATTLES_PER_MINUTE_PER_SESSION}"
-            " per minute. Please wait a moment.",
-            retry_after=60,
-        )
     drawn = _servable_draw(modality, category, language, rng)
     if drawn is None:
         filters = ", ".join(

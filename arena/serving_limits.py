@@ -1,4 +1,4 @@
-"""How fast battles are served to one client address and one network: outputs must not be
+"""How fast battles are served to one session, client address and network: outputs must not be
 scraped faster than people vote. Counted in the battle table (its ``ip_hash`` and
 ``network_hash`` columns, indexed by time), like the vote limits: exact, and working when
 Redis is down.
@@ -13,9 +13,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
-from django.db.models import Min
+from django.db.models import Count, Min, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -28,52 +30,72 @@ from arena.voters import client_ip, network_prefix
 class ServingClient:
     ip_hash: str
     network_hash: str
+    session_key: str = ""  # the voter key battles are bound to (``Battle.session_key``)
 
 
-def serving_client(request: HttpRequest) -> ServingClient:
+def serving_client(request: HttpRequest, *, voter_key: str = "") -> ServingClient:
     ip = client_ip(request)
     return ServingClient(
-        ip_hash=client_ip_hash(ip), network_hash=client_ip_hash(network_prefix(ip))
+        ip_hash=client_ip_hash(ip),
+        network_hash=client_ip_hash(network_prefix(ip)),
+        session_key=voter_key,
     )
 
 
-def _limits() -> list[tuple[str, str, int, timedelta]]:
-    """(column, what, limit, window) of each serving limit in force."""
+@dataclass(frozen=True)
+class _Limit:
+    column: str
+    what: str
+    limit: int
+    window: timedelta
+
+
+MINUTE, HOUR = timedelta(minutes=1), timedelta(hours=1)
+
+
+def _limits() -> list[_Limit]:
+    """Each serving limit in force: per session, address and network."""
     return [
-        ("ip_hash", "address", settings.ARENA_BATTLES_PER_MINUTE_PER_IP, timedelta(minutes=1)),
-        ("ip_hash", "address", settings.ARENA_BATTLES_PER_HOUR_PER_IP, timedelta(hours=1)),
-        (
-            "network_hash",
-            "network",
-            settings.ARENA_BATTLES_PER_MINUTE_PER_NETWORK,
-            timedelta(minutes=1),
-        ),
-        (
-            "network_hash",
-            "network",
-            settings.ARENA_BATTLES_PER_HOUR_PER_NETWORK,
-            timedelta(hours=1),
-        ),
+        _Limit("session_key", "session", settings.ARENA_BATTLES_PER_MINUTE_PER_SESSION, MINUTE),
+        _Limit("ip_hash", "address", settings.ARENA_BATTLES_PER_MINUTE_PER_IP, MINUTE),
+        _Limit("ip_hash", "address", settings.ARENA_BATTLES_PER_HOUR_PER_IP, HOUR),
+        _Limit("network_hash", "network", settings.ARENA_BATTLES_PER_MINUTE_PER_NETWORK, MINUTE),
+        _Limit("network_hash", "network", settings.ARENA_BATTLES_PER_HOUR_PER_NETWORK, HOUR),
     ]
 
 
 def serving_check(client: ServingClient, *, now: datetime | None = None) -> None:
     """Raise ``Throttled`` (429, with the seconds until a battle may be served again) when
-    the client's address or network was served its limit of battles in a window."""
+    the client's session, address or network was served its limit of battles in a window.
+    Every limit is counted in one query (serving a battle stays within four)."""
     now = now or timezone.now()
-    for column, what, limit, window in _limits():
-        value = getattr(client, column)
-        if not value:
-            continue
-        recent = Battle.objects.filter(**{column: value, "served_at__gte": now - window})
-        if recent.count() < limit:
+    limits = [(limit, getattr(client, limit.column)) for limit in _limits()]
+    limits = [(limit, value) for limit, value in limits if value]
+    if not limits:
+        return
+    mine = reduce(or_, (Q(**{limit.column: value}) for limit, value in limits))
+    counts = Battle.objects.filter(
+        mine, served_at__gte=now - max(limit.window for limit, _ in limits)
+    ).aggregate(
+        **{
+            f"n{number}": Count(
+                "id", filter=Q(**{limit.column: value, "served_at__gte": now - limit.window})
+            )
+            for number, (limit, value) in enumerate(limits)
+        }
+    )
+    for number, (limit, value) in enumerate(limits):
+        if counts[f"n{number}"] < limit.limit:
             continue
         # The window frees a place when the oldest battle in it leaves it.
+        recent = Battle.objects.filter(
+            **{limit.column: value, "served_at__gte": now - limit.window}
+        )
         oldest = recent.aggregate(first=Min("served_at"))["first"] or now
-        retry = max(1, math.ceil((oldest + window - now).total_seconds()))
-        span = "minute" if window == timedelta(minutes=1) else "hour"
+        retry = max(1, math.ceil((oldest + limit.window - now).total_seconds()))
+        span = "minute" if limit.window == MINUTE else "hour"
         raise Throttled(
-            f"Too many battles served to your {what}: at most {limit} per {span}. "
+            f"Too many battles served to your {limit.what}: at most {limit.limit} per {span}. "
             f"Please wait {retry} seconds.",
             retry_after=retry,
         )

@@ -99,7 +99,7 @@ def _serve(request: HttpRequest, voter: str, modality: str, filters: dict[str, s
     serving limits of its address and network."""
     solution = request.headers.get("X-Arena-Pow", "") or request.GET.get("pow", "")[:200]
     pow_check(solution, voter_key=voter)
-    client = serving_client(request)
+    client = serving_client(request, voter_key=voter)
     serving_check(client)
     return battle_create(
         voter_key=voter,

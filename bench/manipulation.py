@@ -129,7 +129,7 @@ def serve(voter: Voter, rng: np.random.Generator, clock: Clock):
 
     request = mock.Mock(META={"REMOTE_ADDR": voter.ip})
     for _ in range(1000):
-        client = serving_client(request)
+        client = serving_client(request, voter_key=voter.key)
         try:
             serving_check(client)
             return battle_create(
