@@ -60,6 +60,7 @@ class Clock:
 
     def __init__(self, start: datetime) -> None:
         self.now = start
+        self.plans_due = start  # when beat would next refresh the serving plans
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
@@ -124,9 +125,15 @@ class Voter:
 
 def serve(voter: Voter, rng: np.random.Generator, clock: Clock):
     """One battle for this voter, as the views serve it; waits out a 429 on the clock."""
+    from django.conf import settings
+
     from arena.services import Throttled, battle_create
     from arena.serving_limits import serving_check, serving_client
+    from arena.serving_plan import serving_plans_refresh
 
+    if clock.now >= clock.plans_due:  # beat's tick, on the simulated clock
+        serving_plans_refresh()
+        clock.plans_due = clock.now + timedelta(seconds=settings.ARENA_SERVING_PLAN_REFRESH_SECONDS)
     request = mock.Mock(META={"REMOTE_ADDR": voter.ip})
     for _ in range(1000):
         client = serving_client(request, voter_key=voter.key)
