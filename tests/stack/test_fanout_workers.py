@@ -15,8 +15,7 @@ import psycopg
 import pytest
 
 from ranking.stats import PairCounts, rate
-from tests.stack.conftest import production_env, run_once, stop
-from tests.stack.test_worker_killed import start_worker
+from tests.stack.conftest import Stack, production_env, run_once
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
@@ -58,8 +57,10 @@ def test_fanned_out_bootstrap_is_bit_identical_whatever_the_workers(
     )
     run_once([sys.executable, "manage.py", "migrate", "--noinput"], env)
     run_once([sys.executable, "manage.py", "seed_demo", "--votes-per-month", "300"], env)
-    log = tmp_path / "workers.log"
-    workers = [start_worker(env, log) for _ in range(processes)]
+    stack = Stack(tmp_path, env)
+    names = [f"worker{number}" for number in range(processes)]
+    for name in names:
+        stack.worker(name)
     seed = 100 + processes
     try:
         run_once(
@@ -68,7 +69,7 @@ def test_fanned_out_bootstrap_is_bit_identical_whatever_the_workers(
             env,
         )
     finally:
-        stop(workers)
+        stack.stop()
     key, data_file, params, anchored, anchor_id = snapshot_row(throwaway_database, seed)
     data = dict(np.load(io.BytesIO((Path(env["MEDIA_ROOT"]) / data_file).read_bytes())))
     assert data["replicates"].shape[0] == ROUNDS
@@ -77,7 +78,7 @@ def test_fanned_out_bootstrap_is_bit_identical_whatever_the_workers(
     # Every chunk computed once, by the workers.
     chunks = [
         int(re.search(r"chunk (\d+) of snapshot (\w+)", line).group(1))
-        for line in log.read_text().splitlines()
+        for line in "".join(stack.log(name) for name in names).splitlines()
         if "computed here" in line and key in line
     ]
     assert len(chunks) > 1 and sorted(chunks) == list(range(len(chunks)))
