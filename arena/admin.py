@@ -28,6 +28,20 @@ from arena.upload_jobs import upload_queue
 from arena.voters import voter_flag_lift
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that are kept as they were made (votes, flags, snapshots): read here, never
+    added, edited or deleted; actions may still act on them."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(Lab)
 class LabAdmin(admin.ModelAdmin):
     list_display = ["name", "flag", "country", "website"]
@@ -223,7 +237,7 @@ def exclude_votes(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: 
 
 
 @admin.register(Vote)
-class VoteAdmin(admin.ModelAdmin):
+class VoteAdmin(ReadOnlyAdmin):
     """Votes are never edited or deleted here; an admin can only exclude them."""
 
     list_display = [
@@ -244,15 +258,6 @@ class VoteAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = [exclude_votes]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
 
 @admin.action(description="Lift the selected flags (their votes count again)")
 def lift_flags(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
@@ -264,7 +269,7 @@ def lift_flags(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Que
 
 
 @admin.register(VoterFlag)
-class VoterFlagAdmin(admin.ModelAdmin):
+class VoterFlagAdmin(ReadOnlyAdmin):
     """Flags of the manipulation checks (ranking.integrity): kept, never deleted; lifting
     one counts its votes again."""
 
@@ -273,15 +278,6 @@ class VoterFlagAdmin(admin.ModelAdmin):
     readonly_fields = ["subject", "key", "modality", "method", "evidence", "created_at"]
     exclude = ["votes"]
     actions = [lift_flags]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(WorkerHeartbeat)

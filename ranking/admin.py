@@ -3,20 +3,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from arena.admin import ReadOnlyAdmin
 from ranking.models import ModelRating, RatingSnapshot
-
-
-class ReadOnly(admin.ModelAdmin):
-    """Snapshots are append-only: they can be read here, never edited or deleted."""
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 class ModelRatingInline(admin.TabularInline):
@@ -32,7 +20,7 @@ class ModelRatingInline(admin.TabularInline):
 
 
 @admin.register(RatingSnapshot)
-class RatingSnapshotAdmin(ReadOnly):
+class RatingSnapshotAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "modality",

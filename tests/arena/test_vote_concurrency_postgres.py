@@ -56,6 +56,8 @@ def test_many_voters_on_battles_sharing_models_all_vote_once(text_arena, setting
 
     settings.ARENA_MIN_READ_SECONDS = 0
     settings.ARENA_VOTES_PER_MINUTE_PER_IP = 10 * VOTERS  # one address for all of them
+    settings.ARENA_BATTLES_PER_MINUTE_PER_IP = 10 * VOTERS
+    settings.ARENA_BATTLES_PER_MINUTE_PER_NETWORK = 10 * VOTERS
     voters = [APIClient(enforce_csrf_checks=True) for _ in range(VOTERS)]
     tokens = [serve(voter).json()["token"] for voter in voters]
     connections.close_all()

@@ -24,11 +24,14 @@ API_REQUESTS = {
     "ranking:api-leaderboard": ("GET", "/api/v1/leaderboards/text/"),
     "ranking:api-frontier": ("GET", "/api/v1/frontier/"),
     "ranking:api-frontier-csv": ("GET", "/api/v1/frontier.csv"),
+    "ranking:api-frontier-figure": ("GET", "/api/v1/frontier/tops.svg"),
     "ranking:api-snapshots": ("GET", "/api/v1/snapshots/"),
     "ranking:api-snapshot": ("GET", "/api/v1/snapshots/1/"),
     "ranking:api-snapshot-download": ("GET", "/api/v1/snapshots/1/ratings.csv"),
     "ranking:api-snapshot-win-rates": ("GET", "/api/v1/snapshots/1/win_rates.json"),
     "ranking:api-snapshot-matrix": ("GET", "/api/v1/snapshots/1/matrices/wins.csv"),
+    "ranking:api-snapshot-figure": ("GET", "/api/v1/snapshots/1/figures/scores.svg"),
+    "ranking:api-snapshot-transparency": ("GET", "/api/v1/snapshots/1/transparency/"),
     "ranking:api-model-elo": ("GET", "/api/v1/models/some-model/elo/"),
 }
 PAGES = ["/", "/arena/text/", "/leaderboard/", "/frontier/"]
