@@ -94,11 +94,14 @@ def staging_cleanup(*, now: datetime | None = None) -> tuple[int, int]:
     from arena.models import Output, Prompt
 
     storage = default_storage
-    if not storage.exists(STAGING_FOLDER):
+    try:
+        # Not storage.exists(): on an object store a folder is only a prefix, never an object.
+        folders = storage.listdir(STAGING_FOLDER)[0]
+    except FileNotFoundError:  # a file system on which nothing was ever staged
         return 0, 0
     oldest = (now or timezone.now()) - STAGING_MAX_AGE
     moved = deleted = 0
-    for folder in storage.listdir(STAGING_FOLDER)[0]:
+    for folder in folders:
         staged = _files(storage, f"{STAGING_FOLDER}/{folder}")
         if any(storage.get_modified_time(name) > oldest for name in staged):
             continue  # an import may still be writing here

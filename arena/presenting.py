@@ -47,9 +47,10 @@ def render_markdown(text: str) -> str:
 MEDIA_KINDS = {"o": "outputs", "i": "inputs"}
 
 
-def storage_url(file: FieldFile) -> str:
-    """Where the storage serves a stored file (``FieldFile.url``); "" without a file."""
-    return file.url if file else ""
+def media_url(file: FieldFile) -> str:
+    """The opaque URL at which this site serves a stored output or input file; "" without a
+    file. Never ``FieldFile.url``: on an object store that is the bucket's own address."""
+    return served_media_url(file.name) if file else ""
 
 
 def served_media_url(name: str) -> str:
@@ -66,7 +67,7 @@ def output_payload(output: Output) -> dict[str, Any]:
     meta = output.media_meta or {}
     payload = {
         "kind": output.modality,
-        "url": storage_url(output.media),
+        "url": media_url(output.media),
         "mime": meta.get("mime", ""),
     }
     for name in ("width", "height", "duration"):
@@ -80,7 +81,7 @@ def prompt_payload(prompt: Prompt) -> dict[str, Any]:
         "text": prompt.text,
         "category": prompt.category,
         "language": prompt.language,
-        "input_media_url": storage_url(prompt.input_media),
+        "input_media_url": media_url(prompt.input_media),
     }
 
 

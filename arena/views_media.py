@@ -7,10 +7,16 @@ model key, not the uploaded file name, not an id that could be compared across b
 of one model). Only files that belong to an output or a prompt are served, through the
 storage API, so any django-storages backend works; whole files and byte ranges are streamed
 a chunk at a time, or handed to the web server (``ARENA_MEDIA_SENDFILE``).
+
+On an object store (``ARENA_S3_BUCKET``) the bytes are proxied too, never redirected to the
+bucket: the voter sees this site's URL and headers only (no bucket name, no object key, no
+``x-amz-*`` metadata), and each range is one ranged GET of the object, streamed a chunk at a
+time (docs/deployment.md, "Object storage").
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 
@@ -18,6 +24,8 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
+from storages.backends.s3 import S3Storage
+from storages.utils import clean_name
 
 from arena.media import IMAGE_TYPES, VIDEO_TYPES
 from arena.models import Output, Prompt
@@ -55,6 +63,9 @@ def media_serve(request: HttpRequest, kind: str, name: str) -> HttpResponse:
     byte_range = _RANGE.match(request.headers.get("Range", ""))
     if byte_range and (byte_range.group(1) or byte_range.group(2)):
         response = _partial(stored, size, content_type, *byte_range.groups())
+    elif isinstance(default_storage, S3Storage):
+        response = StreamingHttpResponse(_chunks(stored, 0, size), content_type=content_type)
+        response["Content-Length"] = str(size)
     else:
         response = FileResponse(default_storage.open(stored, "rb"), content_type=content_type)
         response["Content-Length"] = str(size)
@@ -92,6 +103,9 @@ def _partial(stored: str, size: int, content_type: str, first: str, last: str) -
 def _chunks(stored: str, start: int, length: int) -> Iterator[bytes]:
     """The bytes of a range, a chunk at a time from storage: constant memory per request
     whatever the size of the file or of the range."""
+    if isinstance(default_storage, S3Storage):
+        yield from _object_chunks(default_storage, stored, start, length)
+        return
     with default_storage.open(stored, "rb") as handle:
         handle.seek(start)
         while length > 0:
@@ -100,6 +114,18 @@ def _chunks(stored: str, start: int, length: int) -> Iterator[bytes]:
                 return
             length -= len(chunk)
             yield chunk
+
+
+def _object_chunks(storage: S3Storage, stored: str, start: int, length: int) -> Iterator[bytes]:
+    """A range of an object: one ranged GET (django-storages' file object would first copy
+    the whole object to a temporary file)."""
+    if length <= 0:
+        return
+    answer = storage.bucket.Object(storage._normalize_name(clean_name(stored))).get(
+        Range=f"bytes={start}-{start + length - 1}"
+    )
+    with contextlib.closing(answer["Body"]) as body:
+        yield from body.iter_chunks(CHUNK_BYTES)
 
 
 def _handed_off(stored: str, content_type: str) -> HttpResponse:

@@ -120,3 +120,55 @@ def env_url(
             f"{', '.join(sorted(s + '://' for s in schemes))}."
         )
     return value
+
+
+#: The variables of an S3-compatible object store; ``ARENA_S3_BUCKET`` turns it on.
+S3_VARIABLES = (
+    "ARENA_S3_BUCKET",
+    "ARENA_S3_REGION",
+    "ARENA_S3_ENDPOINT_URL",
+    "ARENA_S3_ACCESS_KEY_ID",
+    "ARENA_S3_SECRET_ACCESS_KEY",
+)
+
+
+def env_object_storage(*, environ: Mapping[str, str] | None = None) -> dict[str, Any] | None:
+    """The ``STORAGES["default"]`` of an S3-compatible object store (django-storages), or
+    ``None`` when no ``ARENA_S3_*`` variable is set (files stay under ``MEDIA_ROOT``).
+
+    A bucket needs a region; the endpoint is for stores other than AWS (MinIO, Ceph...);
+    the two keys come together or not at all (then boto3 finds credentials itself: an
+    instance role, ``AWS_*`` variables). Anything else is refused, naming what is missing.
+    """
+    values = {name: _raw(name, environ) for name in S3_VARIABLES}
+    given = sorted(name for name, value in values.items() if value is not None)
+    if not given:
+        return None
+    missing = [name for name in ("ARENA_S3_BUCKET", "ARENA_S3_REGION") if values[name] is None]
+    keys = ("ARENA_S3_ACCESS_KEY_ID", "ARENA_S3_SECRET_ACCESS_KEY")
+    if (values[keys[0]] is None) != (values[keys[1]] is None):
+        missing += [name for name in keys if values[name] is None]
+    if missing:
+        raise ImproperlyConfigured(
+            f"Object storage is incomplete: {', '.join(given)} set but {', '.join(missing)} "
+            "missing (docs/deployment.md, 'Object storage')."
+        )
+    endpoint = env_url(
+        "ARENA_S3_ENDPOINT_URL", None, schemes={"http", "https"}, environ=environ
+    )
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": values["ARENA_S3_BUCKET"],
+            "region_name": values["ARENA_S3_REGION"],
+            "endpoint_url": endpoint,
+            "access_key": values[keys[0]],
+            "secret_key": values[keys[1]],
+            # Private objects; voters get the bytes through this site (arena.views_media),
+            # never a bucket URL.
+            "default_acl": None,
+            "querystring_auth": True,
+            # As on a file system: a name in use gets a suffix rather than being replaced.
+            "file_overwrite": False,
+        },
+    }

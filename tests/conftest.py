@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.support import missing, reachable
+from tests.support import LocalS3, missing, reachable
 
 _STARTED = pytest.StashKey[float]()
 _OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "deselected")
@@ -134,3 +134,24 @@ def _empty_cache():
 
     cache.clear()
     forget_loaded_plans()
+
+
+@pytest.fixture(scope="session")
+def local_s3():
+    """moto's S3 server for the session (tests.support.LocalS3)."""
+    server = LocalS3()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def object_storage(settings, local_s3):
+    """Files of this test in a bucket of their own on the local S3 server, configured as a
+    deployment would be (``ARENA_S3_*``); yields the bucket's name."""
+    from config.env import env_object_storage
+
+    bucket = local_s3.new_bucket()
+    settings.STORAGES = settings.STORAGES | {
+        "default": env_object_storage(environ=local_s3.environment(bucket))
+    }
+    return bucket

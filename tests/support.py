@@ -7,6 +7,7 @@ fails them: CI must never pass by skipping the integration tests.
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -78,3 +79,54 @@ def migrate_to_latest() -> None:
     """Back to the newest migration of every app, as the other tests expect."""
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+class LocalS3:
+    """An S3-compatible server on a free local port: moto's server mode (``moto[server]``,
+    a dev dependency), in a thread of the test process, so processes the test starts reach
+    it over HTTP as they would reach MinIO or AWS. Any key pair is accepted."""
+
+    REGION = "us-east-1"
+
+    def __init__(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._server.start()
+
+    def client(self):
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name=self.REGION,
+            aws_access_key_id="arena-test",
+            aws_secret_access_key="arena-test-secret",
+        )
+
+    def new_bucket(self) -> str:
+        bucket = f"arena-test-{secrets.token_hex(6)}"
+        self.client().create_bucket(Bucket=bucket)
+        return bucket
+
+    def environment(self, bucket: str) -> dict[str, str]:
+        """The ``ARENA_S3_*`` variables of a deployment using ``bucket`` here."""
+        return {
+            "ARENA_S3_BUCKET": bucket,
+            "ARENA_S3_REGION": self.REGION,
+            "ARENA_S3_ENDPOINT_URL": self.endpoint,
+            "ARENA_S3_ACCESS_KEY_ID": "arena-test",
+            "ARENA_S3_SECRET_ACCESS_KEY": "arena-test-secret",
+        }
+
+    def keys(self, bucket: str, prefix: str = "") -> set[str]:
+        pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        return {item["Key"] for page in pages for item in page.get("Contents", [])}
+
+    def stop(self) -> None:
+        self._server.stop()

@@ -14,7 +14,15 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_database, env_int, env_list, env_str, env_url
+from config.env import (
+    env_bool,
+    env_database,
+    env_int,
+    env_list,
+    env_object_storage,
+    env_str,
+    env_url,
+)
 from ranking.stats import min_bootstrap_rounds
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -436,10 +444,17 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Media, snapshot files and staged uploads: under MEDIA_ROOT, or in an S3-compatible object
+# store when ARENA_S3_BUCKET is set (every web and worker host then shares it; docs/deployment.md).
+OBJECT_STORAGE = env_object_storage()
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": OBJECT_STORAGE or {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+if OBJECT_STORAGE and ARENA_MEDIA_SENDFILE:
+    raise ImproperlyConfigured(
+        "ARENA_MEDIA_SENDFILE hands a local file to the web server: leave it empty with ARENA_S3_BUCKET."
+    )
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -176,7 +176,7 @@ def test_demo_media_battles_serve_opaque_urls_that_load(client, modality, settin
     urls = re.findall(r'src="(/media/[^"]+)"', html)
     assert len(urls) == 2
     for url in urls:
-        assert re.fullmatch(r"/media/outputs/[0-9a-f]{64}\.(png|jpg|webp|gif|mp4|webm)", url), url
+        assert re.fullmatch(r"/media/o/[0-9a-f]{64}\.(png|jpg|webp|gif|mp4|webm)", url), url
         media = client.get(url)
         assert media.status_code == 200
         assert media["Content-Type"].startswith(modality)

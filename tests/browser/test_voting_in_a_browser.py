@@ -107,7 +107,7 @@ def test_a_media_battle_is_replaced_in_place_and_its_controls_still_work(
     media = card.locator("img" if modality == "image" else "video")
     expect(media).to_have_count(2)
     new = [element.get_attribute("src") for element in media.all()]
-    assert all(src.startswith("/media/outputs/") for src in new)
+    assert all(src.startswith("/media/o/") for src in new)
     if modality == "image":
         page.get_by_role("button", name="Enlarge image B").click()
         expect(page.locator("[data-zoom-dialog]")).to_be_visible()
