@@ -153,9 +153,7 @@ def env_object_storage(*, environ: Mapping[str, str] | None = None) -> dict[str,
             f"Object storage is incomplete: {', '.join(given)} set but {', '.join(missing)} "
             "missing (docs/deployment.md, 'Object storage')."
         )
-    endpoint = env_url(
-        "ARENA_S3_ENDPOINT_URL", None, schemes={"http", "https"}, environ=environ
-    )
+    endpoint = env_url("ARENA_S3_ENDPOINT_URL", None, schemes={"http", "https"}, environ=environ)
     return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {

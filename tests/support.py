@@ -6,6 +6,7 @@ fails them: CI must never pass by skipping the integration tests.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import socket
@@ -91,6 +92,8 @@ class LocalS3:
     def __init__(self) -> None:
         from moto.server import ThreadedMotoServer
 
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request
+
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
@@ -125,7 +128,9 @@ class LocalS3:
         }
 
     def keys(self, bucket: str, prefix: str = "") -> set[str]:
-        pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        pages = (
+            self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        )
         return {item["Key"] for page in pages for item in page.get("Contents", [])}
 
     def stop(self) -> None:

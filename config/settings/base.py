@@ -453,7 +453,8 @@ STORAGES = {
 }
 if OBJECT_STORAGE and ARENA_MEDIA_SENDFILE:
     raise ImproperlyConfigured(
-        "ARENA_MEDIA_SENDFILE hands a local file to the web server: leave it empty with ARENA_S3_BUCKET."
+        "ARENA_MEDIA_SENDFILE hands a local file to the web server: "
+        "leave it empty with ARENA_S3_BUCKET."
     )
 
 REST_FRAMEWORK = {

@@ -225,14 +225,22 @@ class Stack:
         self.processes: dict[str, subprocess.Popen] = {}
         self.logs: list[Path] = []
 
-    def start(self, name: str, argv: list[str]) -> subprocess.Popen:
+    def start(
+        self,
+        name: str,
+        argv: list[str],
+        *,
+        env: dict[str, str] | None = None,
+        cwd: Path = ROOT,
+    ) -> subprocess.Popen:
+        """Start ``argv`` as ``name``; ``env`` and ``cwd``: a node's own (test_multi_node)."""
         log = self.tmp_path / f"{name}.log"
         if log not in self.logs:
             self.logs.append(log)
         process = subprocess.Popen(
             argv,
-            cwd=ROOT,
-            env=self.env,
+            cwd=cwd,
+            env=env or self.env,
             stdout=log.open("a"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
