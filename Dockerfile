@@ -8,7 +8,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=config.settings.production \
     ARENA_VAR_DIR=/app/var \
     STATIC_ROOT=/app/staticfiles \
-    MEDIA_ROOT=/app/media
+    MEDIA_ROOT=/app/media \
+    MPLCONFIGDIR=/tmp/matplotlib
 
 WORKDIR /app
 RUN groupadd --system arena && useradd --system --gid arena --home-dir /app arena

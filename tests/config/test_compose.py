@@ -16,6 +16,7 @@ import jsonschema
 import pytest
 import yaml
 
+from config.env import env_object_storage
 from tests.compose import (
     COMPOSE_FILE,
     ROOT,
@@ -26,6 +27,7 @@ from tests.compose import (
 )
 
 APP_SERVICES = ("migrate", "web", "worker", "housekeeper", "beat")
+S3_SERVICES = ("minio", "bucket")
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +81,40 @@ def test_the_secret_key_is_required_and_never_defaulted():
 
 
 def test_it_declares_the_production_services(compose):
-    assert set(compose["services"]) == {"db", "redis", *APP_SERVICES}
+    assert set(compose["services"]) == {"db", "redis", *APP_SERVICES, *S3_SERVICES}
+
+
+def test_the_object_store_runs_only_with_the_s3_profile(compose):
+    for name, service in compose["services"].items():
+        assert service.get("profiles", []) == (["s3"] if name in S3_SERVICES else []), name
+    for name in APP_SERVICES:
+        bucket = compose["services"][name]["depends_on"]["bucket"]
+        assert bucket == {"condition": "service_completed_successfully", "required": False}
+
+
+def test_without_s3_variables_files_stay_on_the_media_volume(compose):
+    for name in APP_SERVICES:
+        assert env_object_storage(environ=compose["services"][name]["environment"]) is None
+
+
+def test_the_s3_lines_of_the_example_point_every_app_service_at_the_profiles_store():
+    example = (ROOT / ".env.example").read_text()
+    s3_lines = dict(
+        line.lstrip("#").split("=", 1)
+        for line in example.splitlines()
+        if line.startswith("#ARENA_S3_")
+    )
+    compose = load_compose(operator_environment() | s3_lines)
+    bucket_job = compose["services"]["bucket"]["environment"]
+    minio = compose["services"]["minio"]["environment"]
+    for name in APP_SERVICES:
+        options = env_object_storage(environ=compose["services"][name]["environment"])["OPTIONS"]
+        assert options["endpoint_url"] == "http://minio:9000"
+        assert options["bucket_name"] == bucket_job["BUCKET"] == "arena"
+        assert (options["access_key"], options["secret_key"]) == (
+            minio["MINIO_ROOT_USER"],
+            minio["MINIO_ROOT_PASSWORD"],
+        )
 
 
 def test_app_services_share_one_image_and_the_production_environment(compose):
