@@ -103,3 +103,19 @@ def test_a_staged_file_whose_row_was_committed_is_moved_in_place_by_the_cleanup(
     assert staging_cleanup(now=timezone.now() + timedelta(hours=2)) == (1, 0)
     assert image.media.name in local_s3.keys(object_storage)
     assert not local_s3.keys(object_storage, "staging/")
+
+
+def test_media_stored_before_normalisation_are_normalised_in_the_bucket(
+    object_storage, local_s3, capsys
+):
+    from tests.arena.test_media_blindness import leaky_jpeg
+    from tests.arena.test_normalise_media import stored_as_before
+
+    output = stored_as_before(leaky_jpeg(), "jpg", "image")
+    old = output.media.name
+    call_command("normalise_media")
+    assert "1 media files checked, 1 normalised, 0 failed" in capsys.readouterr().out
+    output.refresh_from_db()
+    assert output.media.name.endswith(".png")
+    assert local_s3.keys(object_storage) == {output.media.name}  # the old object is gone
+    assert old != output.media.name
