@@ -49,6 +49,8 @@ from ranking.frontier_rows import (
     collapse_gaps,
     frontier_json,
 )
+from ranking.models import RatingSnapshot
+from ranking.selectors import snapshots_under_way
 from ranking.stats.frontier import Group
 
 
@@ -142,7 +144,9 @@ FRONTIER_OUT = inline_serializer(
         "empty_months": serializers.ListField(
             child=serializers.CharField(), help_text="Months without counted votes: gaps."
         ),
-        "hint": serializers.CharField(help_text="What to run when snapshots are missing."),
+        "hint": serializers.CharField(
+            help_text="In plain words, why snapshots are missing and what is coming."
+        ),
         "notes": serializers.ListField(child=serializers.CharField()),
         "rows": inline_serializer("FrontierRow", ROW_FIELDS, many=True),
     },
@@ -263,11 +267,12 @@ def frontier_page(request: HttpRequest) -> HttpResponse:
     if not query.is_valid():
         ctx = {"errors": query.errors}
         return render(request, "ranking/frontier.html", ctx, status=400)
-    params = query.validated_data
-    report = _report(params)
+    params, report = _mode_with_data(query.validated_data, chosen="mode" in request.GET)
     rows = report.rows()
     query_string = _query(params)
     ctx = {
+        "mode_fallback": params["mode"] != query.validated_data["mode"],
+        "refresh": bool(report.hint) and _under_way(params),
         "params": params,
         "modality": Modality(params["modality"]),
         "tabs": modality_tabs(params["modality"], lambda m: _frontier_url(params, modality=m)),
@@ -287,6 +292,26 @@ def frontier_page(request: HttpRequest) -> HttpResponse:
         "summary_url": f"{reverse('ranking:frontier-summary')}?{urlencode(_summary_query(params))}",
     }
     return render(request, "ranking/frontier.html", ctx)
+
+
+def _mode_with_data(params: dict, *, chosen: bool) -> tuple[dict, FrontierReport]:
+    """The parameters and report to show: the as-of history by default, the current ratings
+    when the history has no month yet (a new installation's first minute) and the visitor
+    did not pick a mode."""
+    report = _report(params)
+    if chosen or report.frontier is not None or params["mode"] != "asof":
+        return params, report
+    current = _report(params | {"mode": "current"})
+    if current.frontier is None:
+        return params, report
+    return params | {"mode": "current"}, current
+
+
+def _under_way(params: dict) -> bool:
+    """Whether the snapshots this frontier lacks are being computed (the page refreshes)."""
+    kinds = {"asof": RatingSnapshot.Kind.MONTH_END, "current": RatingSnapshot.Kind.CURRENT}
+    scope = {name: params[name] for name in ("modality", "category", "language")}
+    return snapshots_under_way(**scope, kind=kinds[params["mode"]])
 
 
 def _figure_links(query: str) -> dict[str, dict[str, str]]:

@@ -36,6 +36,28 @@ def snapshots_done(
     return snapshots.order_by("-cutoff", "-id")
 
 
+def snapshots_under_way(
+    *,
+    modality: str,
+    category: str = "",
+    language: str = "",
+    kind: str | None = None,
+    style_control: bool = False,
+) -> bool:
+    """Whether a snapshot of the scope is queued or being computed: a page without one says
+    it is coming and refreshes itself."""
+    under_way = RatingSnapshot.objects.filter(
+        modality=modality,
+        category=category,
+        language=language,
+        style_control=style_control,
+        status__in=[RatingSnapshot.Status.PENDING, RatingSnapshot.Status.RUNNING],
+    )
+    if kind:
+        under_way = under_way.filter(kind=kind)
+    return under_way.exists()
+
+
 def leaderboard_latest(
     *, modality: str, category: str = "", language: str = "", style_control: bool = False
 ) -> RatingSnapshot | None:

@@ -201,6 +201,7 @@ HOUSEKEEPING_TASKS = [
     "arena.tasks.serving_plans_refresh_task",
     "ranking.tasks.snapshot_sweep_task",
     "ranking.tasks.snapshot_refresh_task",
+    "ranking.tasks.boards_catch_up_task",
 ]
 CELERY_TASK_ROUTES = {name: {"queue": CELERY_HOUSEKEEPING_QUEUE} for name in HOUSEKEEPING_TASKS}
 CELERY_TASK_IGNORE_RESULT = True
@@ -358,6 +359,9 @@ CELERY_BEAT_SCHEDULE["rating-snapshots-refresh"] = {
     "schedule": float(RANKING_REFRESH_MINUTES * 60),
     "options": {"expires": float(RANKING_REFRESH_MINUTES * 60)},
 }
+# When a worker starts and after every import, queue the missing boards and month-end
+# history at once (ranking.scheduling.boards_catch_up) instead of at beat's first tick.
+RANKING_CATCH_UP = env_bool("RANKING_CATCH_UP", True)
 
 # --- Rigging resistance (docs/voting.md, "Manipulation") -----------------------------------
 # Battles served to one client address and to one network (IPv4 /24, IPv6 /48) before 429.

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandParser
 
 from arena.demo import demo_seed
+from arena.signals import data_imported
 
 
 class Command(BaseCommand):
@@ -29,4 +30,6 @@ class Command(BaseCommand):
             seed=options["seed"],
             if_empty=options["if_empty"],
         )
+        if not report.skipped:
+            data_imported.send(sender=self.__class__, what="demo")
         self.stdout.write(self.style.SUCCESS(str(report)))
