@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from arena.site_data import attachment, licence_line
 from ranking.exports import rating_rows, win_rate_matrix
 from ranking.figures import (
     FORMATS,
@@ -59,7 +60,7 @@ def leaderboard_figure(snapshot: RatingSnapshot, chart: str, fmt: str, **query: 
     common = dict(
         modality=snapshot.modality,
         snapshot_words=snapshot_words(snapshot),
-        licence=settings.ARENA_DATA_LICENCE,
+        licence=licence_line(),
     )
     if chart == "scores":
         rows = rating_rows(snapshot, board, provisional_votes=settings.RANKING_PROVISIONAL_VOTES)
@@ -94,11 +95,9 @@ class SnapshotFigure(APIView):
         query = FigureQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         snapshot = get_object_or_404(snapshots_done(), pk=pk)
-        source = (snapshot.key, chart, fmt, query.validated_data, settings.ARENA_DATA_LICENCE)
+        source = (snapshot.key, chart, fmt, query.validated_data, licence_line())
         body = cached_figure(
             source, lambda: leaderboard_figure(snapshot, chart, fmt, **query.validated_data)
         )
         response = HttpResponse(body, content_type=FORMATS[fmt])
-        name = f"arena-{snapshot.modality}-{snapshot.pk}-{chart}.{fmt}"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return attachment(response, f"arena-{snapshot.modality}-{snapshot.pk}-{chart}", fmt)

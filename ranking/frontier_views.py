@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,6 +25,7 @@ from rest_framework.views import APIView
 from arena.api import QueryParams
 from arena.models import Modality
 from arena.presenting import modality_tabs
+from arena.site_data import attachment, licence_line
 from ranking.exports import to_csv
 from ranking.figures import FORMATS, FRONTIER_FIGURES, frontier_figure
 from ranking.frontier import frontier_monthly, frontier_summaries
@@ -193,8 +193,7 @@ class FrontierCSV(APIView):
         query.is_valid(raise_exception=True)
         report = _report(query.validated_data)
         response = HttpResponse(to_csv(COLUMNS, report.rows()), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="{file_stem(report)}.csv"'
-        return response
+        return attachment(response, file_stem(report), "csv")
 
 
 def file_stem(report: FrontierReport) -> str:
@@ -231,11 +230,9 @@ class FrontierFigure(APIView):
         query = FrontierQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         report = _report(query.validated_data)
-        figure = frontier_figure(report, chart, fmt, licence=settings.ARENA_DATA_LICENCE)
+        figure = frontier_figure(report, chart, fmt, licence=licence_line())
         response = HttpResponse(figure, content_type=FORMATS[fmt])
-        name = f"{file_stem(report)}-{chart}.{fmt}"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return attachment(response, f"{file_stem(report)}-{chart}", fmt)
 
 
 def _query(params: dict, **changes: str) -> str:
@@ -372,6 +369,6 @@ def frontier_summary_page(request: HttpRequest) -> HttpResponse:
             }
             for comparison, report in frontier_summaries(**_without_groups(params))
         ],
-        "licence": settings.ARENA_DATA_LICENCE,
+        "licence": licence_line(),
     }
     return render(request, "ranking/frontier_summary.html", ctx)

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.headers.SecurityHeadersMiddleware",
+    "config.headers.DataLicenceMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -95,13 +96,15 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # An operator's own texts (notice, privacy page, banner) first: docs/deployment.md.
+        "DIRS": [*env_list("ARENA_TEMPLATE_DIRS", []), BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "arena.site_data.site_data",
             ],
         },
     },
@@ -326,6 +329,12 @@ RANKING_FRONTIER_MIN_VOTES = env_int("RANKING_FRONTIER_MIN_VOTES", 300, minimum=
 ARENA_DATA_LICENCE = env_str(
     "ARENA_DATA_LICENCE", "Data: Arena votes and ratings, licensed CC BY 4.0"
 )
+# The licence's address: every API response and download links to it (Link: rel="license").
+ARENA_DATA_LICENCE_URL = env_str(
+    "ARENA_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"
+)
+# The first-visit notice is shown again to everyone when this changes (new terms).
+ARENA_NOTICE_VERSION = env_str("ARENA_NOTICE_VERSION", "1")
 
 
 # Per-modality anchors, "text:mixtral-8x7b-instruct-v0.1=1114,image:...=1000"; without one the

@@ -60,7 +60,8 @@ def test_an_import_of_votes_makes_the_boards_once_committed(
     )  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
         call_command(
-            "import_votes", str(votes), "--format", "csv", "--modality", "text", "--source", "lmsys",
+            "import_votes", str(votes), "--format", "csv", "--modality", "text",
+            "--source", "lmsys",
             "--create-models",
         )  # fmt: skip
     assert kinds_done() == ["current", "month_end"]
