@@ -62,7 +62,7 @@ def board_ready(base: str, modality: str) -> bool:
 
 def history_ready(base: str) -> bool:
     body = get_json(f"{base}/api/v1/frontier/?modality=text&mode=asof")
-    return bool(body and any(row.get("a_score") is not None for row in body.get("rows", [])))
+    return bool(body and any(row.get("scale") is not None for row in body.get("rows", [])))
 
 
 def measure(checkout: Path, port: int, limit: float) -> dict[str, float | None]:

@@ -67,12 +67,13 @@ def leaderboard_figure(snapshot: RatingSnapshot, chart: str, fmt: str, **query: 
         text = leaderboard_text(chart, shown=f"{len(rows)} models ({kept})", **common)
         return render_figure(scores_figure(rows, text), fmt, text)
     rates = snapshot_win_rates(snapshot)
-    keys = [row.model.key for row in board[: query["top"]]]
-    index = [rates.keys.index(key) for key in keys]
+    top = board[: query["top"]]
+    index = [rates.keys.index(row.model.key) for row in top]
     matrix = win_rate_matrix(rates, chart)
     shown = [[matrix[i][j] for j in index] for i in index]
-    text = leaderboard_text(chart, shown=f"The top {len(keys)} models ({kept})", **common)
-    figure = matrix_figure(keys, shown, text, rates=chart != "battles")
+    text = leaderboard_text(chart, shown=f"The top {len(top)} models ({kept})", **common)
+    names = [row.model.display_name for row in top]  # as the table names them
+    figure = matrix_figure(names, shown, text, rates=chart != "battles")
     return render_figure(figure, fmt, text)
 
 

@@ -158,7 +158,8 @@ def leaderboard_charts(snapshot: RatingSnapshot, board: list[ModelRating], *, to
     ``top`` models the observed and predicted win-rate matrices and the battle counts."""
     shown = board[:top]
     columns = [row.column for row in shown]
-    labels = [row.model.key for row in shown]
+    # The names the table shows, not the keys.
+    labels = [row.model.display_name for row in shown]
     games, wins = pair_matrices(snapshot.n_models, *snapshot_data(snapshot)["cells"].T)
     sub_games = games[np.ix_(columns, columns)]
     observed = observed_win_rates(sub_games, wins[np.ix_(columns, columns)])
@@ -175,7 +176,7 @@ def leaderboard_charts(snapshot: RatingSnapshot, board: list[ModelRating], *, to
     return {
         "scores": [
             {
-                "model": row.model.key,
+                "model": row.model.display_name,
                 "score": round(row.score, 1),
                 # An open side (no bound from the votes) is null: JSON has no infinity.
                 "low": None if row.open_below else round(row.ci_low, 1),

@@ -266,6 +266,9 @@ ARENA_CLIENT_IP_HEADER = env_str("ARENA_CLIENT_IP_HEADER", "REMOTE_ADDR")
 ARENA_TRUSTED_PROXY_COUNT = env_int("ARENA_TRUSTED_PROXY_COUNT", 1, minimum=1)
 # A voter sees their own leaderboard after this many votes.
 ARENA_PERSONAL_BOARD_MIN_VOTES = env_int("ARENA_PERSONAL_BOARD_MIN_VOTES", 20, minimum=1)
+# A voter's count drops the votes the checks excluded only once they are this old, so nobody
+# can find the thresholds by watching the counter vote by vote (docs/decisions.md).
+ARENA_VOTE_COUNT_SETTLE_HOURS = env_int("ARENA_VOTE_COUNT_SETTLE_HOURS", 24, minimum=0)
 # Pair sampling: a model with fewer counted votes than this is "new" and served more often.
 ARENA_NEW_MODEL_VOTES = env_int("ARENA_NEW_MODEL_VOTES", 300, minimum=0)
 ARENA_NEW_MODEL_BOOST = env_int("ARENA_NEW_MODEL_BOOST", 4, minimum=0)

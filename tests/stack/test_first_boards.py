@@ -46,8 +46,9 @@ def board(base_url: str, modality: str) -> dict:
 
 
 def history_months(base_url: str) -> int:
+    """Months of the text frontier read from a month-end snapshot (a scale: a fit)."""
     rows = json_at(f"{base_url}/api/v1/frontier/?modality=text&mode=asof").get("rows", [])
-    return sum(row["a_score"] is not None for row in rows)
+    return sum(row["scale"] is not None for row in rows)
 
 
 def test_a_new_installation_gets_its_boards_from_the_workers_without_beat(tmp_path):
