@@ -474,7 +474,13 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Arena API",
-    "DESCRIPTION": "Blind battles, votes, leaderboards and rating snapshots.",
+    "DESCRIPTION": (
+        "Blind battles, votes, leaderboards and rating snapshots.\n\n"
+        "Every response names the data's licence in two headers: `Link: <licence URL>; "
+        'rel="license"` and `X-Data-Licence` (the operator\'s ARENA_DATA_LICENCE_URL and '
+        "ARENA_DATA_LICENCE). While the installation holds demo data, `X-Arena-Demo-Data` is "
+        "set too, and downloaded files are named `arena-demo-...`."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

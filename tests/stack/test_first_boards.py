@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.stack.conftest import Stack, free_port, get, run_once, wait_for
+from tests.support import missing
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
@@ -51,6 +54,30 @@ def history_months(base_url: str) -> int:
     return sum(row["scale"] is not None for row in rows)
 
 
+def seen_in_chromium(base_url: str) -> tuple[int, str, str]:
+    """(rows of the text board, the frontier's chosen mode, the frontier's text) as a
+    visitor's browser shows them."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("Playwright (the `playwright` package of the dev lock)")
+    if not Path(CHROMIUM).exists():
+        missing(f"chromium at {CHROMIUM}")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 900})
+            page.goto(f"{base_url}/leaderboard/text/")
+            rows = page.locator("table.board tbody tr").count()
+            page.goto(f"{base_url}/frontier/")
+            mode = page.locator("input[name=mode]:checked").get_attribute("value")
+            return rows, mode, page.locator("main").inner_text()
+        finally:
+            browser.close()
+
+
 def test_a_new_installation_gets_its_boards_from_the_workers_without_beat(tmp_path):
     # Seeding sends nothing here: the boards must come from the workers' start alone.
     env = embedded_env(tmp_path, RANKING_CATCH_UP="false")
@@ -78,6 +105,9 @@ def test_a_new_installation_gets_its_boards_from_the_workers_without_beat(tmp_pa
             what="the text month-end history on the frontier",
             logs=stack.logs,
         )
+        rows, mode, frontier = seen_in_chromium(base_url)
+        assert rows == len(board(base_url, "text")["ratings"]) > 0
+        assert mode == "asof" and "manage.py" not in frontier
         before = board(base_url, "text")["n_votes"]
 
         # An import later: its board comes from the catch-up it sends, still without beat.
