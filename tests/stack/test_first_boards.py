@@ -82,6 +82,7 @@ def test_a_new_installation_gets_its_boards_from_the_workers_without_beat(tmp_pa
     # Seeding sends nothing here: the boards must come from the workers' start alone.
     env = embedded_env(tmp_path, RANKING_CATCH_UP="false")
     run_once([sys.executable, "manage.py", "migrate", "--noinput"], env)
+    run_once([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], env)
     run_once([sys.executable, "manage.py", "seed_demo", "--votes-per-month", "40"], env)
     stack = Stack(tmp_path, embedded_env(tmp_path))
     port = free_port()
