@@ -77,7 +77,9 @@ class PromptInline(admin.TabularInline):
 
 
 class UploadForm(forms.Form):
-    manifest = forms.FileField(help_text="JSONL or CSV, one row per output (see docs/uploads.md).")
+    manifest = forms.FileField(
+        help_text="JSONL or CSV, one row per output: the fields and an example are below."
+    )
     media = forms.FileField(
         required=False, help_text="For image and video sets: a .zip archive of the media files."
     )
@@ -153,6 +155,13 @@ class PromptSetAdmin(admin.ModelAdmin):
             "title": "Upload a prompt/output set",
             "form": form,
             "uploads": Upload.objects.select_related("prompt_set")[:10],
+            "limits": {
+                "manifest_bytes": settings.ARENA_MAX_MANIFEST_BYTES,
+                "text_chars": settings.ARENA_MAX_TEXT_CHARS,
+                "image_bytes": settings.ARENA_MAX_IMAGE_BYTES,
+                "video_bytes": settings.ARENA_MAX_VIDEO_BYTES,
+                "video_seconds": settings.ARENA_MAX_VIDEO_SECONDS,
+            },
         }
         return TemplateResponse(
             request, "admin/arena/promptset/upload.html", context, status=status

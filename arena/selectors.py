@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
 from arena.models import Battle, Modality, Output, Vote
 from pairwise.outcomes import credit_a
@@ -72,8 +75,18 @@ def servable_outputs(*, modality: str, category: str = "", language: str = "") -
     return outputs
 
 
-def voter_vote_count(*, voter_key: str) -> int:
-    return Vote.objects.filter(voter_key=voter_key, source=Vote.SOURCE_ARENA).count()
+def voter_vote_count(*, voter_key: str, now: datetime | None = None) -> int:
+    """The voter's votes that count: the votes of the last ``ARENA_VOTE_COUNT_SETTLE_HOURS``
+    (not yet told apart) and the older ones not excluded. An excluded vote leaves the count
+    only once it is that old, so the counter never tells which vote, speed or rate the
+    checks set aside (docs/decisions.md, "The voter's count")."""
+    now = now or timezone.now()
+    settled = now - timedelta(hours=settings.ARENA_VOTE_COUNT_SETTLE_HOURS)
+    return (
+        Vote.objects.filter(voter_key=voter_key, source=Vote.SOURCE_ARENA)
+        .filter(Q(excluded=False) | Q(created_at__gt=settled))
+        .count()
+    )
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from arena.media_staging import MediaStaging
 from arena.models import AIModel, Modality, Output, Prompt, PromptSet
 from arena.progress import Progress, no_progress
 from arena.serving_plan import serving_plan_refresh
+from arena.signals import data_imported
 from arena.style import style_features
 from arena.unknown_models import models_create, unknown_model_errors
 from pairwise.rows import RowError
@@ -173,6 +174,7 @@ def _ingest(
     )
     serving_plan_refresh(report.modality, count_votes=False)  # servable at once
     progress("writing", len(planned), len(planned))
+    data_imported.send(sender=prompt_set_ingest, what="set")
     return report
 
 

@@ -1,11 +1,15 @@
 from django.urls import path
 
-from arena import api, views
+from arena import api, views, views_site
 
 app_name = "arena"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("privacy/", views_site.privacy, name="privacy"),
+    path("status/", views_site.status_page, name="status"),
+    path("notice/ok/", views_site.notice_dismiss, name="notice-dismiss"),
+    path("favicon.ico", views_site.favicon, name="favicon"),
     path("arena/<str:modality>/", views.battle, name="battle"),
     path("arena/<str:modality>/card/", views.battle_card, name="battle-card"),
     path("arena/<str:modality>/voter/", views.voter_panel, name="voter"),

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from arena.models import AIModel, Modality, Vote
 from arena.progress import Progress, no_progress
+from arena.signals import data_imported
 from arena.unknown_models import models_create, unknown_model_errors
 from pairwise.formats import NUMBERED_FORMATS, VoteRow, read_votes
 from pairwise.outcomes import OUTCOME_NAMES
@@ -110,6 +111,7 @@ def votes_import(
     finally:
         writer.drop()
     report.ok = True
+    data_imported.send(sender=votes_import, what="votes")
     return report
 
 

@@ -69,15 +69,18 @@ def unavailable(request: HttpRequest) -> HttpResponse:
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """``handler404``: an API path answers in the API's words (``{"detail": ...}``), as its
-    views do, also when no route matches; pages get Django's 404 page."""
+    views do, also when no route matches; pages get the site's 404 page (templates/404.html)."""
     if _is_api(request):
         return JsonResponse({"detail": "Not found."}, status=404)
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """``handler500``: a 503 when the exception being handled is an outage, else Django's
-    own 500 page."""
+    """``handler500``: a 503 when the exception being handled is an outage, else the
+    standalone 500 page (templates/500.html: no base template, nothing that could fail
+    again), or a JSON 500 on API paths."""
     if isinstance(sys.exc_info()[1], UNAVAILABLE):
         return unavailable(request)
+    if _is_api(request):
+        return JsonResponse({"detail": "Internal server error."}, status=500)
     return defaults.server_error(request)

@@ -27,3 +27,27 @@ class SecurityHeadersMiddleware:
             )
         response.headers.setdefault("Permissions-Policy", settings.ARENA_PERMISSIONS_POLICY)
         return response
+
+
+class DataLicenceMiddleware:
+    """Every API response and download names the data's licence: ``Link: <url>;
+    rel="license"`` and ``X-Data-Licence`` (``ARENA_DATA_LICENCE_URL``,
+    ``ARENA_DATA_LICENCE``); while demo data is present, ``X-Arena-Demo-Data`` says so."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith("/api/") or "attachment" in response.get(
+            "Content-Disposition", ""
+        ):
+            from arena.site_data import demo_data_present
+
+            response.headers.setdefault(
+                "Link", f'<{settings.ARENA_DATA_LICENCE_URL}>; rel="license"'
+            )
+            response.headers.setdefault("X-Data-Licence", settings.ARENA_DATA_LICENCE)
+            if response.status_code < 500 and demo_data_present():
+                response.headers["X-Arena-Demo-Data"] = "simulated votes, not real results"
+        return response

@@ -28,6 +28,7 @@ from rest_framework.views import APIView
 from arena.api import Errors, QueryParams
 from arena.cache import cache_get_or_none, cache_set_quietly
 from arena.models import AIModel, Modality
+from arena.site_data import attachment
 from ranking.exports import (
     MATRIX_COLUMNS,
     PAIR_COLUMNS,
@@ -293,7 +294,7 @@ def _download(request: Request, snapshot_id: int, name: str) -> HttpResponse:
             )
         else:
             response = HttpResponse(to_csv(RATING_COLUMNS, rows), content_type="text/csv")
-            response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+            attachment(response, stem, "csv")
     else:
         data = snapshot_data(snapshot)
         keys = [row.model.key for row in sorted(snapshot_board(snapshot), key=lambda r: r.column)]
@@ -306,7 +307,7 @@ def _download(request: Request, snapshot_id: int, name: str) -> HttpResponse:
         else:
             with snapshot.data_file.open("rb") as handle:
                 response = HttpResponse(handle.read(), content_type="application/octet-stream")
-        response["Content-Disposition"] = f'attachment; filename="{stem}.{name.split(".")[1]}"'
+        attachment(response, stem, name.split(".")[1])
     _stamp(response, f"{snapshot.key}-{name}", snapshot.finished_at)
     return response
 
@@ -370,9 +371,7 @@ _MATRIX_RESPONSES = {
 
 def _csv_attachment(body: str, snapshot: RatingSnapshot, name: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/csv")
-    filename = f"arena-{snapshot.modality}-{snapshot.pk}-{name}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment(response, f"arena-{snapshot.modality}-{snapshot.pk}-{name}", "csv")
 
 
 class SnapshotWinRates(APIView):

@@ -97,10 +97,10 @@ def rating_rows(
             "score": round(row.score, 4),
             "ci_low": round(row.ci_low, 4),
             "ci_high": round(row.ci_high, 4),
-            "votes": row.votes,
-            "wins": row.wins,
-            "ties": row.ties,
-            "losses": row.losses,
+            "votes": _count(row.votes),
+            "wins": _count(row.wins),
+            "ties": _count(row.ties),
+            "losses": _count(row.losses),
             "avg_win_rate": round(row.avg_win_rate, 6),
             "provisional": row.votes < provisional_votes,
         }
@@ -134,6 +134,7 @@ def pair_rows(keys_by_column: list[str], cells: np.ndarray) -> list[dict]:
         row[OUTCOME_COLUMNS[outcome]] += count
     for row in pairs.values():
         row["battles"] = sum(row[column] for column in OUTCOME_COLUMNS)
+        row.update({column: _count(row[column]) for column in (*OUTCOME_COLUMNS, "battles")})
     return [pairs[key] for key in sorted(pairs)]
 
 

@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from arena.site_data import attachment, licence_line
 from ranking.exports import rating_rows, win_rate_matrix
 from ranking.figures import (
     FORMATS,
@@ -59,19 +60,20 @@ def leaderboard_figure(snapshot: RatingSnapshot, chart: str, fmt: str, **query: 
     common = dict(
         modality=snapshot.modality,
         snapshot_words=snapshot_words(snapshot),
-        licence=settings.ARENA_DATA_LICENCE,
+        licence=licence_line(),
     )
     if chart == "scores":
         rows = rating_rows(snapshot, board, provisional_votes=settings.RANKING_PROVISIONAL_VOTES)
         text = leaderboard_text(chart, shown=f"{len(rows)} models ({kept})", **common)
         return render_figure(scores_figure(rows, text), fmt, text)
     rates = snapshot_win_rates(snapshot)
-    keys = [row.model.key for row in board[: query["top"]]]
-    index = [rates.keys.index(key) for key in keys]
+    top = board[: query["top"]]
+    index = [rates.keys.index(row.model.key) for row in top]
     matrix = win_rate_matrix(rates, chart)
     shown = [[matrix[i][j] for j in index] for i in index]
-    text = leaderboard_text(chart, shown=f"The top {len(keys)} models ({kept})", **common)
-    figure = matrix_figure(keys, shown, text, rates=chart != "battles")
+    text = leaderboard_text(chart, shown=f"The top {len(top)} models ({kept})", **common)
+    names = [row.model.display_name for row in top]  # as the table names them
+    figure = matrix_figure(names, shown, text, rates=chart != "battles")
     return render_figure(figure, fmt, text)
 
 
@@ -94,11 +96,9 @@ class SnapshotFigure(APIView):
         query = FigureQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         snapshot = get_object_or_404(snapshots_done(), pk=pk)
-        source = (snapshot.key, chart, fmt, query.validated_data, settings.ARENA_DATA_LICENCE)
+        source = (snapshot.key, chart, fmt, query.validated_data, licence_line())
         body = cached_figure(
             source, lambda: leaderboard_figure(snapshot, chart, fmt, **query.validated_data)
         )
         response = HttpResponse(body, content_type=FORMATS[fmt])
-        name = f"arena-{snapshot.modality}-{snapshot.pk}-{chart}.{fmt}"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return attachment(response, f"arena-{snapshot.modality}-{snapshot.pk}-{chart}", fmt)

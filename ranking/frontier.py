@@ -31,7 +31,7 @@ from ranking.aggregation import counted_votes
 from ranking.frontier_groups import COMPARISONS, Comparison, parse_group, parse_pair
 from ranking.frontier_rows import FrontierReport, MonthSource
 from ranking.models import ModelRating, RatingSnapshot
-from ranking.selectors import leaderboard_latest, snapshots_done
+from ranking.selectors import leaderboard_latest, snapshots_done, snapshots_under_way
 from ranking.stats.frontier import (
     Frontier,
     Group,
@@ -60,7 +60,7 @@ def frontier_monthly(
 ) -> FrontierReport:
     """The frontier of a modality (and optionally a category and language) between groups
     ``a`` and ``b`` (or their specs: ``US``, ``CN:open``...). Never raises for
-    missing data: the report says what to run instead. ``min_votes`` defaults to
+    missing data: the report's hint says, in plain words, what is coming. ``min_votes`` defaults to
     ``RANKING_FRONTIER_MIN_VOTES``; ``rounding`` is one of ``ROUNDINGS`` and applies to the
     shown scores, bounds and gaps."""
     (report,) = frontier_comparisons(
@@ -124,15 +124,19 @@ def _scale(snapshot: RatingSnapshot) -> str:
     return f"{anchor['model']} = {anchor['score']:g}"
 
 
-def _backfill_hint(modality: str, category: str, language: str) -> str:
-    scope = "".join(
-        f" --{name} {value}"
-        for name, value in (("category", category), ("language", language))
-        if value
-    )
+def _history_hint(scope: dict, missing: list[str]) -> str:
+    """What a reader is told when month-end snapshots are missing, in plain words."""
+    if snapshots_under_way(**scope, kind=RatingSnapshot.Kind.MONTH_END):
+        return (
+            "The month-end snapshots of this history are being computed; this page shows "
+            "them as they are made."
+        )
+    months = f" ({len(missing)} month{'s' if len(missing) != 1 else ''})" if missing else ""
     return (
-        "Create the missing month-end snapshots with "
-        f"`python manage.py backfill_snapshots --modality {modality}{scope} --monthly`."
+        f"Some month-end snapshots have not been made yet{months}. They are made for each "
+        "modality, and for each category and language with at least "
+        f"{settings.RANKING_MIN_SCOPE_VOTES} counted votes, when the workers start and after "
+        "each import. The current-ratings mode does not need them."
     )
 
 
@@ -246,7 +250,7 @@ def _asof(
             display_names=names,
             month_votes=month_votes,
             missing_months=missing,
-            hint=_backfill_hint(**scope) if missing or not series else "",
+            hint=_history_hint(scope, missing) if missing or not series else "",
             notes=notes,
         )
         for a, b in pairs
@@ -334,11 +338,12 @@ def _first_votes(scope: dict, model_ids: list[int], cutoff: datetime) -> dict[in
     return first
 
 
-def _no_current_snapshot_hint(modality: str) -> str:
+def _no_current_snapshot_hint(scope: dict) -> str:
+    if snapshots_under_way(**scope, kind=RatingSnapshot.Kind.CURRENT):
+        return "The first board of this selection is being computed; this page shows it once made."
     return (
-        f"No current {modality} snapshot for this scope yet: workers make one every few "
-        f"minutes once votes arrive (or run `python manage.py fit_ratings --modality "
-        f"{modality}`)."
+        f"No current {scope['modality']} board for this selection yet: the workers make one "
+        "within minutes of counted votes arriving."
     )
 
 
@@ -348,7 +353,7 @@ def _current(
     snapshot = leaderboard_latest(**scope)
     empty = [FrontierReport(**scope, mode="current", a=a, b=b, frontier=None) for a, b in pairs]
     if snapshot is None:
-        return [replace(e, hint=_no_current_snapshot_hint(scope["modality"])) for e in empty]
+        return [replace(e, hint=_no_current_snapshot_hint(scope)) for e in empty]
     rows = _rating_rows([snapshot.pk])
     month_votes = _month_votes(scope, cutoff=snapshot.cutoff, max_vote_id=snapshot.max_vote_id)
     if not rows or not month_votes:

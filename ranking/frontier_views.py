@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,6 +25,7 @@ from rest_framework.views import APIView
 from arena.api import QueryParams
 from arena.models import Modality
 from arena.presenting import modality_tabs
+from arena.site_data import attachment, licence_line
 from ranking.exports import to_csv
 from ranking.figures import FORMATS, FRONTIER_FIGURES, frontier_figure
 from ranking.frontier import frontier_monthly, frontier_summaries
@@ -49,6 +49,8 @@ from ranking.frontier_rows import (
     collapse_gaps,
     frontier_json,
 )
+from ranking.models import RatingSnapshot
+from ranking.selectors import snapshots_under_way
 from ranking.stats.frontier import Group
 
 
@@ -142,7 +144,9 @@ FRONTIER_OUT = inline_serializer(
         "empty_months": serializers.ListField(
             child=serializers.CharField(), help_text="Months without counted votes: gaps."
         ),
-        "hint": serializers.CharField(help_text="What to run when snapshots are missing."),
+        "hint": serializers.CharField(
+            help_text="In plain words, why snapshots are missing and what is coming."
+        ),
         "notes": serializers.ListField(child=serializers.CharField()),
         "rows": inline_serializer("FrontierRow", ROW_FIELDS, many=True),
     },
@@ -189,8 +193,7 @@ class FrontierCSV(APIView):
         query.is_valid(raise_exception=True)
         report = _report(query.validated_data)
         response = HttpResponse(to_csv(COLUMNS, report.rows()), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="{file_stem(report)}.csv"'
-        return response
+        return attachment(response, file_stem(report), "csv")
 
 
 def file_stem(report: FrontierReport) -> str:
@@ -227,11 +230,9 @@ class FrontierFigure(APIView):
         query = FrontierQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         report = _report(query.validated_data)
-        figure = frontier_figure(report, chart, fmt, licence=settings.ARENA_DATA_LICENCE)
+        figure = frontier_figure(report, chart, fmt, licence=licence_line())
         response = HttpResponse(figure, content_type=FORMATS[fmt])
-        name = f"{file_stem(report)}-{chart}.{fmt}"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return attachment(response, f"{file_stem(report)}-{chart}", fmt)
 
 
 def _query(params: dict, **changes: str) -> str:
@@ -263,11 +264,12 @@ def frontier_page(request: HttpRequest) -> HttpResponse:
     if not query.is_valid():
         ctx = {"errors": query.errors}
         return render(request, "ranking/frontier.html", ctx, status=400)
-    params = query.validated_data
-    report = _report(params)
+    params, report = _mode_with_data(query.validated_data, chosen="mode" in request.GET)
     rows = report.rows()
     query_string = _query(params)
     ctx = {
+        "mode_fallback": params["mode"] != query.validated_data["mode"],
+        "refresh": bool(report.hint) and _under_way(params),
         "params": params,
         "modality": Modality(params["modality"]),
         "tabs": modality_tabs(params["modality"], lambda m: _frontier_url(params, modality=m)),
@@ -287,6 +289,26 @@ def frontier_page(request: HttpRequest) -> HttpResponse:
         "summary_url": f"{reverse('ranking:frontier-summary')}?{urlencode(_summary_query(params))}",
     }
     return render(request, "ranking/frontier.html", ctx)
+
+
+def _mode_with_data(params: dict, *, chosen: bool) -> tuple[dict, FrontierReport]:
+    """The parameters and report to show: the as-of history by default, the current ratings
+    when the history has no month yet (a new installation's first minute) and the visitor
+    did not pick a mode."""
+    report = _report(params)
+    if chosen or report.frontier is not None or params["mode"] != "asof":
+        return params, report
+    current = _report(params | {"mode": "current"})
+    if current.frontier is None:
+        return params, report
+    return params | {"mode": "current"}, current
+
+
+def _under_way(params: dict) -> bool:
+    """Whether the snapshots this frontier lacks are being computed (the page refreshes)."""
+    kinds = {"asof": RatingSnapshot.Kind.MONTH_END, "current": RatingSnapshot.Kind.CURRENT}
+    scope = {name: params[name] for name in ("modality", "category", "language")}
+    return snapshots_under_way(**scope, kind=kinds[params["mode"]])
 
 
 def _figure_links(query: str) -> dict[str, dict[str, str]]:
@@ -347,6 +369,6 @@ def frontier_summary_page(request: HttpRequest) -> HttpResponse:
             }
             for comparison, report in frontier_summaries(**_without_groups(params))
         ],
-        "licence": settings.ARENA_DATA_LICENCE,
+        "licence": licence_line(),
     }
     return render(request, "ranking/frontier_summary.html", ctx)

@@ -111,6 +111,23 @@ def snapshot_backfill_monthly(
     return requested
 
 
+def boards_catch_up(*, now: datetime | None = None) -> list[RatingSnapshot]:
+    """What beat would make, made now: each modality's current snapshots (as
+    ``snapshot_refresh_due``), then the month-end history of the whole modality and of each
+    category and language with enough votes (what the frontier's as-of mode reads).
+
+    Sent when a worker starts and after every import, so a new installation's boards fill
+    within a minute instead of at beat's first tick. The current snapshots are queued first,
+    so the leaderboards appear before the history. Idempotent: a snapshot already made or
+    under way has the same key and is not queued again."""
+    now = now or timezone.now()
+    scheduled = snapshot_refresh_due(now=now)
+    for modality in Modality.values:
+        for category, language in [("", ""), *big_scopes(modality, now)]:
+            snapshot_backfill_monthly(modality=modality, category=category, language=language)
+    return scheduled
+
+
 def _send_group(tasks) -> None:
     """With the broker down the snapshots stay PENDING: the sweep sends them later."""
     try:

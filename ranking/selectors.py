@@ -36,6 +36,28 @@ def snapshots_done(
     return snapshots.order_by("-cutoff", "-id")
 
 
+def snapshots_under_way(
+    *,
+    modality: str,
+    category: str = "",
+    language: str = "",
+    kind: str | None = None,
+    style_control: bool = False,
+) -> bool:
+    """Whether a snapshot of the scope is queued or being computed: a page without one says
+    it is coming and refreshes itself."""
+    under_way = RatingSnapshot.objects.filter(
+        modality=modality,
+        category=category,
+        language=language,
+        style_control=style_control,
+        status__in=[RatingSnapshot.Status.PENDING, RatingSnapshot.Status.RUNNING],
+    )
+    if kind:
+        under_way = under_way.filter(kind=kind)
+    return under_way.exists()
+
+
 def leaderboard_latest(
     *, modality: str, category: str = "", language: str = "", style_control: bool = False
 ) -> RatingSnapshot | None:
@@ -136,7 +158,8 @@ def leaderboard_charts(snapshot: RatingSnapshot, board: list[ModelRating], *, to
     ``top`` models the observed and predicted win-rate matrices and the battle counts."""
     shown = board[:top]
     columns = [row.column for row in shown]
-    labels = [row.model.key for row in shown]
+    # The names the table shows, not the keys.
+    labels = [row.model.display_name for row in shown]
     games, wins = pair_matrices(snapshot.n_models, *snapshot_data(snapshot)["cells"].T)
     sub_games = games[np.ix_(columns, columns)]
     observed = observed_win_rates(sub_games, wins[np.ix_(columns, columns)])
@@ -153,7 +176,7 @@ def leaderboard_charts(snapshot: RatingSnapshot, board: list[ModelRating], *, to
     return {
         "scores": [
             {
-                "model": row.model.key,
+                "model": row.model.display_name,
                 "score": round(row.score, 1),
                 # An open side (no bound from the votes) is null: JSON has no infinity.
                 "low": None if row.open_below else round(row.ci_low, 1),

@@ -27,6 +27,15 @@ def snapshot_refresh_task() -> None:
     snapshot_refresh_due()
 
 
+@shared_task(ignore_result=True, time_limit=300, soft_time_limit=280)
+def boards_catch_up_task() -> None:
+    """Sent when a worker starts and after every import (``RANKING_CATCH_UP``): queue the
+    current snapshots and the month-end history that are missing, without waiting for beat."""
+    from ranking.scheduling import boards_catch_up
+
+    boards_catch_up()
+
+
 @shared_task(ignore_result=True, time_limit=60, soft_time_limit=50)
 def snapshot_sweep_task() -> None:
     """Scheduled by beat: snapshots whose message was lost or whose worker died are sent

@@ -25,6 +25,7 @@ from ranking.selectors import (
     snapshot_board,
     snapshot_scopes,
     snapshots_done,
+    snapshots_under_way,
 )
 from ranking.stats import elo_factor
 
@@ -72,6 +73,11 @@ def leaderboard(request: HttpRequest, modality: str = "text") -> HttpResponse:
         },
         "style_offered": style_offered,
         "provisional_votes": settings.RANKING_PROVISIONAL_VOTES,
+        "min_scope_votes": settings.RANKING_MIN_SCOPE_VOTES,
+        "refresh": snapshot is None
+        and snapshots_under_way(
+            **scope, kind=RatingSnapshot.Kind.CURRENT, style_control=style_control
+        ),
     }
     if snapshot is not None:
         ctx |= {

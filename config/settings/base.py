@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.headers.SecurityHeadersMiddleware",
+    "config.headers.DataLicenceMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -103,13 +104,15 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # An operator's own texts (notice, privacy page, banner) first: docs/deployment.md.
+        "DIRS": [*env_list("ARENA_TEMPLATE_DIRS", []), BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "arena.site_data.site_data",
             ],
         },
     },
@@ -214,6 +217,7 @@ HOUSEKEEPING_TASKS = [
     "arena.tasks.serving_plans_refresh_task",
     "ranking.tasks.snapshot_sweep_task",
     "ranking.tasks.snapshot_refresh_task",
+    "ranking.tasks.boards_catch_up_task",
 ]
 CELERY_TASK_ROUTES = {name: {"queue": CELERY_HOUSEKEEPING_QUEUE} for name in HOUSEKEEPING_TASKS}
 CELERY_TASK_IGNORE_RESULT = True
@@ -275,6 +279,9 @@ ARENA_CLIENT_IP_HEADER = env_str("ARENA_CLIENT_IP_HEADER", "REMOTE_ADDR")
 ARENA_TRUSTED_PROXY_COUNT = env_int("ARENA_TRUSTED_PROXY_COUNT", 1, minimum=1)
 # A voter sees their own leaderboard after this many votes.
 ARENA_PERSONAL_BOARD_MIN_VOTES = env_int("ARENA_PERSONAL_BOARD_MIN_VOTES", 20, minimum=1)
+# A voter's count drops the votes the checks excluded only once they are this old, so nobody
+# can find the thresholds by watching the counter vote by vote (docs/decisions.md).
+ARENA_VOTE_COUNT_SETTLE_HOURS = env_int("ARENA_VOTE_COUNT_SETTLE_HOURS", 24, minimum=0)
 # Pair sampling: a model with fewer counted votes than this is "new" and served more often.
 ARENA_NEW_MODEL_VOTES = env_int("ARENA_NEW_MODEL_VOTES", 300, minimum=0)
 ARENA_NEW_MODEL_BOOST = env_int("ARENA_NEW_MODEL_BOOST", 4, minimum=0)
@@ -338,6 +345,12 @@ RANKING_FRONTIER_MIN_VOTES = env_int("RANKING_FRONTIER_MIN_VOTES", 300, minimum=
 ARENA_DATA_LICENCE = env_str(
     "ARENA_DATA_LICENCE", "Data: Arena votes and ratings, licensed CC BY 4.0"
 )
+# The licence's address: every API response and download links to it (Link: rel="license").
+ARENA_DATA_LICENCE_URL = env_str(
+    "ARENA_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"
+)
+# The first-visit notice is shown again to everyone when this changes (new terms).
+ARENA_NOTICE_VERSION = env_str("ARENA_NOTICE_VERSION", "1")
 
 
 # Per-modality anchors, "text:mixtral-8x7b-instruct-v0.1=1114,image:...=1000"; without one the
@@ -371,6 +384,9 @@ CELERY_BEAT_SCHEDULE["rating-snapshots-refresh"] = {
     "schedule": float(RANKING_REFRESH_MINUTES * 60),
     "options": {"expires": float(RANKING_REFRESH_MINUTES * 60)},
 }
+# When a worker starts and after every import, queue the missing boards and month-end
+# history at once (ranking.scheduling.boards_catch_up) instead of at beat's first tick.
+RANKING_CATCH_UP = env_bool("RANKING_CATCH_UP", True)
 
 # --- Rigging resistance (docs/voting.md, "Manipulation") -----------------------------------
 # Battles served to one client address and to one network (IPv4 /24, IPv6 /48) before 429.
@@ -479,7 +495,13 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Arena API",
-    "DESCRIPTION": "Blind battles, votes, leaderboards and rating snapshots.",
+    "DESCRIPTION": (
+        "Blind battles, votes, leaderboards and rating snapshots.\n\n"
+        "Every response names the data's licence in two headers: `Link: <licence URL>; "
+        'rel="license"` and `X-Data-Licence` (the operator\'s ARENA_DATA_LICENCE_URL and '
+        "ARENA_DATA_LICENCE). While the installation holds demo data, `X-Arena-Demo-Data` is "
+        "set too, and downloaded files are named `arena-demo-...`."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -17,3 +17,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="arena-test-static-"))
+# Eager Celery would compute every board inside each test's import: the tests that need the
+# catch-up turn it on.
+RANKING_CATCH_UP = False

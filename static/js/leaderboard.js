@@ -25,15 +25,30 @@
       });
     });
   });
+  // A two-letter search that is some row's country code ("CN", "us") keeps that country's
+  // models only; anything else matches names, labs and countries as text.
   const search = document.querySelector("[data-table-search]");
+  const empty = document.querySelector("[data-search-empty]");
   if (search) {
     search.addEventListener("input", function () {
       const needle = search.value.trim().toLowerCase();
-      tables.forEach(function (table) {
-        Array.from(table.tBodies[0].rows).forEach(function (row) {
-          row.hidden = needle !== "" && !row.textContent.toLowerCase().includes(needle);
-        });
+      const rows = [];
+      tables.forEach(function (table) { rows.push.apply(rows, Array.from(table.tBodies[0].rows)); });
+      const code = needle.length === 2 && rows.some(function (row) {
+        return (row.dataset.country || "").toLowerCase() === needle;
       });
+      let shown = 0;
+      rows.forEach(function (row) {
+        const match = needle === "" || (code
+          ? (row.dataset.country || "").toLowerCase() === needle
+          : row.textContent.toLowerCase().includes(needle));
+        row.hidden = !match;
+        if (match) shown += 1;
+      });
+      if (empty) {
+        empty.hidden = shown > 0;
+        empty.textContent = shown > 0 ? "" : "No model matches “" + search.value.trim() + "”.";
+      }
     });
   }
 
@@ -51,7 +66,9 @@
       scoreChart.resize();
       scoreChart.setOption({
         animation: false,
-        grid: { left: 200, right: 30, top: 10, bottom: 30 },
+        // containLabel: the names fit whatever their length; the axis title sits under the
+        // middle of the axis, inside the grid's bottom margin, so it is never cut off.
+        grid: { left: 10, right: 30, top: 10, bottom: 40, containLabel: true },
         tooltip: {
           trigger: "item",
           formatter: function (p) {
@@ -62,8 +79,9 @@
             return s.model + "<br>score " + s.score + " (95% CI " + low + " to " + high + ")";
           },
         },
-        xAxis: { type: "value", scale: true, name: "score" },
-        yAxis: { type: "category", data: scores.map(function (s) { return s.model; }), axisLabel: { fontSize: 11 } },
+        xAxis: { type: "value", scale: true, name: "score", nameLocation: "middle", nameGap: 26 },
+        yAxis: { type: "category", data: scores.map(function (s) { return s.model; }),
+                 axisLabel: { fontSize: 11, width: 170, overflow: "truncate" } },
         series: [
           {
             type: "custom",
@@ -97,7 +115,7 @@
       const values = data[spec[0]].map(function (c) { return c[2]; }).filter(function (v) { return v !== null; });
       heat.setOption({
         animation: false,
-        grid: { left: 170, right: 20, top: 10, bottom: 150 },
+        grid: { left: 10, right: 20, top: 10, bottom: 60, containLabel: true },
         tooltip: {
           formatter: function (p) {
             const v = p.value[2];
@@ -105,8 +123,10 @@
               (v === null ? "never met" : (spec[3] === "win rate" ? Math.round(v * 100) + "%" : v));
           },
         },
-        xAxis: { type: "category", data: data.labels, axisLabel: { rotate: 60, fontSize: 10 } },
-        yAxis: { type: "category", data: data.labels, inverse: true, axisLabel: { fontSize: 10 } },
+        xAxis: { type: "category", data: data.labels,
+                 axisLabel: { rotate: 60, fontSize: 10, width: 140, overflow: "truncate" } },
+        yAxis: { type: "category", data: data.labels, inverse: true,
+                 axisLabel: { fontSize: 10, width: 140, overflow: "truncate" } },
         visualMap: { min: spec[1], max: spec[2] === null ? Math.max(1, Math.max.apply(null, values)) : spec[2],
                      calculable: true, orient: "horizontal", left: "center", bottom: 0,
                      inRange: { color: spec[0] === "battles" ? ["#f7fbff", "#08306b"] : ["#b2182b", "#f7f7f7", "#2166ac"] } },
@@ -124,9 +144,9 @@
     history.setOption({
       animation: false,
       tooltip: { trigger: "axis" },
-      grid: { left: 60, right: 20, top: 20, bottom: 40 },
+      grid: { left: 20, right: 20, top: 20, bottom: 30, containLabel: true },
       xAxis: { type: "time" },
-      yAxis: { type: "value", scale: true, name: "score" },
+      yAxis: { type: "value", scale: true, name: "score", nameLocation: "middle", nameGap: 44 },
       series: [
         // An open side (null) has no band: it is drawn at the score.
         { name: "lower", type: "line", stack: "band", symbol: "none", lineStyle: { opacity: 0 },

@@ -158,7 +158,9 @@ def test_the_personal_board_appears_after_enough_votes(client, text_arena, setti
     assert "After 2 votes you will see your own leaderboard" in html
     token, response = vote_through_the_form(client, "text", "b")  # also checks the blind page
     html = client.get(response["Location"]).content.decode()
-    assert "Your leaderboard" in html and "Votes cast: <strong data-votes-cast>2</strong>" in html
+    assert (
+        "Your leaderboard" in html and "Votes counted: <strong data-votes-cast>2</strong>" in html
+    )
     blind = client.get("/arena/text/").content.decode()
     assert "Your leaderboard" not in blind and "appears here after each vote" in blind
 

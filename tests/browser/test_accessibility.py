@@ -22,6 +22,8 @@ PAGES = [
     "/frontier/",
     "/frontier/?mode=current&compare=open-us-china",
     "/frontier/summary/?mode=current",
+    "/privacy/",
+    "/status/",
 ]
 
 

@@ -35,10 +35,11 @@ def test_the_page_draws_both_charts_and_switches_mode(page, live_server, monthly
     assert errors == []
 
 
-def test_missing_month_ends_say_what_to_run(page, live_server, voted_models):
+def test_missing_month_ends_are_explained_without_a_command(page, live_server, voted_models):
     page.goto(f"{live_server.url}/frontier/?modality=text&mode=asof")
     hint = page.locator("[data-hint]").inner_text()
-    assert "backfill_snapshots --modality text --monthly" in hint and "2024-01" in hint
+    assert "have not been made yet" in hint and "2024-01" in hint
+    assert "manage.py" not in page.content()
 
 
 def test_on_a_phone_the_page_fits_and_the_table_scrolls(phone, live_server, monthly_snapshots):

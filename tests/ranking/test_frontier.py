@@ -13,7 +13,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from arena.site_data import demo_data_present
 from ranking.frontier import frontier_monthly
+from ranking.services import SnapshotSpec, snapshot_request
 from tests.ranking.conftest import NOW, compute, month_ends, text_vote
 
 pytestmark = pytest.mark.django_db
@@ -48,13 +50,25 @@ def test_current_mode_counts_each_model_from_its_release_month(frontier_data):
     assert len(set(r["snapshot_id"] for r in rows)) == 1
 
 
-def test_missing_month_end_snapshots_are_named_with_the_command_that_makes_them(voted_models):
+def test_missing_month_end_snapshots_are_named_in_plain_words_without_a_command(voted_models):
     month_ends(2)
     report = frontier_monthly(modality="text", mode="asof", now=NOW)
     assert report.missing_months == ["2024-01", "2024-03"]
-    assert "backfill_snapshots --modality text --monthly" in report.hint
+    assert "have not been made yet (2 months)" in report.hint
+    assert "manage.py" not in report.hint and "`" not in report.hint
     empty = frontier_monthly(modality="image", mode="current")
-    assert empty.frontier is None and "fit_ratings" in empty.hint
+    assert empty.frontier is None and "the workers make one" in empty.hint
+    assert "manage.py" not in empty.hint
+
+
+def test_a_history_under_way_is_announced_as_coming(voted_models):
+    snapshot_request(
+        spec=SnapshotSpec(
+            modality="text", rounds=100, kind="month_end", cutoff=datetime(2024, 2, 1, tzinfo=UTC)
+        )
+    )
+    report = frontier_monthly(modality="text", mode="asof", now=NOW)
+    assert "are being computed" in report.hint
 
 
 def test_the_api_returns_rows_and_refuses_bad_parameters(client, frontier_data):
@@ -72,7 +86,7 @@ def test_other_countries_and_empty_scopes_answer_without_error(client, frontier_
     assert all(r["a_model"] is None and r["leader"] == "US" for r in body["rows"])
     body = client.get("/api/v1/frontier/?modality=text&category=coding").json()
     assert body["rows"] == []
-    assert "backfill_snapshots --modality text --category coding --monthly" in body["hint"]
+    assert "at least 500 counted votes" in body["hint"] and "manage.py" not in body["hint"]
 
 
 def test_the_csv_is_the_json_rows_with_safe_cells(client, frontier_data):
@@ -129,6 +143,7 @@ def test_a_bad_history_fails_with_line_numbers(tmp_path):
 def test_the_page_and_api_run_a_constant_number_of_queries(
     client, frontier_data, mode, queries, django_assert_num_queries
 ):
+    demo_data_present()  # the banner's flag is cached: a minute's first request looks it up
     with django_assert_num_queries(queries):
         response = client.get(f"/frontier/?modality=text&mode={mode}")
     assert response.status_code == 200
@@ -299,7 +314,7 @@ def test_as_of_has_rows_for_a_category_once_its_month_ends_are_made(
 ):
     settings.RANKING_BOOTSTRAP_ROUNDS = 100
     hint = frontier_monthly(modality="text", category="coding", now=NOW).hint
-    assert "backfill_snapshots --modality text --category coding --monthly" in hint
+    assert "have not been made yet" in hint
     with django_capture_on_commit_callbacks(execute=True):  # the workers' part, eagerly
         call_command(
             "backfill_snapshots", "--modality", "text", "--category", "coding", "--monthly"
@@ -339,3 +354,17 @@ def test_current_mode_uses_only_real_release_dates(voted_models):
     assert entered == {"2024-01": "alpha", "2024-02": "alpha", "2024-03": "alpha"}
     assert any("1 model(s) have only an upper bound" in note for note in report.notes)
     assert any("2 model(s) have no release date" in note for note in report.notes)
+
+
+def test_the_page_opens_on_current_ratings_while_the_history_is_not_made(client, voted_models):
+    compute(cutoff=NOW)
+    html = client.get("/frontier/?modality=text").content.decode()
+    assert "data-mode-fallback" in html and 'value="current" checked' in html
+    assert "manage.py" not in html
+    chosen = client.get("/frontier/?modality=text&mode=asof").content.decode()
+    assert "data-mode-fallback" not in chosen and 'value="asof" checked' in chosen
+
+
+def test_the_page_opens_on_the_history_once_it_is_made(client, frontier_data):
+    html = client.get("/frontier/?modality=text").content.decode()
+    assert "data-mode-fallback" not in html and 'value="asof" checked' in html

@@ -8,6 +8,7 @@ import io
 import pytest
 from PIL import Image
 
+from arena.models import AIModel
 from ranking.figure_views import snapshot_words
 from ranking.figures import (
     cached_figure,
@@ -71,7 +72,8 @@ def test_a_matrix_figure_is_the_matrix_csv_drawn_for_the_top_models(client, vote
         licence=LICENCE,
         shown="The top 3 models (all)",
     )
-    figure = matrix_figure(top, values, text, rates=chart != "battles")
+    names = [AIModel.objects.get(key=key).display_name for key in top]  # as the table shows
+    figure = matrix_figure(names, values, text, rates=chart != "battles")
     assert render_figure(figure, "svg", text) == response.content
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from arena.models import Vote
+from arena.site_data import demo_data_present
 from ranking.services import SnapshotSpec, snapshot_compute, snapshot_request
 from tests.factories import AIModelFactory, LabFactory
 
@@ -42,6 +43,7 @@ def test_the_leaderboard_page_runs_a_constant_number_of_queries(
     client, size, django_assert_num_queries
 ):
     arena_of(size)
+    demo_data_present()  # the banner's flag is cached: a minute's first request looks it up
     with django_assert_num_queries(4):
         response = client.get("/leaderboard/text/")
     assert response.status_code == 200
@@ -95,9 +97,17 @@ def test_a_model_page_draws_its_score_over_time(client, voted_models):
     assert client.get("/leaderboard/text/models/nobody/").status_code == 404
 
 
-def test_an_empty_leaderboard_says_how_to_fill_it(client, db):
+def test_an_empty_leaderboard_says_what_will_happen_in_plain_words(client, db):
     html = client.get("/leaderboard/video/").content.decode()
-    assert "No leaderboard has been computed" in html and "fit_ratings --modality video" in html
+    assert "No board for this selection yet" in html and "manage.py" not in html
+    assert 'http-equiv="refresh"' not in html  # nothing under way: nothing to wait for
+
+
+def test_a_leaderboard_being_computed_says_so_and_refreshes_itself(client, voted_models):
+    snapshot_request(spec=SnapshotSpec(modality="text", rounds=100))
+    html = client.get("/leaderboard/text/").content.decode()
+    assert "The first text board is being computed" in html
+    assert '<meta http-equiv="refresh"' in html
 
 
 def test_the_board_of_a_finished_snapshot_is_rendered_once_and_cached(

@@ -45,6 +45,9 @@ def production_env(
             "STATIC_ROOT": str(tmp_path / "static"),
             "MEDIA_ROOT": str(tmp_path / "media"),
             "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+            # These tests count the snapshots they ask for: no catch-up adds its own
+            # (tests/stack/test_first_boards.py tests it).
+            "RANKING_CATCH_UP": "false",
         }
         | extra
     )

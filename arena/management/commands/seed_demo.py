@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandParser
 
 from arena.demo import demo_seed
+from arena.signals import data_imported
+from arena.site_data import demo_flag_forget
 
 
 class Command(BaseCommand):
@@ -29,4 +31,7 @@ class Command(BaseCommand):
             seed=options["seed"],
             if_empty=options["if_empty"],
         )
+        if not report.skipped:
+            demo_flag_forget()  # the banner appears at once, not within the flag's minute
+            data_imported.send(sender=self.__class__, what="demo")
         self.stdout.write(self.style.SUCCESS(str(report)))
