@@ -17,8 +17,12 @@ from markdown_it import MarkdownIt
 from arena.models import Modality, Output, Prompt
 
 # Raw HTML in an output is shown as text, never interpreted; markdown-it also refuses
-# javascript:, vbscript: and data: links (except images) by default.
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+# javascript:, vbscript: and data: links (except images) by default. `breaks`: a single line
+# break is kept as written (a poem, an address, a list typed without Markdown), as chat
+# interfaces show answers; CommonMark alone would join such lines into one paragraph.
+_markdown = MarkdownIt(
+    "commonmark", {"html": False, "linkify": False, "typographer": False, "breaks": True}
+)
 _markdown.enable(["table", "strikethrough"])
 # An answer sits under the page's h3 "Model A": its own top heading becomes h4, whether it
 # was written "# Title" or "### Title", so an output cannot break the page's outline

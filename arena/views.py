@@ -208,19 +208,20 @@ def result(request: HttpRequest, modality: str, token: str) -> HttpResponse:
 
 #: The keys of each choice, as ``KeyboardEvent.key`` lower-cased: the page shows them and
 #: static/js/battle.js reads them from it. The choices and their labels are ``Vote.Outcome``.
+#: Letters only: arrow keys scroll the page (a voter reading a long answer presses ↓), so
+#: they must never cast a vote. N is "next battle", so "both are bad" is X.
 SHORTCUT_KEYS = {
-    Vote.Outcome.A: ("a", "arrowleft"),
-    Vote.Outcome.B: ("b", "arrowright"),
-    Vote.Outcome.TIE: ("t", "arrowup"),
-    Vote.Outcome.BOTH_BAD: ("x", "arrowdown"),
+    Vote.Outcome.A: ("a",),
+    Vote.Outcome.B: ("b",),
+    Vote.Outcome.TIE: ("t",),
+    Vote.Outcome.BOTH_BAD: ("x",),
 }
-_KEY_GLYPHS = {"arrowleft": "←", "arrowright": "→", "arrowup": "↑", "arrowdown": "↓"}
 
 SHORTCUTS = [
     {
         "choice": value,
         "label": label,
-        "keys": " or ".join(_KEY_GLYPHS.get(key, key.upper()) for key in SHORTCUT_KEYS[value]),
+        "keys": " or ".join(key.upper() for key in SHORTCUT_KEYS[value]),
         "key_names": " ".join(SHORTCUT_KEYS[value]),
     }
     for value, label in Vote.Outcome.choices
