@@ -48,6 +48,8 @@ class DataLicenceMiddleware:
                 "Link", f'<{settings.ARENA_DATA_LICENCE_URL}>; rel="license"'
             )
             response.headers.setdefault("X-Data-Licence", settings.ARENA_DATA_LICENCE)
-            if response.status_code < 500 and demo_data_present():
+            # The data's responses only: the schema and its docs are made without a database.
+            data = request.path.startswith("/api/v1/") or response.has_header("Content-Disposition")
+            if data and response.status_code < 500 and demo_data_present():
                 response.headers["X-Arena-Demo-Data"] = "simulated votes, not real results"
         return response
