@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
+from arena.media import MediaLimits
 from arena.models import (
     AIModel,
     Battle,
@@ -158,9 +159,7 @@ class PromptSetAdmin(admin.ModelAdmin):
             "limits": {
                 "manifest_bytes": settings.ARENA_MAX_MANIFEST_BYTES,
                 "text_chars": settings.ARENA_MAX_TEXT_CHARS,
-                "image_bytes": settings.ARENA_MAX_IMAGE_BYTES,
-                "video_bytes": settings.ARENA_MAX_VIDEO_BYTES,
-                "video_seconds": settings.ARENA_MAX_VIDEO_SECONDS,
+                "media": MediaLimits.from_settings(),
             },
         }
         return TemplateResponse(

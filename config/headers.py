@@ -39,15 +39,16 @@ class DataLicenceMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if request.path.startswith("/api/") or "attachment" in response.get(
-            "Content-Disposition", ""
-        ):
+        download = "attachment" in response.get("Content-Disposition", "")
+        if request.path.startswith("/api/") or download:
             from arena.site_data import demo_data_present
 
             response.headers.setdefault(
                 "Link", f'<{settings.ARENA_DATA_LICENCE_URL}>; rel="license"'
             )
             response.headers.setdefault("X-Data-Licence", settings.ARENA_DATA_LICENCE)
-            if response.status_code < 500 and demo_data_present():
+            # The data's responses only: the schema and its docs are made without a database.
+            data = request.path.startswith("/api/v1/") or download
+            if data and response.status_code < 500 and demo_data_present():
                 response.headers["X-Arena-Demo-Data"] = "simulated votes, not real results"
         return response

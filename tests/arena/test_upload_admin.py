@@ -220,3 +220,12 @@ def test_an_upload_whose_worker_died_is_taken_back_then_failed_if_it_keeps_dying
     assert upload.status == Upload.Status.FAILED
     assert "its worker stopped 3 times during the import" in upload.report["errors"][0]
     assert not staged & media_files()
+
+
+def test_the_upload_form_explains_the_manifest_itself(admin_client_carol):
+    """An admin in a browser cannot open a repository file: the help is in the form."""
+    html = admin_client_carol.get(UPLOAD_URL).content.decode()
+    assert "data-upload-help" in html and "docs/uploads.md" not in html
+    for field in ("set", "modality", "prompt_id", "prompt", "model", "text", "media"):
+        assert f"<code>{field}</code>" in html, field
+    assert "fox/dalle.png" in html  # a complete example
