@@ -119,6 +119,8 @@ def page_paths(base: str) -> list[tuple[str, str, str]]:
 
 def save(page, out: Path, name: str) -> str:
     path = out / f"{name}.png"
+    # Not halfway through a transition (a pressed button fading in).
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
     page.screenshot(path=str(path))
     with Image.open(path) as image:
         image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(
@@ -211,11 +213,15 @@ def main() -> None:
         manage(env, "migrate", "--noinput", "--verbosity", "0")
         manage(env, "collectstatic", "--noinput", "--verbosity", "0")
         manage(env, "seed_demo", "--if-empty")
+        # The stack's own output would drown the script's: it goes to a file, shown on failure.
+        stack_log = open(Path(var) / "stack.log", "wb")  # noqa: SIM115 (closed below)
         stack = subprocess.Popen(
             [sys.executable, "manage.py", "runstack", "--port", str(args.port)],
             cwd=ROOT,
             env=env,
             start_new_session=True,
+            stdout=stack_log,
+            stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{args.port}"
         try:
@@ -225,9 +231,14 @@ def main() -> None:
                 raise SystemExit("gallery: the web server did not start")
             boards(base, env, args.board_wait)
             shots = shoot(base, args.out / "img")
+        except BaseException:
+            stack_log.flush()
+            print((Path(var) / "stack.log").read_text()[-4000:], file=sys.stderr)
+            raise
         finally:
             os.killpg(stack.pid, signal.SIGTERM)
             stack.wait(timeout=60)
+            stack_log.close()
     write_index(shots, args.out)
     print(
         f"gallery: {len(shots)} screenshots in {args.out / 'img'}, index {args.out / 'gallery.md'}"
