@@ -125,12 +125,18 @@ class Rendition:
 
 def rendition_for(scene: Scene, quality: float, rng: random.Random) -> Rendition:
     """Two chances of an error, each likelier the lower the quality; then the drawing
-    quality in steps, so neighbouring strengths look alike and distant ones do not."""
+    quality in steps, so neighbouring strengths look alike and distant ones do not.
+
+    Whether a chance turns into an error is drawn once per prompt, for every model alike
+    (``rng``, the model's own, only picks which error): on any one prompt a stronger model
+    never makes more errors than a weaker one, so the pictures agree with the strengths
+    that the simulated votes follow."""
     q = min(max(quality, 0.0), 1.0)
     possible = _possible_errors(scene)
     errors: list[str] = []
+    chances = random.Random(f"{scene.prompt_id}/errors")
     for _ in range(2):
-        if possible and rng.random() < 0.85 * (1.0 - q) ** 1.3:
+        if chances.random() < 0.85 * (1.0 - q) ** 1.3 and possible:
             errors.append(possible.pop(rng.randrange(len(possible))))
     return Rendition(
         errors=tuple(errors),
@@ -139,7 +145,7 @@ def rendition_for(scene: Scene, quality: float, rng: random.Random) -> Rendition
         pixelated=q < 0.15,
         blur=0.0 if q >= 0.85 else 1.0,
         levels=256 if q >= 0.6 else 24 if q >= 0.3 else 10,
-        noise=0.0 if q >= 0.6 else round(7.0 * (1.0 - q), 1),
+        noise=0.0 if q >= 0.6 else round(5.0 * (1.0 - q), 1),
         jpeg=None if q >= 0.6 else int(20 + 40 * q),
         hold=1 if q >= 0.6 else 2 if q >= 0.3 else 3,
     )
