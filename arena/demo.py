@@ -9,6 +9,7 @@ the frontier view have a history to show on first start.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import random
@@ -19,7 +20,7 @@ from pathlib import Path
 from django.db import transaction
 
 from arena.catalogue import parse_catalogue_csv
-from arena.demo_media import demo_png, demo_video
+from arena.demo_media import Scene, clip_webm, picture_png, quality_levels, scenes_from_json
 from arena.models import AIModel, Modality, Output, Prompt, PromptSet, Vote
 from arena.services import catalogue_upsert
 from arena.serving_plan import serving_plan_refresh
@@ -79,9 +80,11 @@ DEMO_PROMPTS: tuple[DemoPrompt, ...] = tuple(
     for item in json.loads((DATA_DIR / "demo_prompts.json").read_text(encoding="utf-8"))
 )
 
-# Image and video sets: real models, pictures and clips drawn here (abstract shapes, not
-# the models' outputs). Video models are not in the Chatbot Arena catalogue; a few
-# well-known ones come from demo_video_models.csv through the same catalogue upsert.
+# Image and video sets: real models; pictures and clips drawn here from scenes that depict
+# their prompts (arena/data/demo_media_prompts.json), not the models' outputs. Each model
+# draws at a quality that follows its strength (arena/demo_media.py). Video models are not
+# in the Chatbot Arena catalogue; a few well-known ones come from demo_video_models.csv
+# through the same catalogue upsert.
 DEMO_IMAGE_SET_NAME = "Demo: image prompts"
 DEMO_VIDEO_SET_NAME = "Demo: video prompts"
 DEMO_VIDEO_MODELS_PATH = DATA_DIR / "demo_video_models.csv"
@@ -94,15 +97,9 @@ DEMO_VIDEO_STRENGTHS: dict[str, float] = {
     "sora": 1080, "veo-2": 1150, "runway-gen-3-alpha": 1000, "ray-2": 1060,
     "kling-1.6": 1110, "hunyuan-video": 1050, "wan-2.1-t2v-14b": 1100,
 }  # fmt: skip
-DEMO_IMAGE_PROMPTS = (
-    ("img-1", "art", "A red fox asleep under a paper lantern, ink wash style"),
-    ("img-2", "photo", "A rainy street in Lisbon at dusk, tram lights reflected"),
-    ("img-3", "design", "A minimalist logo for a bakery called Crumb"),
-)
-DEMO_VIDEO_PROMPTS = (
-    ("vid-1", "motion", "A paper boat drifting across a puddle, camera tracking left"),
-    ("vid-2", "nature", "Time-lapse of clouds rolling over a mountain ridge"),
-)
+DEMO_SCENES = scenes_from_json((DATA_DIR / "demo_media_prompts.json").read_text(encoding="utf-8"))
+DEMO_IMAGE_PROMPTS = tuple((s.prompt_id, s.category, s.prompt) for s in DEMO_SCENES["image"])
+DEMO_VIDEO_PROMPTS = tuple((s.prompt_id, s.category, s.prompt) for s in DEMO_SCENES["video"])
 DEMO_MEDIA_START = date(2025, 1, 1)
 
 DEMO_START = date(2024, 1, 1)
@@ -246,8 +243,22 @@ def demo_seed(
     )
 
 
+@functools.cache
+def demo_media_file(modality: str, prompt_id: str, key: str) -> bytes:
+    """What model ``key`` "made" for a demo prompt: a PNG picture or a VP8 WebM clip (one
+    format per modality, whatever the model), drawn at the quality the model's strength
+    gives. The same bytes every time (the seed is the prompt and the model, not
+    ``--seed``), so they are kept for the process: a few megabytes in all."""
+    strengths = DEMO_IMAGE_STRENGTHS if modality == Modality.IMAGE else DEMO_VIDEO_STRENGTHS
+    quality = quality_levels(strengths)[key]
+    scene = next(scene for scene in DEMO_SCENES[modality] if scene.prompt_id == prompt_id)
+    if modality == Modality.IMAGE:
+        return picture_png(scene, quality=quality, seed=key)
+    return clip_webm(scene, quality=quality, seed=key)
+
+
 def _media_manifest(
-    set_name: str, modality: str, prompts: tuple[tuple[str, str, str], ...], keys: list[str]
+    set_name: str, modality: str, scenes: tuple[Scene, ...], strengths: dict[str, float]
 ) -> tuple[bytes, dict[str, bytes]]:
     """The rows of the set that the database does not hold yet, with their media: loading
     the demo again adds what is missing and never re-encodes what is there."""
@@ -256,24 +267,21 @@ def _media_manifest(
             "prompt__external_id", "model__key"
         )
     )
+    ext = "png" if modality == Modality.IMAGE else "webm"
     rows, files = [], {}
-    for prompt_id, category, text in prompts:
-        for key in keys:
-            if (prompt_id, key) in present:
+    for scene in scenes:
+        for key in sorted(strengths):
+            if (scene.prompt_id, key) in present:
                 continue
-            if modality == Modality.IMAGE:
-                path, data = f"{prompt_id}/{key}.png", demo_png(f"{prompt_id}/{key}")
-            else:  # one container for every model: the format never hints at the model
-                path = f"{prompt_id}/{key}.webm"
-                data = demo_video(f"{prompt_id}/{key}", fmt="webm")
-            files[path] = data
+            path = f"{scene.prompt_id}/{key}.{ext}"
+            files[path] = demo_media_file(modality, scene.prompt_id, key)
             rows.append(
                 {
                     "set": set_name,
                     "modality": modality,
-                    "prompt_id": prompt_id,
-                    "prompt": text,
-                    "category": category,
+                    "prompt_id": scene.prompt_id,
+                    "prompt": scene.prompt,
+                    "category": scene.category,
                     "language": "en",
                     "model": key,
                     "media": path,
@@ -293,13 +301,14 @@ def _media_sets_seed() -> tuple[int, int]:
         raise ValueError(f"the demo video models are invalid: {parsed.errors[0]}")
     catalogue_upsert(rows=parsed.rows)
     prompts = outputs = 0
-    for set_name, modality, items, strengths in (
-        (DEMO_IMAGE_SET_NAME, Modality.IMAGE, DEMO_IMAGE_PROMPTS, DEMO_IMAGE_STRENGTHS),
-        (DEMO_VIDEO_SET_NAME, Modality.VIDEO, DEMO_VIDEO_PROMPTS, DEMO_VIDEO_STRENGTHS),
+    for set_name, modality, strengths in (
+        (DEMO_IMAGE_SET_NAME, Modality.IMAGE, DEMO_IMAGE_STRENGTHS),
+        (DEMO_VIDEO_SET_NAME, Modality.VIDEO, DEMO_VIDEO_STRENGTHS),
     ):
-        manifest, files = _media_manifest(set_name, modality, items, sorted(strengths))
-        prompts += len(items)
-        outputs += len(items) * len(strengths)
+        scenes = DEMO_SCENES[modality]
+        manifest, files = _media_manifest(set_name, modality, scenes, strengths)
+        prompts += len(scenes)
+        outputs += len(scenes) * len(strengths)
         if not files:
             continue
         report = prompt_set_ingest(
@@ -307,8 +316,9 @@ def _media_sets_seed() -> tuple[int, int]:
             manifest_name="demo.jsonl",
             media=MemorySource(files),
             set_source=PromptSet.Source.DEMO,
-            set_description="Demo data: abstract pictures and clips drawn for the demo, not "
-            "the models' real outputs.",
+            set_description="Demo data: pictures and clips drawn by the demo to depict each "
+            "prompt, at a quality that follows each model's simulated strength; not the "
+            "models' real outputs.",
         )
         if not report.ok:
             raise ValueError(f"the demo {modality} set is invalid: {report.errors[0]}")

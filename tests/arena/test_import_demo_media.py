@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import subprocess
 import sys
 
@@ -13,11 +14,20 @@ from django.core.management import call_command
 from arena.demo import (
     DEMO_IMAGE_PROMPTS,
     DEMO_IMAGE_STRENGTHS,
+    DEMO_SCENES,
     DEMO_VIDEO_PROMPTS,
     DEMO_VIDEO_STRENGTHS,
 )
-from arena.demo_media import demo_png, demo_video
-from arena.media import MediaLimits, inspect_media
+from arena.demo_media import (
+    CLIP_FPS,
+    CLIP_SECONDS,
+    CLIP_SIZE,
+    PICTURE_SIZE,
+    clip_webm,
+    demo_video,
+    picture_png,
+)
+from arena.media import MediaLimits, inspect_media, is_normalised
 from arena.models import AIModel, Output, PromptSet, Vote
 from tests.arena.import_helpers import media_files
 
@@ -38,7 +48,32 @@ def test_the_demo_has_image_and_video_sets_from_real_models_labelled_as_demo():
     clip = videos.first()
     with default_storage.open(clip.media.name) as handle:
         info = inspect_media(handle.read(), modality="video", limits=MediaLimits())
-    assert info.duration == 2.0 and clip.media_meta["duration"] == 2.0
+    assert info.duration == CLIP_SECONDS and clip.media_meta["duration"] == CLIP_SECONDS
+
+
+def test_every_demo_picture_and_clip_is_served_in_one_format_and_size_whatever_the_model():
+    """Nothing but what is drawn tells the models apart: every picture is a PNG of the same
+    size, every clip VP8 in WebM of the same size, rate and length; all of them in the form
+    the import path serves (normalised like any upload)."""
+    import av
+
+    call_command("seed_demo", "--votes-per-month", "0")
+    served = {"image": set(), "video": set()}
+    for output in Output.objects.exclude(media="").order_by("id"):
+        with default_storage.open(output.media.name) as handle:
+            data = handle.read()
+        assert is_normalised(data), output.media.name
+        info = inspect_media(data, modality=output.modality, limits=MediaLimits())
+        described = (info.ext, info.mime, info.width, info.height, info.duration)
+        if output.modality == "video":
+            with av.open(io.BytesIO(data)) as container:
+                stream = container.streams.video[0]
+                described += (stream.codec_context.name, stream.average_rate)
+        served[output.modality].add(described)
+    assert served == {
+        "image": {("png", "image/png", *PICTURE_SIZE, None)},
+        "video": {("webm", "video/webm", *CLIP_SIZE, CLIP_SECONDS, "vp8", CLIP_FPS)},
+    }
 
 
 def test_video_models_come_with_labs_and_countries():
@@ -70,22 +105,33 @@ def test_seeding_again_after_an_encoder_update_keeps_the_media_it_has(monkeypatc
     outputs it holds rather than refusing them as changed."""
     call_command("seed_demo", "--votes-per-month", "0")
     files = media_files()
-    monkeypatch.setattr("arena.demo.demo_video", lambda *args, **kwargs: b"other bytes")
+    monkeypatch.setattr("arena.demo.demo_media_file", lambda *args, **kwargs: b"other bytes")
     call_command("seed_demo", "--votes-per-month", "0")
     assert media_files() == files
 
 
 def test_demo_media_are_the_same_bytes_in_every_process():
     """The demo's formats (VP8 on one thread, bitexact WebM; PNG) give the same file for the
-    same seed, whatever the process encoded before (this process has encoded H.264 too)."""
+    same prompt and model, whatever the process encoded before (this process has encoded
+    H.264 too)."""
     demo_video("warm-up", fmt="mp4")
     script = (
-        "import hashlib; from arena.demo_media import demo_png, demo_video; "
-        "print(*(hashlib.sha256(b).hexdigest() for b in "
-        "(demo_video('x', fmt='webm'), demo_png('x'))))"
+        "import hashlib\n"
+        "from pathlib import Path\n"
+        "import arena.demo_media as m\n"
+        "scenes = m.scenes_from_json((Path(m.__file__).parent / 'data' / "
+        "'demo_media_prompts.json').read_text())\n"
+        "print(*(hashlib.sha256(b).hexdigest() for b in ("
+        "m.clip_webm(scenes['video'][0], quality=0.4, seed='x'), "
+        "m.picture_png(scenes['image'][1], quality=0.4, seed='x'))))"
     )
+    scenes = DEMO_SCENES
     here = " ".join(
-        hashlib.sha256(data).hexdigest() for data in (demo_video("x", fmt="webm"), demo_png("x"))
+        hashlib.sha256(data).hexdigest()
+        for data in (
+            clip_webm(scenes["video"][0], quality=0.4, seed="x"),
+            picture_png(scenes["image"][1], quality=0.4, seed="x"),
+        )
     )
     for _ in range(3):
         result = subprocess.run(
