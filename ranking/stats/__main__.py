@@ -16,8 +16,6 @@ import math
 import sys
 from collections.abc import Sequence
 
-from threadpoolctl import threadpool_limits
-
 from ranking.stats.bootstrap import min_bootstrap_rounds
 from ranking.stats.io import READERS, InputError, LabelledVotes
 from ranking.stats.ratings import Ratings, rate
@@ -53,8 +51,7 @@ def _parser() -> argparse.ArgumentParser:
         "--threads",
         type=int,
         default=None,
-        help="bootstrap threads (default: the CPU count; the numbers do not depend on it); "
-        "BLAS runs on one thread",
+        help="bootstrap threads (default: the CPU count; the numbers do not depend on it)",
     )
     return parser
 
@@ -121,20 +118,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         votes, anchor = _read(args)
-        # BLAS on one thread: the engine's own threads share the cores; BLAS threads on top
-        # of them (or of other processes) only spin. The fit's small dense solves took
-        # 50-150 ms each with OpenBLAS's threads on a loaded machine, 0.5 ms without.
-        with threadpool_limits(limits=1, user_api="blas"):
-            ratings = rate(
-                votes.counts,
-                ties=args.ties,
-                rounds=args.rounds,
-                seed=args.seed,
-                anchor=anchor,
-                resample=args.resample,
-                interval=args.interval,
-                workers=args.threads,
-            )
+        ratings = rate(
+            votes.counts,
+            ties=args.ties,
+            rounds=args.rounds,
+            seed=args.seed,
+            anchor=anchor,
+            resample=args.resample,
+            interval=args.interval,
+            workers=args.threads,
+        )
     except (InputError, ValueError) as error:
         # rate() raises ValueError only for input it cannot rate, with a one-line reason.
         print(f"error: {error}", file=sys.stderr)

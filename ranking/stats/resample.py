@@ -154,7 +154,7 @@ def uniform_bits(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray
     return (rng.random(shape) * _UNIFORM_SCALE).astype(np.uint64)
 
 
-_BLOCK_ELEMENTS = 1 << 17
+_BLOCK_ELEMENTS = 1 << 19
 
 
 _TABLE_GROUP = 256
