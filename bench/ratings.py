@@ -327,9 +327,36 @@ def pair_counts_csv(counts: PairCounts, path: Path) -> None:
             handle.write(f"m{i:04d},m{j:04d},{wins_i},{wins_j},{ties},{both}\n")
 
 
+#: The engine before the "faster engine" work of issue 15 (item 3): the whole command's
+#: reference, run single-threaded from this commit's files in the same run.
+REFERENCE_COMMIT = "94302ae"
+
+
+def reference_tree(folder: Path) -> Path:
+    """The files of ``REFERENCE_COMMIT`` (``git archive``) under ``folder``; a command run
+    there imports that commit's ``ranking`` and ``pairwise`` (the working directory comes
+    first on ``sys.path``)."""
+    import io
+    import subprocess
+    import tarfile
+
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", REFERENCE_COMMIT],
+        check=True,
+        capture_output=True,
+    ).stdout
+    target = folder / f"engine-{REFERENCE_COMMIT}"
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(target, filter="data")
+    return target
+
+
 def cli_runs(k: int, n_votes: int, runs: int) -> None:
-    """The whole command (``python -m ranking.stats`` on pair counts, imports included),
-    default threads beside one thread, median of ``runs`` each, alternating."""
+    """The whole command (``python -m ranking.stats`` on pair counts, imports included):
+    default threads and one thread, beside the reference (the engine at
+    ``REFERENCE_COMMIT``, one thread), alternating, median of ``runs`` each; wall and CPU
+    seconds (user + system of the process)."""
+    import resource
     import subprocess
     import sys
     import tempfile
@@ -337,26 +364,47 @@ def cli_runs(k: int, n_votes: int, runs: int) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-cli-") as folder:
         path = Path(folder) / "counts.csv"
         pair_counts_csv(synthetic_arena(k, n_votes, seed=k).counts, path)
+        reference_root = reference_tree(Path(folder))
         command = [sys.executable, "-m", "ranking.stats", str(path), "--format-in", "pair_counts"]
-        times: dict[str, list[float]] = {"default threads": [], "one thread (reference)": []}
+        variants = {
+            "default threads": ([], ROOT),
+            "one thread": (["--threads", "1"], ROOT),
+            f"reference: engine at {REFERENCE_COMMIT}, one thread": (
+                ["--threads", "1"],
+                reference_root,
+            ),
+        }
+        wall: dict[str, list[float]] = {label: [] for label in variants}
+        cpu: dict[str, list[float]] = {label: [] for label in variants}
+        outputs: dict[str, bytes] = {}
+        load_before = os.getloadavg()[0]
         for _ in range(runs):
-            for label, extra in (
-                ("default threads", []),
-                ("one thread (reference)", ["--threads", "1"]),
-            ):
+            for label, (extra, cwd) in variants.items():
+                used = resource.getrusage(resource.RUSAGE_CHILDREN)
                 started = time.perf_counter()
-                subprocess.run([*command, *extra], check=True, capture_output=True, cwd=ROOT)
-                times[label].append(time.perf_counter() - started)
-    reference = float(np.median(times["one thread (reference)"]))
+                done = subprocess.run([*command, *extra], check=True, capture_output=True, cwd=cwd)
+                wall[label].append(time.perf_counter() - started)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu[label].append(after.ru_utime - used.ru_utime + after.ru_stime - used.ru_stime)
+                outputs[label] = done.stdout
+    labels = list(variants)
+    same = all(outputs[label] == outputs[labels[0]] for label in labels)
+    reference_wall = float(np.median(wall[labels[-1]]))
+    reference_cpu = float(np.median(cpu[labels[-1]]))
     print(
         f"\nK = {k}, N = {n_votes:,}, {ROUNDS} rounds, whole process; load average "
-        f"{os.getloadavg()[0]:.1f}\n"
+        f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after; the boards printed are "
+        f"{'identical' if same else 'DIFFERENT'}\n"
     )
-    print("| command | median s | runs s | x ref |\n|---|---|---|---|")
-    for label, values in times.items():
-        median = float(np.median(values))
-        runs_text = ", ".join(f"{v:.2f}" for v in values)
-        print(f"| {label} | {median:.2f} | {runs_text} | {median / reference:.2f} |")
+    print("| command | median wall s | runs s | x ref | median CPU s | x ref |")
+    print("|---|---|---|---|---|---|")
+    for label in labels:
+        median, cpu_median = float(np.median(wall[label])), float(np.median(cpu[label]))
+        runs_text = ", ".join(f"{v:.2f}" for v in wall[label])
+        print(
+            f"| {label} | {median:.2f} | {runs_text} | {median / reference_wall:.2f} "
+            f"| {cpu_median:.2f} | {cpu_median / reference_cpu:.2f} |"
+        )
 
 
 def main() -> None:
@@ -371,6 +419,7 @@ def main() -> None:
     parser.add_argument(
         "--cli", action="store_true", help="time the whole command line at K=200, N=5M instead"
     )
+    parser.add_argument("--runs", type=int, default=3, help="runs of each command (--cli)")
     parser.add_argument(
         "--references",
         default="arena-lbfgs,choix",
@@ -387,7 +436,7 @@ def main() -> None:
         return
     if args.cli:
         for k in [int(size) for size in args.sizes.split(",")]:
-            cli_runs(k, 500_000 if args.quick else 5_000_000, 3)
+            cli_runs(k, 500_000 if args.quick else 5_000_000, args.runs)
         return
     reference_rounds = args.reference_rounds or (3 if args.quick else 20)
     for label, counts, anchor in sizes([int(s) for s in args.sizes.split(",")], args.quick):

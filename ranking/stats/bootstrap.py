@@ -148,25 +148,23 @@ def _cell_matrices(fit: BTFit) -> tuple[sp.csr_matrix, ...]:
 
 def _chord_block(
     fit: BTFit,
-    cell_draws: np.ndarray,
+    by_cell: np.ndarray,
     matrices: tuple[sp.csr_matrix, ...],
     tol: float,
     max_iter: int,
 ) -> tuple[np.ndarray, int, int]:
-    """Refit every round of a block; cell_draws (r, c) -> strengths (r, K), the number of
-    rounds that fell back to full Newton, and of those the number that did not converge."""
+    """Refit every round of a block; by_cell (c, r), the rounds' cell counts as one
+    contiguous array (scipy would copy a transposed view in each product) -> strengths
+    (r, K), the number of rounds that fell back to full Newton, and of those the number
+    that did not converge."""
     design = fit.design
     assert design is not None and fit.beta is not None and fit.hessian_factor is not None
     ones, values, presence, x32, xt32 = matrices
     k = design.n_models
-    # One contiguous (cells, rounds) copy: scipy would otherwise copy the transposed view
-    # in each of the two products.
-    by_cell = np.ascontiguousarray(cell_draws.T)
     n = np.asarray(ones @ by_cell, dtype=np.float32)
     y = np.asarray(values @ by_cell, dtype=np.float32)
-    del by_cell
     absent = np.asarray(presence @ n) == 0
-    rounds = cell_draws.shape[0]
+    rounds = by_cell.shape[1]
     beta = np.repeat(fit.beta[:, None], rounds, axis=1)
     prior = design.prior[:, None]
     components = sp.csr_matrix(
@@ -413,10 +411,11 @@ class BlockPlan:
         # A copy of the child generator: running a block twice gives the same draws.
         rng = copy.deepcopy(self.children[index])
         cell_draws = draw(self.cell_count, size, rng, self.table)
+        by_cell = np.ascontiguousarray(cell_draws.T)  # one copy for both users
         theta, fallback, unconverged = _chord_block(
-            self.fit, cell_draws, self.matrices, self.tol, self.max_iter
+            self.fit, by_cell, self.matrices, self.tol, self.max_iter
         )
-        checked = (None, None) if self.check is None else self.check.openness(cell_draws)
+        checked = (None, None) if self.check is None else self.check.openness(cell_draws, by_cell)
         return theta, fallback, unconverged, *checked
 
     def run_blocks(self, indices: range, workers: int) -> list[tuple]:

@@ -8,6 +8,8 @@ line, and votes are put in time order for :func:`elo_online`.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -16,6 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from pairwise.formats import (
+    PAIR_COUNT_CELLS,
+    PAIR_COUNT_COLUMNS,
     Skip,
     VoteRow,
     parse_clean_battle_json,
@@ -59,9 +63,15 @@ def read_pair_counts_csv(path: str | Path) -> LabelledVotes:
     """A CSV with model_i, model_j, wins_i, wins_j, ties, ties_bothbad (and optionally n).
 
     Model i is recorded as A. The per-vote arrays of the result hold one entry per non-zero
-    cell, weighted by its count.
+    cell, weighted by its count. A plainly valid file (the six columns, every model name and
+    count already clean) is read in a few vectorised passes; any other goes through the full
+    reader of ``pairwise.formats``, which names the first problem (the same result for the
+    files both accept: tested).
     """
-    return _labelled(_read(Path(path), parse_pair_counts_csv, place="line"))
+    path = Path(path)
+    return _plain_pair_counts(_bytes(path)) or _labelled(
+        _read(path, parse_pair_counts_csv, place="line")
+    )
 
 
 def read_battles_json(path: str | Path, *, anonymous_only: bool = False) -> LabelledVotes:
@@ -83,12 +93,15 @@ READERS: dict[str, Callable[[str | Path], LabelledVotes]] = {
 }
 
 
-def _read(path: Path, parse: Callable[[bytes], Parsed[VoteRow]], *, place: str) -> Parsed[VoteRow]:
+def _bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         raise InputError(f"{path}: cannot open ({error.strerror})") from None
-    parsed = parse(data)
+
+
+def _read(path: Path, parse: Callable[[bytes], Parsed[VoteRow]], *, place: str) -> Parsed[VoteRow]:
+    parsed = parse(_bytes(path))
     if parsed.errors:
         raise InputError(f"{path}: {parsed.errors[0].at(place)}")
     return parsed
@@ -108,3 +121,55 @@ def _labelled(parsed: Parsed[VoteRow]) -> LabelledVotes:
     counts = PairCounts(max(len(labels), 1), model_a, model_b, outcome, count)
     skipped_self = parsed.skipped.get(Skip.SELF, 0)
     return LabelledVotes(labels, model_a, model_b, outcome, counts, skipped_self)
+
+
+def _plain_pair_counts(data: bytes) -> LabelledVotes | None:
+    """Pair counts read without building a row object per cell, or None when the file is
+    not plainly valid (the full reader then decides, and names any problem): UTF-8, the
+    header exactly the six columns (or seven with ``n``), every record as many cells, model
+    names non-empty without surrounding spaces, two different models, each pair once,
+    counts plain ASCII digits (and ``n`` their sum)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    records = [record for record in csv.reader(io.StringIO(text, newline="")) if record]
+    header = tuple(records[0]) if records else ()
+    if header not in (PAIR_COUNT_COLUMNS, (*PAIR_COUNT_COLUMNS, "n")):
+        return None
+    body = records[1:]
+    if any(len(record) != len(header) for record in body):
+        return None
+    first = [record[0] for record in body]
+    second = [record[1] for record in body]
+    names = first + second
+    if not all(names) or any(name != name.strip() for name in names):
+        return None
+    pairs = {frozenset(pair) for pair in zip(first, second, strict=True)}
+    if len(pairs) != len(body) or any(len(pair) < 2 for pair in pairs):
+        return None
+    cells = [value for record in body for value in record[2:]]
+    joined = "".join(cells)
+    if not all(cells) or not (joined.isascii() and joined.isdigit()):
+        return None
+    numbers = np.array([int(value) for value in cells], dtype=np.float64)
+    table = numbers.reshape(len(body), len(header) - 2)
+    if table.shape[1] == 5:  # n, which must be the sum of the four counts
+        if not np.array_equal(table[:, :4].sum(axis=1), table[:, 4]):
+            return None
+        table = table[:, :4]
+    row, column = np.nonzero(table)
+    if not row.size:
+        return None
+    used = np.unique(row)
+    labels = tuple(sorted({first[i] for i in used} | {second[i] for i in used}))
+    position = {label: i for i, label in enumerate(labels)}
+    index_first = np.zeros(len(body), dtype=np.int64)
+    index_second = np.zeros(len(body), dtype=np.int64)
+    index_first[used] = [position[first[i]] for i in used]
+    index_second[used] = [position[second[i]] for i in used]
+    model_a, model_b = index_first[row], index_second[row]
+    outcome = np.array(list(PAIR_COUNT_CELLS.values()), dtype=np.int8)[column]
+    count = table[row, column]
+    counts = PairCounts(len(labels), model_a, model_b, outcome, count)
+    return LabelledVotes(labels, model_a, model_b, outcome, counts)

@@ -68,7 +68,8 @@ def test_vectorised_refits_agree_with_exact_newton_per_round(arena, fit, resampl
     design = fit.design
     draw = multinomial_counts if resample == "multinomial" else poisson_counts
     cell_draws = draw(design.cell_count, 20, np.random.default_rng(9))
-    theta, _, _ = _chord_block(fit, cell_draws, _cell_matrices(fit), BOOTSTRAP_TOL, 25)
+    by_cell = np.ascontiguousarray(cell_draws.T)
+    theta, _, _ = _chord_block(fit, by_cell, _cell_matrices(fit), BOOTSTRAP_TOL, 25)
     for r in range(20):
         n, y = design.totals(cell_draws[r])
         exact, _, _ = newton_solve(design, n, y, fit.beta, tol=1e-12)

@@ -1,0 +1,88 @@
+"""The engine's fast paths give exactly what the plain paths give: the integer Poisson
+sampler the floating-point inversion's draws, and the plain pair-counts reader the full
+reader's votes (docs/performance.md, "Faster engine")."""
+
+import numpy as np
+import pytest
+
+from ranking.stats import io as stats_io
+from ranking.stats import resample
+from ranking.stats.resample import PoissonTable, uniform_bits
+
+
+@pytest.mark.parametrize("bit_generator", [np.random.PCG64, np.random.MT19937])
+def test_uniform_bits_are_the_generators_doubles_as_integers(bit_generator):
+    bits = uniform_bits(np.random.Generator(bit_generator(5)), (3, 1000))
+    doubles = np.random.Generator(bit_generator(5)).random((3, 1000))
+    assert np.array_equal(bits / 2.0**53, doubles)
+
+
+def float_inversion(table: PoissonTable, rounds: int, rng: np.random.Generator) -> np.ndarray:
+    """Table-guided inversion on floating-point uniforms, one point at a time."""
+    u = rng.random((rounds, table.cell_guide_start.size))
+    index = table.guide[(u * table.cell_buckets).astype(np.int64) + table.cell_guide_start]
+    while True:
+        below = u >= table.cdf[index]
+        if not below.any():
+            return (index + table.cell_value_offset).astype(np.float64)
+        index[below] += 1
+
+
+def test_integer_sampler_draws_what_the_floating_point_inversion_draws():
+    # Small and large counts: small ones put many draws in the lower tail, which bisects.
+    count = np.array([1.0, 2.0, 5.0, 17.0, 30.0, 64.0, 250.0, 4000.0, 90000.0] * 20)
+    table = PoissonTable.for_counts(count)
+    expected = float_inversion(table, 400, np.random.default_rng(11))
+    assert np.array_equal(table.sample(400, np.random.default_rng(11)), expected)
+
+
+def test_bisection_lands_where_walking_one_point_at_a_time_lands(monkeypatch):
+    count = np.arange(1.0, 300.0)
+    table = PoissonTable.for_counts(count)
+    walked = table.sample(300, np.random.default_rng(3))
+    monkeypatch.setattr(resample, "_LINEAR_STEPS", 0)
+    assert np.array_equal(table.sample(300, np.random.default_rng(3)), walked)
+
+
+PAIR_COUNT_FILES = {
+    "six columns": (
+        "model_i,model_j,wins_i,wins_j,ties,ties_bothbad\n"
+        "b,a,3,0,1,0\nc,a,0,0,0,0\nd,b,10,7,0,2\n\nc,d,1,1,1,1\n"
+    ),
+    "with n": "model_i,model_j,wins_i,wins_j,ties,ties_bothbad,n\nzeta,Ålpha,4,5,0,1,10\n",
+    "a pair of zero counts only": (
+        "model_i,model_j,wins_i,wins_j,ties,ties_bothbad\nx,y,0,0,0,0\nx,z,0,2,0,0\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", PAIR_COUNT_FILES)
+def test_plain_pair_counts_are_read_as_the_full_reader_reads_them(tmp_path, name):
+    path = tmp_path / "counts.csv"
+    path.write_text(PAIR_COUNT_FILES[name], encoding="utf-8")
+    fast = stats_io._plain_pair_counts(path.read_bytes())
+    full = stats_io._labelled(stats_io._read(path, stats_io.parse_pair_counts_csv, place="line"))
+    assert fast is not None
+    assert fast.labels == full.labels
+    for field in ("model_a", "model_b", "outcome"):
+        assert getattr(fast, field).dtype == getattr(full, field).dtype
+        assert np.array_equal(getattr(fast, field), getattr(full, field))
+    for field in ("model_a", "model_b", "outcome", "count"):
+        assert np.array_equal(getattr(fast.counts, field), getattr(full.counts, field))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "model_i,model_j,wins_i,wins_j,ties,ties_bothbad\nx,y,3,two,0,0\n",
+        "model_i,model_j,wins_i,wins_j,ties,ties_bothbad\nx, y,3,1,0,0\n",
+        "model_i,model_j,wins_i,wins_j,ties,ties_bothbad\nx,x,3,1,0,0\n",
+        "model_i,model_j,wins_i,wins_j,ties,ties_bothbad\nx,y,3,1,0,0\ny,x,1,1,1,1\n",
+        "model_i,model_j,wins_i,wins_j,ties,ties_bothbad\nx,y,3,1,0\n",
+        "model_i,model_j,wins_i,wins_j,ties,ties_bothbad,n\nx,y,3,1,0,0,5\n",
+        "model_i,model_j,wins_i,wins_j,ties,ties_bothbad\nx,y,３,1,0,0\n",
+        "model_j,model_i,wins_i,wins_j,ties,ties_bothbad\nx,y,3,1,0,0\n",
+    ],
+)
+def test_anything_not_plainly_valid_goes_to_the_full_reader(text):
+    assert stats_io._plain_pair_counts(text.encode()) is None
