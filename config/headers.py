@@ -29,6 +29,9 @@ class SecurityHeadersMiddleware:
         return response
 
 
+VOTING_API = ("/api/v1/battles/", "/api/v1/votes/", "/api/v1/me/")
+
+
 class DataLicenceMiddleware:
     """Every API response and download names the data's licence: ``Link: <url>;
     rel="license"`` and ``X-Data-Licence`` (``ARENA_DATA_LICENCE_URL``,
@@ -47,8 +50,11 @@ class DataLicenceMiddleware:
                 "Link", f'<{settings.ARENA_DATA_LICENCE_URL}>; rel="license"'
             )
             response.headers.setdefault("X-Data-Licence", settings.ARENA_DATA_LICENCE)
-            # The data's responses only: the schema and its docs are made without a database.
-            data = request.path.startswith("/api/v1/") or download
+            # The data's responses only: not the schema and its docs (made without a
+            # database), nor the voting path (it reads no vote: docs/voting.md).
+            data = download or (
+                request.path.startswith("/api/v1/") and not request.path.startswith(VOTING_API)
+            )
             if data and response.status_code < 500 and demo_data_present():
                 response.headers["X-Arena-Demo-Data"] = "simulated votes, not real results"
         return response

@@ -217,9 +217,11 @@ HOUSEKEEPING_TASKS = [
     "arena.tasks.serving_plans_refresh_task",
     "ranking.tasks.snapshot_sweep_task",
     "ranking.tasks.snapshot_refresh_task",
-    "ranking.tasks.boards_catch_up_task",
 ]
 CELERY_TASK_ROUTES = {name: {"queue": CELERY_HOUSEKEEPING_QUEUE} for name in HOUSEKEEPING_TASKS}
+# Not beat's: sent as a worker starts and after each import (RANKING_CATCH_UP), but like the
+# refresh it only queues fits, so it never waits behind them.
+CELERY_TASK_ROUTES["ranking.tasks.boards_catch_up_task"] = {"queue": CELERY_HOUSEKEEPING_QUEUE}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
