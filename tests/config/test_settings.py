@@ -106,3 +106,10 @@ def test_upload_limits_come_from_the_environment_and_refuse_nonsense(tmp_path):
     assert show("ARENA_MEDIA_LIMITS", env, tmp_path).stdout.strip() == "{'max_video_bytes': 1000}"
     bad = show("ARENA_MEDIA_LIMITS", env | {"ARENA_MAX_VIDEO_BYTES": "0"}, tmp_path)
     assert "ARENA_MAX_VIDEO_BYTES=0 is below the minimum 1" in bad.stderr
+
+
+def test_server_side_cursors_can_be_turned_off_for_pgbouncers_transaction_mode(tmp_path):
+    setting = "DATABASES['default']['DISABLE_SERVER_SIDE_CURSORS']"
+    assert show(setting, PRODUCTION_ENV, tmp_path).stdout.strip() == "False"
+    env = PRODUCTION_ENV | {"DATABASE_DISABLE_SERVER_SIDE_CURSORS": "true"}
+    assert show(setting, env, tmp_path).stdout.strip() == "True"
