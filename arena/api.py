@@ -124,9 +124,14 @@ class VoteIn(serializers.Serializer):
     choice = serializers.ChoiceField(choices=Vote.Outcome.choices)
 
 
-def vote_body(result: VoteResult, *, votes_cast: int) -> dict:
+def vote_body(result: VoteResult) -> dict:
     side_a, side_b = (asdict(side) for side in result.revealed)
-    return {"a": side_a, "b": side_b, "choice": result.vote.outcome, "votes_cast": votes_cast}
+    return {
+        "a": side_a,
+        "b": side_b,
+        "choice": result.vote.outcome,
+        "votes_cast": result.votes_cast,
+    }
 
 
 class BattleNextView(APIView):
@@ -205,7 +210,7 @@ class VoteView(APIView):
             result = vote_cast(voter_key=voter, ip=client_ip(request), **data.validated_data)
         except Refused as error:
             return refusal(error)
-        body = vote_body(result, votes_cast=voter_vote_count(voter_key=voter))
+        body = vote_body(result)
         return Response(body, status=status.HTTP_201_CREATED)
 
 

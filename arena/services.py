@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from arena.catalogue import CatalogueRow
 from arena.models import AIModel, Battle, Lab, Output, Prompt, Vote, WorkerHeartbeat
-from arena.selectors import servable_outputs
+from arena.selectors import servable_outputs, voter_vote_count
 from arena.serving_plan import Draw, current_plan, plan_draw, serving_plan_refresh
 
 
@@ -204,21 +204,24 @@ def client_ip_hash(ip: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), ip.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _exclusion(*, battle: Battle, voter_key: str, ip_hash: str, now: datetime) -> str:
-    """Why this vote must not count (checked in this order), or "" if it counts.
+@dataclass(frozen=True)
+class _EarlierVotes:
+    """Arena votes cast before this one."""
 
-    The voter's and the address's recent votes are counted in one query (the indexes on
-    ``(voter_key, created_at)`` and ``(ip_hash, created_at)`` serve both sides of the OR).
-    ``battle`` is one read by ``_locked_battle``.
-    """
-    session_minute, ip_minute, session_day = _recent_votes(
-        voter_key=voter_key, ip_hash=ip_hash, now=now
-    )
-    if session_minute >= settings.ARENA_VOTES_PER_MINUTE_PER_SESSION or (
-        ip_hash and ip_minute >= settings.ARENA_VOTES_PER_MINUTE_PER_IP
+    voter: int  # by this voter, ever
+    voter_day: int  # by this voter in the last day
+    voter_minute: int  # by this voter in the last minute
+    address_minute: int  # from this address in the last minute (0 without an address)
+
+
+def _exclusion(*, battle: Battle, earlier: _EarlierVotes, ip_hash: str, now: datetime) -> str:
+    """Why this vote must not count (checked in this order), or "" if it counts.
+    ``battle`` is one read by ``_locked_battle``."""
+    if earlier.voter_minute >= settings.ARENA_VOTES_PER_MINUTE_PER_SESSION or (
+        ip_hash and earlier.address_minute >= settings.ARENA_VOTES_PER_MINUTE_PER_IP
     ):
         return Vote.ExclusionReason.RATE_LIMIT
-    if session_day >= settings.ARENA_DAILY_VOTE_CAP:
+    if earlier.voter_day >= settings.ARENA_DAILY_VOTE_CAP:
         return Vote.ExclusionReason.DAILY_CAP
     if battle.leaks_identity:
         return Vote.ExclusionReason.IDENTITY_LEAK
@@ -232,26 +235,27 @@ def _exclusion(*, battle: Battle, voter_key: str, ip_hash: str, now: datetime) -
 # together (docs/performance.md, "What a request costs").
 
 
-def _recent_votes(*, voter_key: str, ip_hash: str, now: datetime) -> tuple[int, int, int]:
-    """Arena votes of this voter in the last minute, of this address in the last minute
-    (0 without an address) and of this voter in the last day."""
+def _earlier_votes(*, voter_key: str, ip_hash: str, now: datetime) -> _EarlierVotes:
+    """In one query: the index on ``(voter_key, created_at)`` serves the voter's side of the
+    OR, the one on ``(ip_hash, created_at)`` the address's."""
     adapt = connection.ops.adapt_datetimefield_value
     minute_ago, day_ago = adapt(now - timedelta(minutes=1)), adapt(now - timedelta(days=1))
-    recent = "(voter_key = %s AND created_at >= %s)"
-    params = [voter_key, minute_ago, ip_hash, minute_ago, voter_key, Vote.SOURCE_ARENA]
-    params += [voter_key, day_ago]
+    mine = "voter_key = %s"
+    params = [voter_key, voter_key, day_ago, voter_key, minute_ago, ip_hash, minute_ago]
+    params += [Vote.SOURCE_ARENA, voter_key]
     if ip_hash:
-        recent += " OR (ip_hash = %s AND created_at >= %s)"
+        mine += " OR (ip_hash = %s AND created_at >= %s)"
         params += [ip_hash, minute_ago]
     sql = (
-        "SELECT COUNT(CASE WHEN voter_key = %s AND created_at >= %s THEN 1 END), "
-        "COUNT(CASE WHEN ip_hash = %s AND created_at >= %s THEN 1 END), "
-        "COUNT(CASE WHEN voter_key = %s THEN 1 END) "
-        f"FROM {Vote._meta.db_table} WHERE source = %s AND ({recent})"
+        "SELECT COUNT(CASE WHEN voter_key = %s THEN 1 END), "
+        "COUNT(CASE WHEN voter_key = %s AND created_at >= %s THEN 1 END), "
+        "COUNT(CASE WHEN voter_key = %s AND created_at >= %s THEN 1 END), "
+        "COUNT(CASE WHEN ip_hash = %s AND created_at >= %s THEN 1 END) "
+        f"FROM {Vote._meta.db_table} WHERE source = %s AND ({mine})"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return tuple(cursor.fetchone())
+        return _EarlierVotes(*cursor.fetchone())
 
 
 @dataclass(frozen=True)
@@ -321,6 +325,7 @@ class VoteResult:
     vote: Vote
     revealed: tuple[Revealed, Revealed]  # model A, model B
     replayed: bool  # an identical retry of an earlier vote: nothing new was written
+    votes_cast: int  # the voter's arena votes, this one included
 
 
 def vote_cast(*, token: str, choice: str, voter_key: str, ip: str = "") -> VoteResult:
@@ -347,7 +352,8 @@ def vote_cast(*, token: str, choice: str, voter_key: str, ip: str = "") -> VoteR
             if now >= battle.expires_at:
                 raise BattleExpired("This battle has expired; load a new one to vote.")
             ip_hash = client_ip_hash(ip)
-            reason = _exclusion(battle=battle, voter_key=voter_key, ip_hash=ip_hash, now=now)
+            earlier = _earlier_votes(voter_key=voter_key, ip_hash=ip_hash, now=now)
+            reason = _exclusion(battle=battle, earlier=earlier, ip_hash=ip_hash, now=now)
             vote = Vote.objects.create(
                 battle_id=battle.pk,
                 source=Vote.SOURCE_ARENA,
@@ -373,7 +379,9 @@ def vote_cast(*, token: str, choice: str, voter_key: str, ip: str = "") -> VoteR
             "count. Please slow down.",
             retry_after=60,
         )
-    return VoteResult(vote=vote, revealed=battle.revealed, replayed=False)
+    return VoteResult(
+        vote=vote, revealed=battle.revealed, replayed=False, votes_cast=earlier.voter + 1
+    )
 
 
 def _replay(earlier: Vote, choice: str) -> VoteResult:
@@ -387,4 +395,5 @@ def _replay(earlier: Vote, choice: str) -> VoteResult:
         Revealed(model=m.key, display_name=m.display_name, lab=m.lab.name, country=m.lab.country)
         for m in (models[earlier.model_a_id], models[earlier.model_b_id])
     )
-    return VoteResult(vote=earlier, revealed=revealed, replayed=True)
+    votes_cast = voter_vote_count(voter_key=earlier.voter_key)
+    return VoteResult(vote=earlier, revealed=revealed, replayed=True, votes_cast=votes_cast)

@@ -33,7 +33,7 @@ def _admin(postgres: str, sql: str) -> None:
         connection.execute(sql)
 
 
-def _populate_big(models: int, votes: int) -> None:
+def populate_big(models: int, votes: int) -> None:
     from django.db import connection
 
     from arena.models import AIModel, Lab, Output, Prompt, PromptSet
@@ -105,7 +105,7 @@ def _scenario(name: str, models: int, votes: int, calls: int) -> dict:
     if name == "demo":
         demo_seed()
     else:
-        _populate_big(models, votes)
+        populate_big(models, votes)
     loaded = time.perf_counter() - started
     started = time.perf_counter()
     serving_plan_refresh("text", recount=True)
