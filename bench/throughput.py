@@ -229,8 +229,10 @@ def compose_web_arguments() -> list[str]:
     return arguments
 
 
-def run(argv: list[str], env: dict[str, str]) -> None:
-    result = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+def run(argv: list[str], env: dict[str, str], timeout: float = 600) -> None:
+    result = subprocess.run(
+        argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
     if result.returncode:
         raise SystemExit(f"{shlex.join(argv)} failed:\n{result.stdout}{result.stderr}")
 
@@ -331,7 +333,8 @@ def prepare(env: dict[str, str], setup: Setup) -> None:
     if setup.models is None:
         run([python, "manage.py", "seed_demo"], env)
     else:
-        run([python, "-c", _POPULATE, str(setup.models), str(setup.votes)], env)
+        # 5 M votes take minutes to insert and index on a busy machine.
+        run([python, "-c", _POPULATE, str(setup.models), str(setup.votes)], env, timeout=3600)
     run([python, "manage.py", "fit_ratings", "--modality", "text", "--rounds", "0"], env)
 
 

@@ -27,7 +27,7 @@ GRACE_SECONDS = 10.0
 
 #: The web server's options: gunicorn with threaded workers, as in production, sized by
 #: bench/throughput.py for SQLite's single writer (docs/performance.md, "Web throughput").
-WEB_OPTIONS = ["--workers", "2", "--worker-class", "gthread", "--threads", "4", "--timeout", "60"]
+WEB_OPTIONS = ["--workers", "1", "--worker-class", "gthread", "--threads", "4", "--timeout", "60"]
 
 
 def web_command(host: str, port: int, options: list[str] | None = None) -> list[str]:
