@@ -8,6 +8,8 @@ errors ``{"field": ["message"]}`` with 400 (``Errors`` in the schema).
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.middleware.csrf import get_token
@@ -29,7 +31,7 @@ from arena.models import Modality, Vote
 from arena.presenting import output_payload, prompt_payload
 from arena.proof_of_work import ProofOfWorkRequired, pow_check
 from arena.selectors import personal_leaderboard, voter_vote_count
-from arena.services import Refused, Throttled, battle_create, vote_cast
+from arena.services import Refused, Throttled, VoteResult, battle_create, vote_cast
 from arena.serving_limits import serving_check, serving_client
 from arena.voters import client_ip, voter_key
 
@@ -122,21 +124,13 @@ class VoteIn(serializers.Serializer):
     choice = serializers.ChoiceField(choices=Vote.Outcome.choices)
 
 
-def revealed_side(model) -> dict:
+def vote_body(result: VoteResult) -> dict:
+    side_a, side_b = (asdict(side) for side in result.revealed)
     return {
-        "model": model.key,
-        "display_name": model.display_name,
-        "lab": model.lab.name,
-        "country": model.lab.country,
-    }
-
-
-def vote_body(vote: Vote, *, votes_cast: int) -> dict:
-    return {
-        "a": revealed_side(vote.model_a),
-        "b": revealed_side(vote.model_b),
-        "choice": vote.outcome,
-        "votes_cast": votes_cast,
+        "a": side_a,
+        "b": side_b,
+        "choice": result.vote.outcome,
+        "votes_cast": result.votes_cast,
     }
 
 
@@ -216,7 +210,7 @@ class VoteView(APIView):
             result = vote_cast(voter_key=voter, ip=client_ip(request), **data.validated_data)
         except Refused as error:
             return refusal(error)
-        body = vote_body(result.vote, votes_cast=voter_vote_count(voter_key=voter))
+        body = vote_body(result)
         return Response(body, status=status.HTTP_201_CREATED)
 
 

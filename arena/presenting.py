@@ -8,6 +8,7 @@ built here, on the web side: ``arena.media`` knows storage and content, not rout
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from django.db.models.fields.files import FieldFile
@@ -42,8 +43,19 @@ def _demote_headings(state) -> None:  # a markdown-it core state
 _markdown.core.ruler.push("demote_headings", _demote_headings)
 
 
-def render_markdown(text: str) -> str:
+#: Texts up to this long keep their rendering in memory (the last ``_RENDERED`` of them):
+#: every battle shows two answers, and the same answers are served again and again.
+_CACHED_TEXT_CHARS = 20_000
+_RENDERED = 1024
+
+
+@lru_cache(maxsize=_RENDERED)
+def _render_cached(text: str) -> str:
     return _markdown.render(text)
+
+
+def render_markdown(text: str) -> str:
+    return _render_cached(text) if len(text) <= _CACHED_TEXT_CHARS else _markdown.render(text)
 
 
 #: The short kinds in the URLs of ``arena.views_media.media_serve`` and the storage folders

@@ -7,16 +7,17 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache, lru_cache
 
 import numpy as np
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from arena.catalogue import CatalogueRow
-from arena.models import AIModel, Battle, Lab, Output, Vote, WorkerHeartbeat
-from arena.selectors import servable_outputs
+from arena.models import AIModel, Battle, Lab, Output, Prompt, Vote, WorkerHeartbeat
+from arena.selectors import servable_outputs, voter_vote_count
 from arena.serving_plan import Draw, current_plan, plan_draw, serving_plan_refresh
 
 
@@ -126,6 +127,15 @@ class Throttled(Refused):
         self.retry_after = retry_after
 
 
+@lru_cache(maxsize=256)
+def _servable_with_prompts(modality: str, category: str, language: str) -> QuerySet[Output]:
+    """``servable_outputs`` with their prompts, built once per filter (a queryset is only a
+    description: each use copies it and runs its own query)."""
+    return servable_outputs(modality=modality, category=category, language=language).select_related(
+        "prompt"
+    )
+
+
 def _servable_draw(
     modality: str, category: str, language: str, rng: np.random.Generator
 ) -> tuple[Draw, dict[int, Output]] | None:
@@ -139,11 +149,7 @@ def _servable_draw(
         draw = plan_draw(current_plan(modality), rng, category=category, language=language)
         if draw is None:
             return None
-        outputs = (
-            servable_outputs(modality=modality, category=category, language=language)
-            .select_related("prompt")
-            .in_bulk(draw.output_ids)
-        )
+        outputs = _servable_with_prompts(modality, category, language).in_bulk(draw.output_ids)
         if len(outputs) == 2:
             return draw, outputs
     return None
@@ -198,39 +204,128 @@ def client_ip_hash(ip: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), ip.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _exclusion(*, battle: Battle, voter_key: str, ip_hash: str, now: datetime) -> str:
-    """Why this vote must not count (checked in this order), or "" if it counts.
+@dataclass(frozen=True)
+class _EarlierVotes:
+    """Arena votes cast before this one."""
 
-    The voter's and the address's recent votes are counted in one query (the indexes on
-    ``(voter_key, created_at)`` and ``(ip_hash, created_at)`` serve both sides of the OR).
-    """
-    minute_ago = now - timedelta(minutes=1)
-    recent = Q(voter_key=voter_key, created_at__gte=now - timedelta(days=1))
-    if ip_hash:
-        recent |= Q(ip_hash=ip_hash, created_at__gte=minute_ago)
-    counts = Vote.objects.filter(recent, source=Vote.SOURCE_ARENA).aggregate(
-        session_minute=Count("pk", filter=Q(voter_key=voter_key, created_at__gte=minute_ago)),
-        ip_minute=Count("pk", filter=Q(ip_hash=ip_hash, created_at__gte=minute_ago)),
-        session_day=Count("pk", filter=Q(voter_key=voter_key)),
-    )
-    if counts["session_minute"] >= settings.ARENA_VOTES_PER_MINUTE_PER_SESSION or (
-        ip_hash and counts["ip_minute"] >= settings.ARENA_VOTES_PER_MINUTE_PER_IP
+    voter: int  # by this voter, ever
+    voter_day: int  # by this voter in the last day
+    voter_minute: int  # by this voter in the last minute
+    address_minute: int  # from this address in the last minute (0 without an address)
+
+
+def _exclusion(*, battle: Battle, earlier: _EarlierVotes, ip_hash: str, now: datetime) -> str:
+    """Why this vote must not count (checked in this order), or "" if it counts.
+    ``battle`` is one read by ``_locked_battle``."""
+    if earlier.voter_minute >= settings.ARENA_VOTES_PER_MINUTE_PER_SESSION or (
+        ip_hash and earlier.address_minute >= settings.ARENA_VOTES_PER_MINUTE_PER_IP
     ):
         return Vote.ExclusionReason.RATE_LIMIT
-    if counts["session_day"] >= settings.ARENA_DAILY_VOTE_CAP:
+    if earlier.voter_day >= settings.ARENA_DAILY_VOTE_CAP:
         return Vote.ExclusionReason.DAILY_CAP
-    if battle.output_a.identity_leak or battle.output_b.identity_leak:
+    if battle.leaks_identity:
         return Vote.ExclusionReason.IDENTITY_LEAK
     if (now - battle.served_at).total_seconds() < settings.ARENA_MIN_READ_SECONDS:
         return Vote.ExclusionReason.TOO_FAST
     return ""
 
 
+# The two statements of every vote are written as SQL: built with the ORM (five joined
+# relations, three filtered counts) they cost more processor time than the rest of the vote
+# together (docs/performance.md, "What a request costs").
+
+
+def _earlier_votes(*, voter_key: str, ip_hash: str, now: datetime) -> _EarlierVotes:
+    """In one query: the index on ``(voter_key, created_at)`` serves the voter's side of the
+    OR, the one on ``(ip_hash, created_at)`` the address's."""
+    adapt = connection.ops.adapt_datetimefield_value
+    minute_ago, day_ago = adapt(now - timedelta(minutes=1)), adapt(now - timedelta(days=1))
+    mine = "voter_key = %s"
+    params = [voter_key, voter_key, day_ago, voter_key, minute_ago, ip_hash, minute_ago]
+    params += [Vote.SOURCE_ARENA, voter_key]
+    if ip_hash:
+        mine += " OR (ip_hash = %s AND created_at >= %s)"
+        params += [ip_hash, minute_ago]
+    sql = (
+        "SELECT COUNT(CASE WHEN voter_key = %s THEN 1 END), "
+        "COUNT(CASE WHEN voter_key = %s AND created_at >= %s THEN 1 END), "
+        "COUNT(CASE WHEN voter_key = %s AND created_at >= %s THEN 1 END), "
+        "COUNT(CASE WHEN ip_hash = %s AND created_at >= %s THEN 1 END) "
+        f"FROM {Vote._meta.db_table} WHERE source = %s AND ({mine})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return _EarlierVotes(*cursor.fetchone())
+
+
+@dataclass(frozen=True)
+class Revealed:
+    """A model as the voter sees it after voting."""
+
+    model: str
+    display_name: str
+    lab: str
+    country: str
+
+
+@cache
+def _locked_battle_sql(vendor: str) -> str:
+    names = {
+        "battle": Battle._meta.db_table,
+        "output": Output._meta.db_table,
+        "prompt": Prompt._meta.db_table,
+        "model": AIModel._meta.db_table,
+        "lab": Lab._meta.db_table,
+    }
+    # Only the battle row is locked (FOR UPDATE OF): its outputs, prompt, models and labs
+    # are read unlocked, so votes on battles that share a model or a lab never wait for
+    # each other (locking them too deadlocked concurrent voters). SQLite has no row locks:
+    # its IMMEDIATE transactions hold the database's write lock from the start.
+    lock = " FOR UPDATE OF b" if connection.features.has_select_for_update_of else ""
+    sides = ", ".join(
+        f"m{side}.key AS model_{side}_key, m{side}.display_name AS model_{side}_name, "
+        f"l{side}.name AS model_{side}_lab, l{side}.country AS model_{side}_country"
+        for side in "ab"
+    )
+    return (
+        "SELECT b.id, b.modality, b.model_a_id, b.model_b_id, b.served_at, b.expires_at, "
+        "b.state, oa.identity_leak AS leak_a, ob.identity_leak AS leak_b, "
+        f"p.category AS prompt_category, p.language AS prompt_language, {sides} "
+        "FROM {battle} b "
+        "JOIN {output} oa ON oa.id = b.output_a_id JOIN {output} ob ON ob.id = b.output_b_id "
+        "JOIN {prompt} p ON p.id = b.prompt_id "
+        "JOIN {model} ma ON ma.id = b.model_a_id JOIN {lab} la ON la.id = ma.lab_id "
+        "JOIN {model} mb ON mb.id = b.model_b_id JOIN {lab} lb ON lb.id = mb.lab_id "
+        "WHERE b.token = %s AND b.session_key = %s"
+    ).format(**names) + lock
+
+
+def _locked_battle(*, token: str, voter_key: str) -> Battle | None:
+    """The voter's battle with its row locked, and what its vote needs read in the same
+    statement: ``leaks_identity`` (either output), ``prompt_category``,
+    ``prompt_language`` and ``revealed`` (both models)."""
+    sql = _locked_battle_sql(connection.vendor)
+    battle = next(iter(Battle.objects.raw(sql, [token, voter_key])), None)
+    if battle is not None:
+        battle.leaks_identity = bool(battle.leak_a or battle.leak_b)
+        battle.revealed = tuple(
+            Revealed(
+                model=getattr(battle, f"model_{side}_key"),
+                display_name=getattr(battle, f"model_{side}_name"),
+                lab=getattr(battle, f"model_{side}_lab"),
+                country=getattr(battle, f"model_{side}_country"),
+            )
+            for side in "ab"
+        )
+    return battle
+
+
 @dataclass(frozen=True)
 class VoteResult:
     vote: Vote
-    battle: Battle
+    revealed: tuple[Revealed, Revealed]  # model A, model B
     replayed: bool  # an identical retry of an earlier vote: nothing new was written
+    votes_cast: int  # the voter's arena votes, this one included
 
 
 def vote_cast(*, token: str, choice: str, voter_key: str, ip: str = "") -> VoteResult:
@@ -246,28 +341,21 @@ def vote_cast(*, token: str, choice: str, voter_key: str, ip: str = "") -> VoteR
     now = timezone.now()
     try:
         with transaction.atomic():
-            # Only the battle row is locked (FOR UPDATE OF): its outputs, prompt, models and
-            # labs are read unlocked, so votes on battles that share a model or a lab never
-            # wait for each other (locking them too deadlocked concurrent voters).
-            battle = (
-                Battle.objects.select_for_update(of=("self",))
-                .select_related("output_a", "output_b", "model_a__lab", "model_b__lab", "prompt")
-                .filter(token=token, session_key=voter_key)
-                .first()
-            )
+            battle = _locked_battle(token=token, voter_key=voter_key)
             if battle is None:
                 raise BattleNotFound("No battle with this token was served to this session.")
             # The battle is marked voted with its vote, under the lock just taken: only then
             # is there an earlier vote to read (a vote written otherwise still trips the
             # unique battle constraint below and is replayed from there).
             if battle.state == Battle.State.VOTED:
-                return _replay(Vote.objects.get(battle=battle), battle, choice)
+                return _replay(Vote.objects.get(battle_id=battle.pk), choice)
             if now >= battle.expires_at:
                 raise BattleExpired("This battle has expired; load a new one to vote.")
             ip_hash = client_ip_hash(ip)
-            reason = _exclusion(battle=battle, voter_key=voter_key, ip_hash=ip_hash, now=now)
+            earlier = _earlier_votes(voter_key=voter_key, ip_hash=ip_hash, now=now)
+            reason = _exclusion(battle=battle, earlier=earlier, ip_hash=ip_hash, now=now)
             vote = Vote.objects.create(
-                battle=battle,
+                battle_id=battle.pk,
                 source=Vote.SOURCE_ARENA,
                 outcome=choice,
                 voter_key=voter_key,
@@ -276,29 +364,36 @@ def vote_cast(*, token: str, choice: str, voter_key: str, ip: str = "") -> VoteR
                 excluded=bool(reason),
                 exclusion_reason=reason,
                 modality=battle.modality,
-                model_a=battle.model_a,
-                model_b=battle.model_b,
-                category=battle.prompt.category,
-                language=battle.prompt.language,
+                model_a_id=battle.model_a_id,
+                model_b_id=battle.model_b_id,
+                category=battle.prompt_category,
+                language=battle.prompt_language,
             )
             Battle.objects.filter(pk=battle.pk).update(state=Battle.State.VOTED)
     except IntegrityError:
         # A concurrent request voted on this battle between our read and our write.
-        earlier = Vote.objects.select_related("battle").get(battle__token=token)
-        return _replay(earlier, earlier.battle, choice)
+        return _replay(Vote.objects.get(battle__token=token), choice)
     if reason == Vote.ExclusionReason.RATE_LIMIT:
         raise Throttled(
             "Too many votes in the last minute: this one was kept but will not "
             "count. Please slow down.",
             retry_after=60,
         )
-    return VoteResult(vote=vote, battle=battle, replayed=False)
+    return VoteResult(
+        vote=vote, revealed=battle.revealed, replayed=False, votes_cast=earlier.voter + 1
+    )
 
 
-def _replay(earlier: Vote, battle: Battle, choice: str) -> VoteResult:
+def _replay(earlier: Vote, choice: str) -> VoteResult:
     if earlier.outcome != choice:
         raise AlreadyVoted(
             f"This battle already has a vote ({earlier.get_outcome_display()}); "
             "a battle takes one vote."
         )
-    return VoteResult(vote=earlier, battle=battle, replayed=True)
+    models = AIModel.objects.select_related("lab").in_bulk([earlier.model_a_id, earlier.model_b_id])
+    revealed = tuple(
+        Revealed(model=m.key, display_name=m.display_name, lab=m.lab.name, country=m.lab.country)
+        for m in (models[earlier.model_a_id], models[earlier.model_b_id])
+    )
+    votes_cast = voter_vote_count(voter_key=earlier.voter_key)
+    return VoteResult(vote=earlier, revealed=revealed, replayed=True, votes_cast=votes_cast)

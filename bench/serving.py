@@ -4,10 +4,12 @@ PostgreSQL, with what the worker's plan refresh costs beside it.
     python -m bench.serving [--postgres postgres://postgres@127.0.0.1:5432]
                             [--models 200] [--votes 5000000] [--calls 1000]
 
-Two throwaway databases (``bench_serving_demo``, ``bench_serving_big``) are created and
+Two throwaway databases (``bench_serving_demo``, ``bench_serving_big``; ``--database-prefix``
+changes the ``bench_serving_``) are created and
 dropped: the demo (``seed_demo``: 51 models, 27,750 votes), and ``--models`` models answering
 a 10-prompt text set with ``--votes`` votes between them. Each scenario runs in its own
-process and reports ``battle_create`` per call (p50, p99, mean) and queries per call; the
+process and reports ``battle_create`` per call (p50, p99, mean; processor time, which the
+machine's load does not inflate) and queries per call; the
 demo row is the reference the big row is read against (ratio), as both share the machine's
 load of the moment. The worker side: a full recount of the plan and an incremental refresh
 after 1,000 new votes.
@@ -23,7 +25,7 @@ import sys
 import tempfile
 import time
 
-DATABASES = {"demo": "bench_serving_demo", "big": "bench_serving_big"}
+SCENARIOS = ("demo", "big")
 
 
 def _admin(postgres: str, sql: str) -> None:
@@ -33,7 +35,7 @@ def _admin(postgres: str, sql: str) -> None:
         connection.execute(sql)
 
 
-def _populate_big(models: int, votes: int) -> None:
+def populate_big(models: int, votes: int) -> None:
     from django.db import connection
 
     from arena.models import AIModel, Lab, Output, Prompt, PromptSet
@@ -105,7 +107,7 @@ def _scenario(name: str, models: int, votes: int, calls: int) -> dict:
     if name == "demo":
         demo_seed()
     else:
-        _populate_big(models, votes)
+        populate_big(models, votes)
     loaded = time.perf_counter() - started
     started = time.perf_counter()
     serving_plan_refresh("text", recount=True)
@@ -118,12 +120,14 @@ def _scenario(name: str, models: int, votes: int, calls: int) -> dict:
     for n in range(20):  # warm: the plan is loaded, connections open
         battle_create(voter_key=f"warm{n}", modality="text", rng=rng)
     seconds, queries = [], []
+    cpu_started = time.process_time()
     for n in range(calls):
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             battle_create(voter_key=f"voter{n}", modality="text", rng=rng)
             seconds.append(time.perf_counter() - started)
         queries.append(len(captured.captured_queries))
+    cpu_ms = (time.process_time() - cpu_started) / calls * 1000
     ms = np.array(seconds) * 1000
     return {
         "scenario": name,
@@ -135,6 +139,7 @@ def _scenario(name: str, models: int, votes: int, calls: int) -> dict:
         "p50_ms": round(float(np.percentile(ms, 50)), 2),
         "p99_ms": round(float(np.percentile(ms, 99)), 2),
         "mean_ms": round(float(ms.mean()), 2),
+        "cpu_ms": round(cpu_ms, 2),
         "queries_max": max(queries),
     }
 
@@ -145,13 +150,15 @@ def main() -> None:
     parser.add_argument("--models", type=int, default=200)
     parser.add_argument("--votes", type=int, default=5_000_000)
     parser.add_argument("--calls", type=int, default=1000)
-    parser.add_argument("--scenario", choices=sorted(DATABASES), help=argparse.SUPPRESS)
+    parser.add_argument("--database-prefix", default="bench_serving_")
+    parser.add_argument("--scenario", choices=SCENARIOS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.scenario:
         print(json.dumps(_scenario(args.scenario, args.models, args.votes, args.calls)))
         return
     rows = []
-    for name, database in DATABASES.items():
+    for name in SCENARIOS:
+        database = f"{args.database_prefix}{name}"
         _admin(args.postgres, f"DROP DATABASE IF EXISTS {database}")
         _admin(args.postgres, f"CREATE DATABASE {database}")
         scratch = tempfile.TemporaryDirectory(prefix="bench-serving-")
@@ -178,12 +185,13 @@ def main() -> None:
     demo = rows[0]
     print(
         f"{'scenario':<8} {'models':>6} {'votes':>10} {'p50 ms':>7} {'p99 ms':>7} {'mean ms':>8}"
-        f" {'÷ demo':>7} {'queries':>7} {'recount s':>9} {'+1k votes s':>11}"
+        f" {'÷ demo':>7} {'cpu ms':>6} {'queries':>7} {'recount s':>9} {'+1k votes s':>11}"
     )
     for row in rows:
         print(
             f"{row['scenario']:<8} {row['models']:>6} {row['votes']:>10,} {row['p50_ms']:>7}"
             f" {row['p99_ms']:>7} {row['mean_ms']:>8} {row['mean_ms'] / demo['mean_ms']:>7.2f}"
+            f" {row['cpu_ms']:>6}"
             f" {row['queries_max']:>7} {row['recount_s']:>9} {row['incremental_s']:>11}"
         )
 

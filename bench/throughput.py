@@ -2,10 +2,14 @@
 
 Starts the product as deployed (gunicorn with ``config.settings.production`` on a throwaway
 PostgreSQL database and a Redis database of its own, the web command of docker-compose.yml),
-or with ``--embedded`` the embedded default (what ``make run`` serves: ``runserver`` on
-SQLite), seeds the demo data and one snapshot, then drives it with a load generator of its
-own: N voter sessions, each in a loop fetching a battle (``GET /api/v1/battles/next/``) and
-voting on it (``POST /api/v1/votes/``), for a bounded time.
+or with ``--embedded`` the embedded default (what ``make run`` serves: ``runstack``'s
+gunicorn on SQLite), seeds the demo data (or, with ``--models`` and ``--votes``, that many
+models answering a 10-prompt set and that many votes, as bench/serving.py makes them; on
+PostgreSQL only) and one snapshot, then drives it with a load generator of its own: N voter
+sessions, each in a loop fetching a battle (``GET /api/v1/battles/next/``) and voting on it
+(``POST /api/v1/votes/``), for a bounded time. ``--web-processes 2`` starts two web servers
+(two gunicorn masters on two ports, as two web containers behind a proxy would be) and
+splits the voters between them round-robin.
 
 The reference is the same server answering a view that inserts one row (``/bench/insert/``,
 only routed with ``ARENA_BENCH_VIEWS=true``), driven the same way: two requests per
@@ -16,6 +20,8 @@ vote figures to the reference figures of the same run rather than the absolute n
     python -m bench.throughput --voters 32 --seconds 20
     python -m bench.throughput --gunicorn "--workers 3"     # try another worker setup
     python -m bench.throughput --embedded --voters 32
+    python -m bench.throughput --web-processes 2 --voters 32
+    python -m bench.throughput --models 200 --votes 5000000 --voters 32   # real size
 
 Every phase stops by itself after ``--seconds``; every request has a 30 s timeout.
 """
@@ -42,6 +48,7 @@ from pathlib import Path
 import psycopg
 import redis
 
+from arena.management.commands.runstack import WEB_OPTIONS, web_command
 from tests.compose import load_compose, operator_environment
 from tests.stack.conftest import ROOT, free_port, production_env
 from tests.support import POSTGRES_ADMIN_URL, REDIS_TEST_URL
@@ -152,14 +159,17 @@ def page_once(path: str) -> Callable[[Client], bool]:
     return fetch
 
 
-def drive(port: int, users: int, seconds: float, iteration: Callable[[Client], bool]) -> Tally:
-    """``users`` threads, each its own client, repeating ``iteration`` for ``seconds``."""
+def drive(
+    ports: list[int], users: int, seconds: float, iteration: Callable[[Client], bool]
+) -> Tally:
+    """``users`` threads, each its own client (of the servers on ``ports`` in turn),
+    repeating ``iteration`` for ``seconds``."""
     total = Tally()
     tallies = [Tally() for _ in range(users)]
     start = threading.Barrier(users + 1)
     deadline = [0.0]
 
-    def user(tally: Tally) -> None:
+    def user(port: int, tally: Tally) -> None:
         client = Client(port, tally)
         start.wait()
         try:
@@ -171,7 +181,10 @@ def drive(port: int, users: int, seconds: float, iteration: Callable[[Client], b
         finally:
             client.close()
 
-    threads = [threading.Thread(target=user, args=(tally,), daemon=True) for tally in tallies]
+    threads = [
+        threading.Thread(target=user, args=(ports[n % len(ports)], tally), daemon=True)
+        for n, tally in enumerate(tallies)
+    ]
     for thread in threads:
         thread.start()
     began = time.perf_counter()
@@ -216,15 +229,17 @@ def compose_web_arguments() -> list[str]:
     return arguments
 
 
-def run(argv: list[str], env: dict[str, str]) -> None:
-    result = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+def run(argv: list[str], env: dict[str, str], timeout: float = 600) -> None:
+    result = subprocess.run(
+        argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
     if result.returncode:
         raise SystemExit(f"{shlex.join(argv)} failed:\n{result.stdout}{result.stderr}")
 
 
 @contextlib.contextmanager
-def throwaway_postgres() -> Iterator[str]:
-    name = f"arena_bench_{secrets.token_hex(4)}"
+def throwaway_postgres(prefix: str) -> Iterator[str]:
+    name = f"{prefix}{secrets.token_hex(4)}"
     admin = POSTGRES_ADMIN_URL.replace("postgres://", "postgresql://")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -236,8 +251,8 @@ def throwaway_postgres() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def throwaway_redis() -> Iterator[tuple[str, str]]:
-    number = 15 - secrets.randbelow(4)
+def throwaway_redis(number: int | None) -> Iterator[tuple[str, str]]:
+    number = 15 - secrets.randbelow(4) if number is None else number
     queue = f"arena-bench-{secrets.token_hex(4)}"
     url = f"{REDIS_TEST_URL}/{number}"
     try:
@@ -246,6 +261,20 @@ def throwaway_redis() -> Iterator[tuple[str, str]]:
         client = redis.Redis.from_url(url)
         for key in client.scan_iter("*arena*"):
             client.delete(key)
+
+
+@contextlib.contextmanager
+def web_servers(
+    command: Callable[[int], list[str]], env: dict[str, str], count: int, tmp: Path
+) -> Iterator[list[int]]:
+    """``count`` web servers, each ``command(port)`` on a port of its own."""
+    with contextlib.ExitStack() as stack:
+        ports = []
+        for number in range(count):
+            port = free_port()
+            stack.enter_context(serving(command(port), env, port, tmp / f"web{number}.log"))
+            ports.append(port)
+        yield ports
 
 
 @contextlib.contextmanager
@@ -273,38 +302,72 @@ def serving(argv: list[str], env: dict[str, str], port: int, log: Path) -> Itera
             process.wait()
 
 
-def prepare(env: dict[str, str], *, static: bool) -> None:
+@dataclass(frozen=True)
+class Setup:
+    """What to start: the web server's gunicorn options, how many web servers, and the
+    arena's size (``models`` None: the demo)."""
+
+    gunicorn: list[str]
+    web_processes: int = 1
+    models: int | None = None
+    votes: int = 0
+    database_prefix: str = "arena_bench_"
+    redis_db: int | None = None
+
+
+#: Seeds a real-size arena the way bench/serving.py does (``populate_big``), then builds
+#: its serving plan with every vote counted, as the worker would.
+_POPULATE = (
+    "import sys, django; django.setup(); "
+    "from bench.serving import populate_big; "
+    "from arena.serving_plan import serving_plan_refresh; "
+    "populate_big(int(sys.argv[1]), int(sys.argv[2])); "
+    "serving_plan_refresh('text', recount=True)"
+)
+
+
+def prepare(env: dict[str, str], setup: Setup) -> None:
     python = sys.executable
     run([python, "manage.py", "migrate", "--noinput", "-v0"], env)
-    if static:
-        run([python, "manage.py", "collectstatic", "--noinput", "-v0"], env)
-    run([python, "manage.py", "seed_demo"], env)
+    run([python, "manage.py", "collectstatic", "--noinput", "-v0"], env)
+    if setup.models is None:
+        run([python, "manage.py", "seed_demo"], env)
+    else:
+        # 5 M votes take minutes to insert and index on a busy machine.
+        run([python, "-c", _POPULATE, str(setup.models), str(setup.votes)], env, timeout=3600)
     run([python, "manage.py", "fit_ratings", "--modality", "text", "--rounds", "0"], env)
 
 
 @contextlib.contextmanager
-def production_stack(gunicorn: list[str], tmp: Path) -> Iterator[tuple[int, str]]:
-    with throwaway_postgres() as database_url, throwaway_redis() as (redis_url, queue):
+def production_stack(setup: Setup, tmp: Path) -> Iterator[list[int]]:
+    with (
+        throwaway_postgres(setup.database_prefix) as database_url,
+        throwaway_redis(setup.redis_db) as (redis_url, queue),
+    ):
         env = production_env(tmp, database_url, redis_url, queue, SECURE_SSL_REDIRECT="false")
         env |= UNLIMITED
-        prepare(env, static=True)
-        port = free_port()
-        argv = ["gunicorn", "config.wsgi:application", "--bind", f"{HOST}:{port}", *gunicorn]
-        with serving(argv, env, port, tmp / "web.log"):
-            yield port, database_url
+        prepare(env, setup)
+
+        def command(port: int) -> list[str]:
+            return ["gunicorn", "config.wsgi:application", "--bind", f"{HOST}:{port}"] + (
+                setup.gunicorn
+            )
+
+        with web_servers(command, env, setup.web_processes, tmp) as ports:
+            yield ports
 
 
 @contextlib.contextmanager
-def embedded_stack(tmp: Path) -> Iterator[tuple[int, str]]:
+def embedded_stack(setup: Setup, tmp: Path) -> Iterator[list[int]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
     env |= {"ARENA_VAR_DIR": str(tmp / "var"), **UNLIMITED}
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
-    prepare(env, static=True)
-    port = free_port()
-    argv = [sys.executable, "manage.py", "runserver", f"{HOST}:{port}", "--noreload"]
-    with serving(argv, env, port, tmp / "web.log"):
-        yield port, str(tmp / "var" / "arena.sqlite3")
+    prepare(env, setup)
+    with web_servers(
+        lambda port: web_command(HOST, port, setup.gunicorn), env, setup.web_processes, tmp
+    ) as ports:
+        yield ports
 
 
 # --- the run -----------------------------------------------------------------------------
@@ -331,33 +394,57 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--voters", default="16,32", help="comma-separated numbers of voters")
     parser.add_argument("--seconds", type=float, default=15.0, help="length of each phase")
-    parser.add_argument("--embedded", action="store_true", help="runserver on SQLite")
+    parser.add_argument(
+        "--embedded", action="store_true", help="runstack's web server on SQLite (make run)"
+    )
     parser.add_argument(
         "--gunicorn",
         default=None,
-        help="gunicorn options instead of docker-compose.yml's, e.g. '--workers 3'",
+        help="gunicorn options instead of docker-compose.yml's (or runstack's with "
+        "--embedded), e.g. '--workers 3'",
     )
+    parser.add_argument(
+        "--web-processes", type=int, default=1, help="web servers, voters split between them"
+    )
+    parser.add_argument("--models", type=int, help="seed this many models instead of the demo")
+    parser.add_argument("--votes", type=int, default=5_000_000, help="votes with --models")
     parser.add_argument("--readers", type=int, default=16, help="leaderboard readers")
+    parser.add_argument("--database-prefix", default="arena_bench_", help="throwaway database")
+    parser.add_argument("--redis-db", type=int, help="Redis database (default: one of 12-15)")
     args = parser.parse_args(argv)
+    if args.models is not None and args.embedded:
+        parser.error("--models seeds PostgreSQL only (bench/serving.py's generator)")
     voters = [int(n) for n in args.voters.split(",")]
-    gunicorn = shlex.split(args.gunicorn) if args.gunicorn else compose_web_arguments()
+    default = WEB_OPTIONS if args.embedded else compose_web_arguments()
+    setup = Setup(
+        gunicorn=shlex.split(args.gunicorn) if args.gunicorn else default,
+        web_processes=args.web_processes,
+        models=args.models,
+        votes=args.votes,
+        database_prefix=args.database_prefix,
+        redis_db=args.redis_db,
+    )
     load = os.getloadavg()[0]
-    server = "runserver on SQLite" if args.embedded else f"gunicorn {shlex.join(gunicorn)}"
-    print(f"server: {server}; load average before: {load:.2f}; {os.cpu_count()} CPUs")
+    server = f"{setup.web_processes} × gunicorn {shlex.join(setup.gunicorn)}"
+    server += " on SQLite (runstack)" if args.embedded else " on PostgreSQL"
+    size = "demo" if args.models is None else f"{args.models} models, {args.votes:,} votes"
+    print(f"server: {server}; arena: {size}; load average before: {load:.2f}; ", end="")
+    print(f"{os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory(prefix="arena-bench-") as folder:
         tmp = Path(folder)
-        stack = embedded_stack(tmp) if args.embedded else production_stack(gunicorn, tmp)
-        with stack as (port, database):
-            drive(port, 4, 3.0, vote_once)  # warm up every worker and connection
+        stack = embedded_stack(setup, tmp) if args.embedded else production_stack(setup, tmp)
+        with stack as ports:
+            print(f"seeded; load average {os.getloadavg()[0]:.2f}", flush=True)
+            drive(ports, 4, 3.0, vote_once)  # warm up every worker and connection
             for n in voters:
-                reference = drive(port, n, args.seconds, reference_once)
-                votes = drive(port, n, args.seconds, vote_once)
+                reference = drive(ports, n, args.seconds, reference_once)
+                votes = drive(ports, n, args.seconds, vote_once)
                 print(line(f"reference, {n} clients", reference))
                 print(line(f"votes, {n} voters", votes, summary(reference)))
                 for error in (reference.errors + votes.errors)[:5]:
                     print("   ", error)
             for path in ("/leaderboard/", "/api/v1/leaderboards/text/"):
-                pages = drive(port, args.readers, args.seconds / 2, page_once(path))
+                pages = drive(ports, args.readers, args.seconds / 2, page_once(path))
                 print(line(f"GET {path}, {args.readers} readers", pages))
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 

@@ -199,3 +199,18 @@ def test_the_openapi_schema_documents_the_voting_endpoints(client):
     responses = schema["paths"]["/api/v1/votes/"]["post"]["responses"]
     assert {"201", "400", "404", "409", "410", "429"} <= set(responses)
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_votes_cast_counts_every_vote_of_the_voter_and_a_retry_repeats_it(alice, text_arena):
+    tokens = [serve(alice).json()["token"] for _ in range(3)]
+    answers = [cast(alice, token, "a").json()["votes_cast"] for token in tokens]
+    assert answers == [1, 2, 3]
+    assert cast(alice, tokens[0], "a").json()["votes_cast"] == 3  # a replay writes nothing
+
+
+def test_a_vote_takes_at_most_seven_queries(alice, text_arena, django_assert_max_num_queries):
+    token = serve(alice).json()["token"]
+    # The session, then the transaction: BEGIN, the locked battle read with what the vote
+    # needs, the voter's earlier votes, the vote, the battle marked voted, COMMIT.
+    with django_assert_max_num_queries(7):
+        assert cast(alice, token, "tie").status_code == 201

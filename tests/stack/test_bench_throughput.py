@@ -21,7 +21,7 @@ def test_voters_vote_and_every_acknowledged_vote_is_stored(live_server, text_are
     settings.ARENA_VOTES_PER_MINUTE_PER_IP = 10_000
     settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
     # One voter: the in-memory test database of SQLite locks whole tables between threads.
-    tally = drive(urlsplit(live_server.url).port, 1, 1.0, vote_once)
+    tally = drive([urlsplit(live_server.url).port], 1, 1.0, vote_once)
     assert tally.iterations > 0 and tally.errors == []
     assert set(tally.statuses) <= {200, 201}
     assert Vote.objects.filter(source=Vote.SOURCE_ARENA).count() == tally.statuses[201]

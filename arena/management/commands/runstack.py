@@ -1,5 +1,6 @@
-"""Start the web server, a Celery worker (fits, imports), a Celery housekeeper (heartbeat,
-sweeps, pruning: its own queue, never behind fits) and Celery beat as one foreground command.
+"""Start the web server (gunicorn), a Celery worker (fits, imports), a Celery housekeeper
+(heartbeat, sweeps, pruning: its own queue, never behind fits) and Celery beat as one
+foreground command.
 
 Each runs in its own process (and process group); their output is interleaved with a name
 prefix. Ctrl-C (or SIGTERM) stops all four: SIGTERM first, SIGKILL after a grace period.
@@ -23,6 +24,23 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 GRACE_SECONDS = 10.0
+
+#: The web server's options: gunicorn with threaded workers, as in production, sized by
+#: bench/throughput.py for SQLite's single writer (docs/performance.md, "Web throughput").
+WEB_OPTIONS = ["--workers", "1", "--worker-class", "gthread", "--threads", "4", "--timeout", "60"]
+
+
+def web_command(host: str, port: int, options: list[str] | None = None) -> list[str]:
+    """The web server ``runstack`` starts (bench/throughput.py --embedded starts the same)."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        *(WEB_OPTIONS if options is None else options),
+    ]
 
 
 @dataclass
@@ -48,7 +66,7 @@ class Command(BaseCommand):
             raise CommandError(f"{host}:{port} is already in use; pick another with PORT=...")
         python = sys.executable
         children = [
-            Child("web", [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"]),
+            Child("web", [*web_command(host, port), "--access-logfile", "-"]),
             Child(
                 "worker",
                 [
