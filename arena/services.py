@@ -208,7 +208,7 @@ def client_ip_hash(ip: str) -> str:
 class _EarlierVotes:
     """Arena votes cast before this one."""
 
-    voter: int  # by this voter, ever
+    voter: int  # by this voter that count, as ``voter_vote_count`` counts them
     voter_day: int  # by this voter in the last day
     voter_minute: int  # by this voter in the last minute
     address_minute: int  # from this address in the last minute (0 without an address)
@@ -240,14 +240,16 @@ def _earlier_votes(*, voter_key: str, ip_hash: str, now: datetime) -> _EarlierVo
     OR, the one on ``(ip_hash, created_at)`` the address's."""
     adapt = connection.ops.adapt_datetimefield_value
     minute_ago, day_ago = adapt(now - timedelta(minutes=1)), adapt(now - timedelta(days=1))
+    settled = adapt(now - timedelta(hours=settings.ARENA_VOTE_COUNT_SETTLE_HOURS))
     mine = "voter_key = %s"
-    params = [voter_key, voter_key, day_ago, voter_key, minute_ago, ip_hash, minute_ago]
+    params = [voter_key, False, settled, voter_key, day_ago, voter_key, minute_ago]
+    params += [ip_hash, minute_ago]
     params += [Vote.SOURCE_ARENA, voter_key]
     if ip_hash:
         mine += " OR (ip_hash = %s AND created_at >= %s)"
         params += [ip_hash, minute_ago]
     sql = (
-        "SELECT COUNT(CASE WHEN voter_key = %s THEN 1 END), "
+        "SELECT COUNT(CASE WHEN voter_key = %s AND (excluded = %s OR created_at > %s) THEN 1 END), "
         "COUNT(CASE WHEN voter_key = %s AND created_at >= %s THEN 1 END), "
         "COUNT(CASE WHEN voter_key = %s AND created_at >= %s THEN 1 END), "
         "COUNT(CASE WHEN ip_hash = %s AND created_at >= %s THEN 1 END) "

@@ -214,3 +214,18 @@ def test_a_vote_takes_at_most_seven_queries(alice, text_arena, django_assert_max
     # needs, the voter's earlier votes, the vote, the battle marked voted, COMMIT.
     with django_assert_max_num_queries(7):
         assert cast(alice, token, "tie").status_code == 201
+
+
+def test_votes_cast_agrees_with_the_voters_count_once_an_exclusion_has_settled(
+    alice, text_arena, settings
+):
+    cast(alice, serve(alice).json()["token"], "a")
+    settled = Vote.objects.get()
+    Vote.objects.filter(pk=settled.pk).update(
+        excluded=True,
+        exclusion_reason=Vote.ExclusionReason.TOO_FAST,
+        created_at=timezone.now() - timedelta(hours=settings.ARENA_VOTE_COUNT_SETTLE_HOURS + 1),
+    )
+    answer = cast(alice, serve(alice).json()["token"], "a").json()
+    assert answer["votes_cast"] == 1  # the settled exclusion has left the count
+    assert alice.get("/api/v1/me/").json()["votes"] == answer["votes_cast"]
