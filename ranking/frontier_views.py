@@ -350,8 +350,9 @@ def frontier_summary_page(request: HttpRequest) -> HttpResponse:
     if not query.is_valid():
         ctx = {"errors": query.errors}
         return render(request, "ranking/frontier_summary.html", ctx, status=400)
-    params = query.validated_data
+    params, _ = _mode_with_data(query.validated_data, chosen="mode" in request.GET)
     ctx = {
+        "mode_fallback": params["mode"] != query.validated_data["mode"],
         "params": params,
         "modality": Modality(params["modality"]),
         "tabs": modality_tabs(

@@ -368,3 +368,16 @@ def test_the_page_opens_on_current_ratings_while_the_history_is_not_made(client,
 def test_the_page_opens_on_the_history_once_it_is_made(client, frontier_data):
     html = client.get("/frontier/?modality=text").content.decode()
     assert "data-mode-fallback" not in html and 'value="asof" checked' in html
+
+
+def test_the_summary_opens_on_current_ratings_while_the_history_is_not_made(client, voted_models):
+    compute(cutoff=NOW)
+    html = client.get("/frontier/summary/?modality=text").content.decode()
+    assert "data-mode-fallback" in html and "from the current ratings" in html
+    chosen = client.get("/frontier/summary/?modality=text&mode=asof").content.decode()
+    assert "data-mode-fallback" not in chosen and "month-end snapshots" in chosen
+
+
+def test_the_summary_opens_on_the_history_once_it_is_made(client, frontier_data):
+    html = client.get("/frontier/summary/?modality=text").content.decode()
+    assert "data-mode-fallback" not in html and "month-end snapshots" in html
