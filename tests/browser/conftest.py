@@ -57,16 +57,44 @@ def page(browser):
     context.close()
 
 
+#: The two screens of the issue's checks: a laptop, and a phone with touch.
+SCREENS = {
+    "desktop": {"viewport": {"width": 1366, "height": 900}},
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "is_mobile": True,
+        "has_touch": True,
+        "device_scale_factor": 2,
+    },
+}
+
+
+def _open(browser, name: str):
+    context = browser.new_context(**SCREENS[name])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.screen_name = name
+    return context, page
+
+
+@pytest.fixture(params=sorted(SCREENS))
+def screen(request, browser):
+    """Each test that takes it runs on both screens (``screen.screen_name`` says which)."""
+    context, page = _open(browser, request.param)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop(browser):
+    context, page = _open(browser, "desktop")
+    yield page
+    context.close()
+
+
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-        device_scale_factor=2,
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    context, page = _open(browser, "phone")
     yield page
     context.close()
 

@@ -12,18 +12,6 @@ from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
-
-
-@pytest.fixture(params=sorted(SCREENS))
-def screen(request, browser):
-    phone = request.param == "phone"
-    context = browser.new_context(viewport=SCREENS[request.param], is_mobile=phone, has_touch=phone)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
 
 @pytest.fixture
 def demo_board(settings):

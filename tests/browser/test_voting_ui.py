@@ -14,37 +14,8 @@ from ranking.models import RatingSnapshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENS = {
-    "desktop": {"viewport": {"width": 1366, "height": 900}},
-    "phone": {
-        "viewport": {"width": 390, "height": 844},
-        "is_mobile": True,
-        "has_touch": True,
-        "device_scale_factor": 2,
-    },
-}
-
 #: How far apart two videos may show their clocks and still be "the same moment".
 SYNC_SECONDS = 0.1
-
-
-@pytest.fixture(params=sorted(SCREENS))
-def screen(request, browser):
-    context = browser.new_context(**SCREENS[request.param])
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.screen_name = request.param
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def desktop(browser):
-    context = browser.new_context(**SCREENS["desktop"])
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
 
 
 @pytest.fixture
@@ -157,17 +128,11 @@ def public_pages(live_server_url: str, browser) -> list[str]:
     ]
 
 
-def test_no_public_page_scrolls_sideways(browser, live_server, demo):
-    pages = public_pages(live_server.url, browser)
-    for name in sorted(SCREENS):
-        context = browser.new_context(**SCREENS[name])
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        for path in pages:
-            page.goto(f"{live_server.url}{path}")
-            page.wait_for_load_state("networkidle")
-            assert_no_sideways_scroll(page)
-        context.close()
+def test_no_public_page_scrolls_sideways(browser, screen, live_server, demo):
+    for path in public_pages(live_server.url, browser):
+        screen.goto(f"{live_server.url}{path}")
+        screen.wait_for_load_state("networkidle")
+        assert_no_sideways_scroll(screen)
 
 
 def test_a_haiku_keeps_its_three_lines(desktop, live_server, text_arena):
