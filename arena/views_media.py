@@ -20,6 +20,7 @@ import contextlib
 import re
 from collections.abc import Iterator
 
+from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -53,13 +54,13 @@ def media_serve(request: HttpRequest, kind: str, name: str) -> HttpResponse:
     if match is None or kind not in _FOLDERS:
         raise Http404("no such media")
     stored = f"{_FOLDERS[kind]}/{name}"
-    if not _known(_FOLDERS[kind], stored) or not default_storage.exists(stored):
+    size = _stored_size(stored) if _known(_FOLDERS[kind], stored) else None
+    if size is None:
         raise Http404("no such media")
     content_type = _TYPES[match.group(2)]
     if settings.ARENA_MEDIA_SENDFILE:
         response = _handed_off(stored, content_type)
         return _media_headers(response)
-    size = default_storage.size(stored)
     byte_range = _RANGE.match(request.headers.get("Range", ""))
     if byte_range and (byte_range.group(1) or byte_range.group(2)):
         response = _partial(stored, size, content_type, *byte_range.groups())
@@ -71,6 +72,20 @@ def media_serve(request: HttpRequest, kind: str, name: str) -> HttpResponse:
         response["Content-Length"] = str(size)
     response["Accept-Ranges"] = "bytes"
     return _media_headers(response)
+
+
+def _stored_size(stored: str) -> int | None:
+    """The file's size in bytes, or ``None`` when storage holds no such file: one request
+    to an object store (a HEAD), where ``exists()`` then ``size()`` made two. A store that
+    cannot be reached raises, and the request is answered 503 (config.errors)."""
+    try:
+        return default_storage.size(stored)
+    except FileNotFoundError:
+        return None
+    except ClientError as error:
+        if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+            return None
+        raise
 
 
 def _media_headers(response: HttpResponse) -> HttpResponse:

@@ -130,6 +130,11 @@ S3_VARIABLES = (
     "ARENA_S3_ACCESS_KEY_ID",
     "ARENA_S3_SECRET_ACCESS_KEY",
 )
+#: How long one request to the store may wait for a connection and for an answer, and how
+#: many times it is tried (botocore's "standard" retries: throttling and 5xx included).
+STORE_CONNECT_SECONDS = 5
+STORE_READ_SECONDS = 30
+STORE_ATTEMPTS = 3
 
 
 def env_object_storage(*, environ: Mapping[str, str] | None = None) -> dict[str, Any] | None:
@@ -154,6 +159,8 @@ def env_object_storage(*, environ: Mapping[str, str] | None = None) -> dict[str,
             "missing (docs/deployment.md, 'Object storage')."
         )
     endpoint = env_url("ARENA_S3_ENDPOINT_URL", None, schemes={"http", "https"}, environ=environ)
+    from botocore.config import Config  # 0.3 s to import: only where a store is configured
+
     return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -168,5 +175,12 @@ def env_object_storage(*, environ: Mapping[str, str] | None = None) -> dict[str,
             "querystring_auth": True,
             # As on a file system: a name in use gets a suffix rather than being replaced.
             "file_overwrite": False,
+            # A store that is down costs a request seconds, not a minute of retries: it
+            # then answers 503 (config.errors), as a database outage does.
+            "client_config": Config(
+                connect_timeout=STORE_CONNECT_SECONDS,
+                read_timeout=STORE_READ_SECONDS,
+                retries={"mode": "standard", "max_attempts": STORE_ATTEMPTS},
+            ),
         },
     }

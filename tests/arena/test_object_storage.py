@@ -4,11 +4,13 @@ of the bucket."""
 
 from __future__ import annotations
 
+import socket
 from datetime import timedelta
 
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from arena import views_media
@@ -16,6 +18,8 @@ from arena.demo_media import demo_png, demo_video
 from arena.media_staging import MediaStaging, staging_cleanup
 from arena.models import Output
 from arena.presenting import output_payload, served_media_url
+from config.env import env_object_storage
+from config.errors import RETRY_AFTER_SECONDS
 from tests.arena.import_helpers import jsonl, media_rows, zip_bytes
 from tests.factories import AIModelFactory
 
@@ -80,6 +84,34 @@ def test_a_video_is_seekable_by_byte_ranges_from_the_bucket(client, stored, monk
     assert b"".join(chunks) == whole[10:410] and len(chunks) == 4  # a chunk at a time
     assert served_bytes(client.get(url, HTTP_RANGE="bytes=-5")) == whole[-5:]
     assert client.get(url, HTTP_RANGE=f"bytes={len(whole)}-").status_code == 416
+
+
+def test_a_media_request_asks_the_store_once_for_the_size_and_once_for_the_bytes(client, stored):
+    asked = []
+    events = default_storage.connection.meta.client.meta.events
+    events.register("before-call.s3", lambda model, **_: asked.append(model.name))
+    image, video = stored["image"], stored["video"]
+    served_bytes(client.get(served_media_url(image.media.name)))
+    served_bytes(client.get(served_media_url(video.media.name), HTTP_RANGE="bytes=0-99"))
+    assert asked == ["HeadObject", "GetObject"] * 2
+    asked.clear()
+    assert client.get(served_media_url(f"outputs/{'0' * 64}.png")).status_code == 404
+    assert asked == []  # no row holds that file: the store is not asked
+
+
+def test_media_of_a_store_that_cannot_be_reached_are_a_503_with_retry_after(
+    stored, settings, object_storage, local_s3
+):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    environment = local_s3.environment(object_storage) | {"ARENA_S3_ENDPOINT_URL": closed}
+    settings.STORAGES = settings.STORAGES | {"default": env_object_storage(environ=environment)}
+    response = Client(raise_request_exception=False).get(
+        served_media_url(stored["image"].media.name)
+    )
+    assert response.status_code == 503 and response["Retry-After"] == str(RETRY_AFTER_SECONDS)
+    assert "Server Error (500)" not in response.content.decode()
 
 
 def test_an_abandoned_staging_folder_in_the_bucket_is_removed_by_the_cleanup(

@@ -29,6 +29,10 @@ def test_a_complete_configuration_names_the_s3_backend_and_its_options():
     assert options["endpoint_url"] == "http://minio:9000"
     assert (options["access_key"], options["secret_key"]) == ("key-id", "secret")
     assert options["default_acl"] is None  # private objects
+    # A store that is down answers within seconds (then 503), not after a minute of retries.
+    client = options["client_config"]
+    assert (client.connect_timeout, client.read_timeout) == (5, 30)
+    assert client.retries == {"mode": "standard", "max_attempts": 3}
 
 
 def test_credentials_may_come_from_boto3s_own_chain():
