@@ -22,6 +22,12 @@ import psycopg
 import pytest
 import redis
 
+from arena.management.commands.runstack import (
+    CELERY_WORKER,
+    beat_command,
+    web_command,
+    worker_command,
+)
 from tests.support import missing, require_postgres, require_redis
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -252,75 +258,18 @@ class Stack:
         return process
 
     def web(self, port: int) -> None:
-        self.start(
-            "web",
-            [
-                "gunicorn",
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-            ],
-        )
+        self.start("web", web_command("127.0.0.1", port, ["--workers", "2"]))
 
     def worker(self, name: str = "worker", *, concurrency: int = 1, gated: bool = False) -> None:
         """A worker of fits and imports; ``gated``: its fits wait at the gate (gated_worker)."""
-        program = (
-            ["-m", "tests.stack.gated_worker"]
-            if gated
-            else ["-m", "celery", "-A", "config", "worker"]
-        )
-        self.start(
-            name,
-            [
-                sys.executable,
-                *program,
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                str(concurrency),
-                "--hostname",
-                f"{name}@%h",
-            ],
-        )
+        program = ("-m", "tests.stack.gated_worker") if gated else CELERY_WORKER
+        self.start(name, worker_command(name, concurrency, program=program))
 
     def housekeeper(self) -> None:
-        self.start(
-            "housekeeper",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--housekeeping",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                "1",
-                "--hostname",
-                "housekeeper@%h",
-            ],
-        )
+        self.start("housekeeper", worker_command("housekeeper", 1, housekeeping=True))
 
     def beat(self, name: str = "beat") -> None:
-        self.start(
-            name,
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "beat",
-                "--loglevel",
-                "INFO",
-                "--schedule",
-                str(self.tmp_path / f"{name}-schedule"),
-            ],
-        )
+        self.start(name, beat_command(str(self.tmp_path / f"{name}-schedule")))
 
     def note(self, event: str) -> None:
         """Record when something happened, in `events.log` (recovery times for the docs:

@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from arena.demo_media import demo_png
+from arena.management.commands.runstack import web_command, worker_command
 from tests.stack.conftest import (
     FAULT_SETTINGS,
     ROOT,
@@ -168,38 +169,6 @@ def image_set() -> tuple[bytes, bytes]:
     return manifest, archive.getvalue()
 
 
-def gunicorn(port: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "config.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "1",
-        "--threads",
-        "4",
-    ]
-
-
-def celery_worker(name: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "config",
-        "worker",
-        "--loglevel",
-        "INFO",
-        "--concurrency",
-        "1",
-        "--hostname",
-        f"{name}@%h",
-    ]
-
-
 @pytest.fixture
 def nodes(tmp_path, throwaway_database, private_redis, local_s3):
     """The five nodes (a release node that migrates, web 1 and 2, worker 1 and 2), their
@@ -259,9 +228,10 @@ def test_two_web_servers_and_two_workers_share_only_the_database_redis_and_the_s
     for name in ("web1", "web2"):
         shutil.copytree(release.folder / "static", nodes[name].folder / "static")
         ports[name] = free_port()
-        stack.start(name, gunicorn(ports[name]), env=nodes[name].env, cwd=nodes[name].folder)
+        command = web_command("127.0.0.1", ports[name], ["--workers", "1", "--threads", "4"])
+        stack.start(name, command, env=nodes[name].env, cwd=nodes[name].folder)
     for name in ("worker1", "worker2"):
-        stack.start(name, celery_worker(name), env=nodes[name].env, cwd=nodes[name].folder)
+        stack.start(name, worker_command(name, 1), env=nodes[name].env, cwd=nodes[name].folder)
     web = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     for url in web.values():
         wait_for(

@@ -43,6 +43,45 @@ def web_command(host: str, port: int, options: list[str] | None = None) -> list[
     ]
 
 
+#: How a Celery worker is started (tests start instrumented workers with another program
+#: taking the same options).
+CELERY_WORKER = ("-m", "celery", "-A", "config", "worker")
+
+
+def worker_command(
+    name: str, concurrency: int, *, housekeeping: bool = False, program=CELERY_WORKER
+) -> list[str]:
+    """A Celery worker named ``name@host``: one of fits and imports, or with
+    ``housekeeping`` the one serving only the housekeeping queue (heartbeat, sweeps)."""
+    return [
+        sys.executable,
+        *program,
+        *(["--housekeeping"] if housekeeping else []),
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        str(concurrency),
+        "--hostname",
+        f"{name}@%h",
+    ]
+
+
+def beat_command(schedule: str) -> list[str]:
+    """Celery beat, its schedule state in the file ``schedule``."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "beat",
+        "--loglevel",
+        "INFO",
+        "--schedule",
+        schedule,
+    ]
+
+
 @dataclass
 class Child:
     name: str
@@ -64,59 +103,11 @@ class Command(BaseCommand):
         host, port = str(options["host"]), int(options["port"])
         if _port_taken(host, port):
             raise CommandError(f"{host}:{port} is already in use; pick another with PORT=...")
-        python = sys.executable
         children = [
             Child("web", [*web_command(host, port), "--access-logfile", "-"]),
-            Child(
-                "worker",
-                [
-                    python,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "--loglevel",
-                    "INFO",
-                    "--concurrency",
-                    str(options["concurrency"]),
-                    "--hostname",
-                    "worker@%h",
-                ],
-            ),
-            Child(
-                "housekeeper",
-                [
-                    python,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "--housekeeping",
-                    "--loglevel",
-                    "INFO",
-                    "--concurrency",
-                    "1",
-                    "--hostname",
-                    "housekeeper@%h",
-                ],
-            ),
-            Child(
-                "beat",
-                [
-                    python,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "beat",
-                    "--loglevel",
-                    "INFO",
-                    "--schedule",
-                    settings.CELERY_BEAT_SCHEDULE_FILENAME,
-                ],
-            ),
+            Child("worker", worker_command("worker", int(options["concurrency"]))),
+            Child("housekeeper", worker_command("housekeeper", 1, housekeeping=True)),
+            Child("beat", beat_command(settings.CELERY_BEAT_SCHEDULE_FILENAME)),
         ]
         stopping = threading.Event()
 
