@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -26,25 +24,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.stack.make_run import clean_copy, newcomer_environment, press_ctrl_c, start_make_run
+
 MODALITIES = ("text", "image", "video")
-# The variables that would point the copy at this machine's servers or at another var/.
-FOREIGN = {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
-FOREIGN |= {"VIRTUAL_ENV", "ARENA_VAR_DIR", "MEDIA_ROOT", "STATIC_ROOT"}
-
-
-def clean_copy(target: Path) -> None:
-    """The files git would check out (tracked, plus new files not ignored)."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout
-    for name in filter(None, listed.decode().split("\0")):
-        if (ROOT / name).is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, target / name)
 
 
 def get_json(url: str) -> dict | None:
@@ -66,19 +48,12 @@ def history_ready(base: str) -> bool:
 
 
 def measure(checkout: Path, port: int, limit: float) -> dict[str, float | None]:
-    env = {k: v for k, v in os.environ.items() if k not in FOREIGN}
+    env = newcomer_environment()
     # Installing the virtualenv is not what is measured: do it first.
     subprocess.run(["make", "install"], cwd=checkout, env=env, check=True, capture_output=True)
     log = checkout / "make-run.log"
     started = time.monotonic()
-    process = subprocess.Popen(
-        ["make", "run", f"PORT={port}"],
-        cwd=checkout,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    process = start_make_run(checkout, port, log, env)
     base = f"http://127.0.0.1:{port}"
     checks = {"stack announced": lambda: "Arena is running at" in log.read_text()}
     checks |= {f"{m} board": (lambda m=m: board_ready(base, m)) for m in MODALITIES}
@@ -94,8 +69,7 @@ def measure(checkout: Path, port: int, limit: float) -> dict[str, float | None]:
                     print(f"  {name:<24} {seen[name]:7.1f} s", flush=True)
             time.sleep(1)
     finally:
-        os.killpg(process.pid, signal.SIGINT)
-        process.wait(timeout=120)
+        press_ctrl_c(process, timeout=120)
     return seen
 
 

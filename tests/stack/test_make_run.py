@@ -6,36 +6,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.stack.conftest import free_port, get, healthz, wait_for
-
-ROOT = Path(__file__).resolve().parent.parent.parent
+from tests.stack.make_run import clean_copy, newcomer_environment, press_ctrl_c, start_make_run
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
-
-
-def clean_copy(target: Path) -> set[str]:
-    """The files git would check out (tracked, plus new files not ignored): no .venv, no var/."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout
-    copied = set()
-    for name in filter(None, listed.decode().split("\0")):
-        source = ROOT / name
-        if source.is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
-            copied.add(name)
-    return copied
 
 
 def processes_running_in(directory: Path) -> list[int]:
@@ -56,31 +35,8 @@ def test_make_run_starts_the_product_and_ctrl_c_stops_it(tmp_path):
     checkout = tmp_path / "arena"
     copied = clean_copy(checkout)
     port = free_port()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k
-        not in {
-            "DATABASE_URL",
-            "REDIS_URL",
-            "CELERY_BROKER_URL",
-            "DJANGO_SETTINGS_MODULE",
-            "VIRTUAL_ENV",
-            "ARENA_VAR_DIR",
-            "MEDIA_ROOT",
-            "STATIC_ROOT",
-        }
-    }
-    env |= {"ARENA_HEARTBEAT_SECONDS": "1"}
     log = tmp_path / "make-run.log"
-    process = subprocess.Popen(
-        ["make", "run", f"PORT={port}"],
-        cwd=checkout,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    process = start_make_run(checkout, port, log, newcomer_environment(ARENA_HEARTBEAT_SECONDS="1"))
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_for(
@@ -101,12 +57,7 @@ def test_make_run_starts_the_product_and_ctrl_c_stops_it(tmp_path):
         assert status == 200 and b"Compare AI models" in body and b"demo" in body
         assert f"http://localhost:{port}/" in log.read_text()
     finally:
-        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does in a terminal
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            raise
+        press_ctrl_c(process)
     output = log.read_text()
     assert "Stopped web, workers and beat." in output, output[-3000:]
     time.sleep(0.5)
