@@ -1,51 +1,18 @@
 """What a newcomer meets in a real browser, on a desktop (1366x900) and a phone (390x844):
 the demo banner, the first-visit notice (shown until dismissed, without any script), the
-favicon, the styled 404, the human status page, the board's country search, and no page of
-these that scrolls sideways. (The board appearing after start-up, with the real worker:
-tests/stack/test_first_boards.py, which also opens it in chromium.)"""
+favicon, the styled 404, the human status page and the board's country search. (No page
+scrolling sideways: test_voting_ui.py. The board appearing after start-up, with the real
+worker: tests/stack/test_first_boards.py, which also opens it in chromium.)"""
 
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def demo_board(settings):
-    """The demo and its text board (computed here: Celery is eager in the tests)."""
-    call_command("seed_demo", "--votes-per-month", "40")
-    call_command("fit_ratings", "--modality", "text", "--rounds", "100")
-
-
-def overflow(page) -> int:
-    """How far the page scrolls sideways, in CSS pixels (0: it fits)."""
-    return page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-
-
-def test_none_of_these_pages_scrolls_sideways(screen, live_server, demo_board):
-    paths = [
-        "/",
-        "/leaderboard/text/",
-        "/leaderboard/text/models/gpt-4o-2024-05-13/",
-        "/frontier/",
-        "/frontier/summary/",
-        "/privacy/",
-        "/status/",
-        "/no-such-page/",
-    ]
-    for path in paths:
-        screen.goto(live_server.url + path)
-        assert overflow(screen) == 0, path
-
-
-def test_the_demo_banner_is_on_every_page_while_demo_data_is_present(
-    screen, live_server, demo_board
-):
+def test_the_demo_banner_is_on_every_page_while_demo_data_is_present(screen, live_server, demo):
     for path in ("/", "/arena/text/", "/leaderboard/text/", "/frontier/", "/privacy/"):
         screen.goto(live_server.url + path)
         expect(screen.locator("[data-demo-banner]")).to_contain_text("Demo data")
