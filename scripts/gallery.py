@@ -1,6 +1,6 @@
 """Screenshots of every public page, on a desktop and on a phone, before and after a vote.
 
-    .venv/bin/python scripts/gallery.py [--port 8001] [--out docs] [--board-wait 120]
+    .venv/bin/python -m scripts.gallery [--port 8001] [--out docs] [--board-wait 120]
 
 Starts the whole stack as `make run` does (web, workers, beat) on a throwaway database in a
 temporary folder, loads the demo, waits until the workers have made the boards, then drives
@@ -26,18 +26,16 @@ from pathlib import Path
 
 from PIL import Image
 
+from tests.browser.screens import CHROMIUM
+from tests.browser.screens import SCREENS as BROWSER_SCREENS
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 MODALITIES = ("text", "image", "video")
+#: The tests' screens (the phone at 1x, to keep the pictures small) and the desktop in dark mode.
 SCREENS = {
-    "desktop": {"viewport": {"width": 1366, "height": 900}},
-    "phone": {
-        "viewport": {"width": 390, "height": 844},
-        "is_mobile": True,
-        "has_touch": True,
-        "device_scale_factor": 1,
-    },
-    "desktop-dark": {"viewport": {"width": 1366, "height": 900}, "color_scheme": "dark"},
+    **BROWSER_SCREENS,
+    "phone": BROWSER_SCREENS["phone"] | {"device_scale_factor": 1},
+    "desktop-dark": BROWSER_SCREENS["desktop"] | {"color_scheme": "dark"},
 }
 
 

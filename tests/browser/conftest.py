@@ -10,10 +10,9 @@ import pytest
 from django.core.management import call_command
 
 from ranking.services import SnapshotSpec, snapshot_compute, snapshot_request
+from tests.browser.screens import CHROMIUM, SCREENS
 from tests.ranking.conftest import voted_models  # noqa: F401  (a fixture)
 from tests.support import missing
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
@@ -58,15 +57,6 @@ def page(browser):
 
 
 #: The two screens of the issue's checks: a laptop, and a phone with touch.
-SCREENS = {
-    "desktop": {"viewport": {"width": 1366, "height": 900}},
-    "phone": {
-        "viewport": {"width": 390, "height": 844},
-        "is_mobile": True,
-        "has_touch": True,
-        "device_scale_factor": 2,
-    },
-}
 
 
 def _open(browser, name: str):
