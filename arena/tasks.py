@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from celery import shared_task
-from celery.contrib.django.task import DjangoTask
 
 
 @shared_task(ignore_result=True, soft_time_limit=20, time_limit=30)
@@ -22,17 +21,11 @@ def serving_plans_refresh_task() -> None:
     serving_plans_refresh()
 
 
-class _UploadTask(DjangoTask):
-    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
-        from arena.upload_jobs import upload_fail
-
-        upload_fail(upload_id=args[0], reason=f"the import crashed ({type(exc).__name__})")
-
-
-@shared_task(base=_UploadTask, acks_late=True, ignore_result=True)
+@shared_task(acks_late=True, ignore_result=True)
 def upload_process_task(upload_id: int) -> None:
     """An admin's prompt/output set upload. Time limits are the global ones (settings):
-    a big video set may take minutes."""
+    a big video set may take minutes. A crash fails the upload with a report
+    (``upload_process``); a killed worker's upload is taken over by the sweep."""
     from arena.upload_jobs import upload_process
 
     upload_process(upload_id=upload_id)

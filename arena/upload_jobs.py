@@ -54,7 +54,15 @@ def upload_process(*, upload_id: int) -> None:
         return
     upload = Upload.objects.get(id=upload_id)
     with LeaseKeeper(Upload, upload_id, owner):
-        _upload_import(upload)
+        try:
+            _upload_import(upload)
+        except Exception as error:
+            upload_fail(
+                upload_id=upload_id,
+                owner=owner,
+                reason=f"the import crashed ({type(error).__name__})",
+            )
+            raise
 
 
 def _upload_import(upload: Upload) -> None:
@@ -126,9 +134,16 @@ def upload_sweep() -> SweepReport:
     return job_sweep(Upload, send=lambda pk: job_send(upload_process_task, pk), fail=fail)
 
 
-def upload_fail(*, upload_id: int, reason: str) -> None:
-    """Called by the task when it crashes or times out: the page must not spin forever."""
-    upload = Upload.objects.filter(id=upload_id).exclude(status=Upload.Status.DONE).first()
+def upload_fail(*, upload_id: int, owner: str, reason: str) -> None:
+    """The import crashed in the worker holding the claim ``owner``: fail it now, with a
+    report, rather than leave the admin's page spinning until the sweep gives up. Only the
+    crashed claim's own upload: a duplicate delivery that crashes before claiming (or a
+    worker whose lease was taken over) never fails the upload another worker is importing.
+    A worker killed outright (out of memory, hard time limit) cannot say so: its lease runs
+    out and the sweep takes over (``upload_sweep``)."""
+    upload = Upload.objects.filter(
+        id=upload_id, status=Upload.Status.RUNNING, claimed_by=owner
+    ).first()
     if upload is not None:
         _upload_finish(
             upload,

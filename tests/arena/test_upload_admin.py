@@ -7,11 +7,13 @@ from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from arena.demo_media import demo_png
+from arena.jobs import job_claim
 from arena.models import Output, PromptSet, Upload
 from arena.upload_jobs import upload_fail
 from tests.arena.import_helpers import jsonl, media_files, media_rows, snapshot, zip_bytes
@@ -122,32 +124,41 @@ def test_the_form_refuses_files_that_cannot_be_a_manifest_or_an_archive(admin_cl
     assert not Upload.objects.exists()
 
 
-def test_a_crashed_task_marks_the_upload_failed_and_removes_its_files(admin_client_carol):
-    with mock.patch("arena.tasks.upload_process_task.apply_async"):
-        admin_client_carol.post(UPLOAD_URL, image_upload())
-    upload = Upload.objects.get()
-    staged = {upload.manifest.name, upload.media.name}
-    assert staged <= media_files()
-    upload_fail(upload_id=upload.id, reason="the import crashed (TimeLimitExceeded)")
-    upload.refresh_from_db()
-    assert upload.status == Upload.Status.FAILED
-    assert upload.report["errors"] == ["the import crashed (TimeLimitExceeded)"]
-    assert not staged & media_files()
-
-
-def test_the_task_marks_the_upload_failed_when_the_import_crashes(admin_client_carol):
+def test_a_crashed_import_marks_the_upload_failed_and_removes_its_files(admin_client_carol):
     from arena.tasks import upload_process_task
 
     with mock.patch("arena.tasks.upload_process_task.apply_async"):
         admin_client_carol.post(UPLOAD_URL, image_upload())
     upload = Upload.objects.get()
-    with mock.patch("arena.upload_jobs.upload_process", side_effect=MemoryError):
-        # throw=False: as on a real worker, where on_failure runs instead of propagating
+    staged = {upload.manifest.name, upload.media.name}
+    assert staged <= media_files()
+    with mock.patch("arena.upload_jobs._upload_import", side_effect=MemoryError):
+        # throw=False: as on a real worker, where the task fails instead of propagating
         result = upload_process_task.apply(args=[upload.id], throw=False)
     assert result.failed()
     upload.refresh_from_db()
     assert upload.status == Upload.Status.FAILED
     assert upload.report["errors"] == ["the import crashed (MemoryError)"]
+    assert not staged & media_files()
+
+
+def test_a_duplicate_delivery_that_crashes_leaves_the_running_import_alone(admin_client_carol):
+    from arena.tasks import upload_process_task
+
+    with mock.patch("arena.tasks.upload_process_task.apply_async"):
+        admin_client_carol.post(UPLOAD_URL, image_upload())
+    upload = Upload.objects.get()
+    assert job_claim(Upload, upload.id, "worker-1:42:abcd")  # worker 1 is importing it
+    refused = DatabaseError("the connection was lost")
+    with mock.patch("arena.upload_jobs.job_claim", side_effect=refused):
+        result = upload_process_task.apply(args=[upload.id], throw=False)  # worker 2's copy
+    assert result.failed()
+    upload.refresh_from_db()
+    assert (upload.status, upload.claimed_by) == (Upload.Status.RUNNING, "worker-1:42:abcd")
+    assert {upload.manifest.name, upload.media.name} <= media_files()
+    upload_fail(upload_id=upload.id, owner="worker-2:7:ef01", reason="crashed")
+    upload.refresh_from_db()
+    assert upload.status == Upload.Status.RUNNING  # not worker 2's claim to fail
 
 
 def test_a_text_set_upload_creates_models_when_asked_and_lists_identity_leaks(
