@@ -2,6 +2,8 @@
 
     python -m bench.ratings [--quick] [--reference-rounds 20] [--sizes 50,129,200,1000]
     python -m bench.ratings --scaling [--plot docs/img/scaling.png]
+    python -m bench.ratings --cli --sizes 200 --runs 3     (the whole command against 94302ae)
+    python -m bench.ratings --engine [--rounds 300 --runs 3 --k1000]
 
 For each size it fits and bootstraps (1,000 rounds) with
 
@@ -42,7 +44,14 @@ import numpy as np
 import scipy.optimize
 
 from bench.synthetic import synthetic_arena
-from ranking.stats import PairCounts, bootstrap, rate, resample, to_elo_scale
+from ranking.stats import (
+    PairCounts,
+    bootstrap,
+    fit_bradley_terry,
+    rate,
+    resample,
+    to_elo_scale,
+)
 from ranking.stats.io import read_pair_counts_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -407,6 +416,69 @@ def cli_runs(k: int, n_votes: int, runs: int) -> None:
         )
 
 
+def bootstrap_cpu(counts: PairCounts, ties: str, rounds: int) -> float:
+    """Processor seconds of one single-threaded bootstrap of ``rounds`` rounds (fit excluded)."""
+    fit = fit_bradley_terry(counts, ties=ties)
+    started = time.process_time()
+    bootstrap.bootstrap_intervals(
+        counts, fit, rounds=rounds, rng=np.random.default_rng(0), workers=1
+    )
+    return time.process_time() - started
+
+
+def resampled_cells(counts: PairCounts) -> int:
+    """The cells a ties-as-half bootstrap draws counts for (votes of the same pair, side and
+    outcome share one)."""
+    design = fit_bradley_terry(counts).design
+    assert design is not None
+    return int(design.cell_row.size)
+
+
+def engine_runs(rounds: int, runs: int, with_k1000: bool) -> None:
+    """The engine goals other than the whole command, in one run: bootstrap processor time per
+    (cell, round) on sparse and dense data and the Davidson bootstrap against ties-as-half (one
+    thread, median of ``runs``, alternating), and optionally K = 1,000 (``rate()``, default
+    threads, 1,000 rounds)."""
+    dense = synthetic_arena(200, 1_000_000, seed=200, keep_votes=False).counts
+    sparse = synthetic_arena(200, 100_000, seed=201, keep_votes=False).counts
+    cases = {
+        "half, dense (K = 200, N = 1 M)": (dense, "half"),
+        "half, sparse (K = 200, N = 100 k)": (sparse, "half"),
+        "davidson, dense (K = 200, N = 1 M)": (dense, "davidson"),
+    }
+    cpu: dict[str, list[float]] = {label: [] for label in cases}
+    load_before = os.getloadavg()[0]
+    for _ in range(runs):
+        for label, (counts, ties) in cases.items():
+            cpu[label].append(bootstrap_cpu(counts, ties, rounds))
+    print(
+        f"\nbootstrap, {rounds} rounds, one thread, processor time, median of {runs}; load "
+        f"average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after\n"
+    )
+    print("| case | resampled cells | CPU s | ns per cell and round |")
+    print("|---|---|---|---|")
+    per_cell = {}
+    for label, (counts, _) in cases.items():
+        seconds = float(np.median(cpu[label]))
+        cells = resampled_cells(counts)
+        per_cell[label] = seconds / (cells * rounds) * 1e9
+        print(f"| {label} | {cells:,} | {seconds:.2f} | {per_cell[label]:.1f} |")
+    half, sparse_label, davidson = list(cases)
+    print(f"\nsparse / dense per cell: {per_cell[sparse_label] / per_cell[half]:.2f}")
+    davidson_ratio = np.median(cpu[davidson]) / np.median(cpu[half])
+    print(f"davidson / half: {davidson_ratio:.2f}")
+    if with_k1000:
+        counts = synthetic_arena(1000, 5_000_000, seed=1000, keep_votes=False).counts
+        load_before = os.getloadavg()[0]
+        wall, used = time.perf_counter(), time.process_time()
+        rate(counts, rounds=ROUNDS, seed=0)
+        print(
+            f"\nK = 1,000, N = 5 M, {ROUNDS} rounds, rate(), default threads: wall "
+            f"{time.perf_counter() - wall:.1f} s, CPU {time.process_time() - used:.1f} s; load "
+            f"average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -421,6 +493,13 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=3, help="runs of each command (--cli)")
     parser.add_argument(
+        "--engine",
+        action="store_true",
+        help="sparse vs dense per cell and Davidson vs ties-as-half (one thread) instead",
+    )
+    parser.add_argument("--rounds", type=int, default=300, help="bootstrap rounds (--engine)")
+    parser.add_argument("--k1000", action="store_true", help="with --engine: also K = 1,000")
+    parser.add_argument(
         "--references",
         default="arena-lbfgs,choix",
         help="comma-separated references to run, or 'none'",
@@ -433,6 +512,9 @@ def main() -> None:
     )
     if args.scaling:
         scaling(args.plot)
+        return
+    if args.engine:
+        engine_runs(args.rounds, args.runs, args.k1000)
         return
     if args.cli:
         for k in [int(size) for size in args.sizes.split(",")]:

@@ -432,9 +432,11 @@ def bootstrap_intervals(
         raise ValueError("rounds must be at least 1")
     if fit.ties == "davidson":
         pair_counts = counts.pair_counts() if isinstance(counts, StyleCounts) else counts
-        replicates, fallback, unconverged, checked = _davidson_rounds(
-            fit, pair_counts, rounds, rng, resample, tol, max_iter, check
-        )
+        # BLAS on one thread, as for the blocks below: its threads only spin on these sizes.
+        with threadpool_limits(limits=1, user_api="blas"):
+            replicates, fallback, unconverged, checked = _davidson_rounds(
+                fit, pair_counts, rounds, rng, resample, tol, max_iter, check
+            )
         return _result(replicates, rounds, resample, level, tol, fallback, unconverged, checked)
     plan = BlockPlan.make(counts, fit, rounds, rng, resample, tol, max_iter, check)
     if runner is None:
