@@ -341,30 +341,59 @@ def pair_counts_csv(counts: PairCounts, path: Path) -> None:
 REFERENCE_COMMIT = "94302ae"
 
 
-def reference_tree(folder: Path) -> Path:
-    """The files of ``REFERENCE_COMMIT`` (``git archive``) under ``folder``; a command run
-    there imports that commit's ``ranking`` and ``pairwise`` (the working directory comes
-    first on ``sys.path``)."""
+def reference_tree(folder: Path, commit: str = REFERENCE_COMMIT) -> Path:
+    """The files of ``commit`` (``git archive``) under ``folder``; a command run there
+    imports that commit's ``ranking`` and ``pairwise`` (the working directory comes first on
+    ``sys.path``)."""
     import io
     import subprocess
     import tarfile
 
     archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", REFERENCE_COMMIT],
+        ["git", "-C", str(ROOT), "archive", "--format=tar", commit],
         check=True,
         capture_output=True,
     ).stdout
-    target = folder / f"engine-{REFERENCE_COMMIT}"
+    target = folder / f"engine-{commit}"
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(target, filter="data")
     return target
 
 
-def cli_runs(k: int, n_votes: int, runs: int) -> None:
+def board(output: bytes) -> dict[str, tuple[float, float, float]]:
+    """model -> (score, ci_low, ci_high) of the command's CSV board."""
+    import csv
+    import io
+
+    rows = csv.DictReader(io.StringIO(output.decode()))
+    return {
+        row["model"]: (float(row["score"]), float(row["ci_low"]), float(row["ci_high"]))
+        for row in rows
+    }
+
+
+def board_differences(output: bytes, reference: bytes) -> str:
+    """Largest |difference| of the point scores and of the interval bounds, and the median
+    interval widths, of a board against the reference's."""
+    new, old = board(output), board(reference)
+    models = sorted(old)
+    if sorted(new) != models:
+        return "DIFFERENT models"
+    a = np.array([new[m] for m in models])
+    b = np.array([old[m] for m in models])
+    return (
+        f"scores max |Δ| {np.max(np.abs(a[:, 0] - b[:, 0])):.2f}, bounds max |Δ| "
+        f"{np.max(np.abs(a[:, 1:] - b[:, 1:])):.2f}, median width "
+        f"{np.median(a[:, 2] - a[:, 1]):.2f} (reference {np.median(b[:, 2] - b[:, 1]):.2f})"
+    )
+
+
+def cli_runs(k: int, n_votes: int, runs: int, before: str | None = None) -> None:
     """The whole command (``python -m ranking.stats`` on pair counts, imports included):
     default threads and one thread, beside the reference (the engine at
     ``REFERENCE_COMMIT``, one thread), alternating, median of ``runs`` each; wall and CPU
-    seconds (user + system of the process)."""
+    seconds (user + system of the process). ``before``: also a commit's command, default
+    threads (the code before a change)."""
     import resource
     import subprocess
     import sys
@@ -378,6 +407,13 @@ def cli_runs(k: int, n_votes: int, runs: int) -> None:
         variants = {
             "default threads": ([], ROOT),
             "one thread": (["--threads", "1"], ROOT),
+        }
+        if before is not None:
+            variants[f"before: {before}, default threads"] = (
+                [],
+                reference_tree(Path(folder), before),
+            )
+        variants |= {
             f"reference: engine at {REFERENCE_COMMIT}, one thread": (
                 ["--threads", "1"],
                 reference_root,
@@ -397,13 +433,11 @@ def cli_runs(k: int, n_votes: int, runs: int) -> None:
                 cpu[label].append(after.ru_utime - used.ru_utime + after.ru_stime - used.ru_stime)
                 outputs[label] = done.stdout
     labels = list(variants)
-    same = all(outputs[label] == outputs[labels[0]] for label in labels)
     reference_wall = float(np.median(wall[labels[-1]]))
     reference_cpu = float(np.median(cpu[labels[-1]]))
     print(
         f"\nK = {k}, N = {n_votes:,}, {ROUNDS} rounds, whole process; load average "
-        f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after; the boards printed are "
-        f"{'identical' if same else 'DIFFERENT'}\n"
+        f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after\n"
     )
     print("| command | median wall s | runs s | x ref | median CPU s | x ref |")
     print("|---|---|---|---|---|---|")
@@ -414,6 +448,10 @@ def cli_runs(k: int, n_votes: int, runs: int) -> None:
             f"| {label} | {median:.2f} | {runs_text} | {median / reference_wall:.2f} "
             f"| {cpu_median:.2f} | {cpu_median / reference_cpu:.2f} |"
         )
+    print()
+    for label in labels[:-1]:
+        differences = board_differences(outputs[label], outputs[labels[-1]])
+        print(f"board of {label} against the reference: {differences}")
 
 
 def bootstrap_cpu(counts: PairCounts, ties: str, rounds: int) -> float:
@@ -492,6 +530,7 @@ def main() -> None:
         "--cli", action="store_true", help="time the whole command line at K=200, N=5M instead"
     )
     parser.add_argument("--runs", type=int, default=3, help="runs of each command (--cli)")
+    parser.add_argument("--before", help="with --cli: also this commit's command (default threads)")
     parser.add_argument(
         "--engine",
         action="store_true",
@@ -518,7 +557,7 @@ def main() -> None:
         return
     if args.cli:
         for k in [int(size) for size in args.sizes.split(",")]:
-            cli_runs(k, 500_000 if args.quick else 5_000_000, args.runs)
+            cli_runs(k, 500_000 if args.quick else 5_000_000, args.runs, args.before)
         return
     reference_rounds = args.reference_rounds or (3 if args.quick else 20)
     for label, counts, anchor in sizes([int(s) for s in args.sizes.split(",")], args.quick):
