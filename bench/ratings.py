@@ -2,6 +2,8 @@
 
     python -m bench.ratings [--quick] [--reference-rounds 20] [--sizes 50,129,200,1000]
     python -m bench.ratings --scaling [--plot docs/img/scaling.png]
+    python -m bench.ratings --cli --sizes 200 --runs 3     (the whole command against 94302ae)
+    python -m bench.ratings --engine [--rounds 300 --runs 3 --k1000]
 
 For each size it fits and bootstraps (1,000 rounds) with
 
@@ -42,7 +44,14 @@ import numpy as np
 import scipy.optimize
 
 from bench.synthetic import synthetic_arena
-from ranking.stats import PairCounts, bootstrap, rate, resample, to_elo_scale
+from ranking.stats import (
+    PairCounts,
+    bootstrap,
+    fit_bradley_terry,
+    rate,
+    resample,
+    to_elo_scale,
+)
 from ranking.stats.io import read_pair_counts_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -332,30 +341,59 @@ def pair_counts_csv(counts: PairCounts, path: Path) -> None:
 REFERENCE_COMMIT = "94302ae"
 
 
-def reference_tree(folder: Path) -> Path:
-    """The files of ``REFERENCE_COMMIT`` (``git archive``) under ``folder``; a command run
-    there imports that commit's ``ranking`` and ``pairwise`` (the working directory comes
-    first on ``sys.path``)."""
+def reference_tree(folder: Path, commit: str = REFERENCE_COMMIT) -> Path:
+    """The files of ``commit`` (``git archive``) under ``folder``; a command run there
+    imports that commit's ``ranking`` and ``pairwise`` (the working directory comes first on
+    ``sys.path``)."""
     import io
     import subprocess
     import tarfile
 
     archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", REFERENCE_COMMIT],
+        ["git", "-C", str(ROOT), "archive", "--format=tar", commit],
         check=True,
         capture_output=True,
     ).stdout
-    target = folder / f"engine-{REFERENCE_COMMIT}"
+    target = folder / f"engine-{commit}"
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(target, filter="data")
     return target
 
 
-def cli_runs(k: int, n_votes: int, runs: int) -> None:
+def board(output: bytes) -> dict[str, tuple[float, float, float]]:
+    """model -> (score, ci_low, ci_high) of the command's CSV board."""
+    import csv
+    import io
+
+    rows = csv.DictReader(io.StringIO(output.decode()))
+    return {
+        row["model"]: (float(row["score"]), float(row["ci_low"]), float(row["ci_high"]))
+        for row in rows
+    }
+
+
+def board_differences(output: bytes, reference: bytes) -> str:
+    """Largest |difference| of the point scores and of the interval bounds, and the median
+    interval widths, of a board against the reference's."""
+    new, old = board(output), board(reference)
+    models = sorted(old)
+    if sorted(new) != models:
+        return "DIFFERENT models"
+    a = np.array([new[m] for m in models])
+    b = np.array([old[m] for m in models])
+    return (
+        f"scores max |Δ| {np.max(np.abs(a[:, 0] - b[:, 0])):.2f}, bounds max |Δ| "
+        f"{np.max(np.abs(a[:, 1:] - b[:, 1:])):.2f}, median width "
+        f"{np.median(a[:, 2] - a[:, 1]):.2f} (reference {np.median(b[:, 2] - b[:, 1]):.2f})"
+    )
+
+
+def cli_runs(k: int, n_votes: int, runs: int, before: str | None = None) -> None:
     """The whole command (``python -m ranking.stats`` on pair counts, imports included):
     default threads and one thread, beside the reference (the engine at
     ``REFERENCE_COMMIT``, one thread), alternating, median of ``runs`` each; wall and CPU
-    seconds (user + system of the process)."""
+    seconds (user + system of the process). ``before``: also a commit's command, default
+    threads (the code before a change)."""
     import resource
     import subprocess
     import sys
@@ -369,6 +407,13 @@ def cli_runs(k: int, n_votes: int, runs: int) -> None:
         variants = {
             "default threads": ([], ROOT),
             "one thread": (["--threads", "1"], ROOT),
+        }
+        if before is not None:
+            variants[f"before: {before}, default threads"] = (
+                [],
+                reference_tree(Path(folder), before),
+            )
+        variants |= {
             f"reference: engine at {REFERENCE_COMMIT}, one thread": (
                 ["--threads", "1"],
                 reference_root,
@@ -388,13 +433,11 @@ def cli_runs(k: int, n_votes: int, runs: int) -> None:
                 cpu[label].append(after.ru_utime - used.ru_utime + after.ru_stime - used.ru_stime)
                 outputs[label] = done.stdout
     labels = list(variants)
-    same = all(outputs[label] == outputs[labels[0]] for label in labels)
     reference_wall = float(np.median(wall[labels[-1]]))
     reference_cpu = float(np.median(cpu[labels[-1]]))
     print(
         f"\nK = {k}, N = {n_votes:,}, {ROUNDS} rounds, whole process; load average "
-        f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after; the boards printed are "
-        f"{'identical' if same else 'DIFFERENT'}\n"
+        f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after\n"
     )
     print("| command | median wall s | runs s | x ref | median CPU s | x ref |")
     print("|---|---|---|---|---|---|")
@@ -404,6 +447,73 @@ def cli_runs(k: int, n_votes: int, runs: int) -> None:
         print(
             f"| {label} | {median:.2f} | {runs_text} | {median / reference_wall:.2f} "
             f"| {cpu_median:.2f} | {cpu_median / reference_cpu:.2f} |"
+        )
+    print()
+    for label in labels[:-1]:
+        differences = board_differences(outputs[label], outputs[labels[-1]])
+        print(f"board of {label} against the reference: {differences}")
+
+
+def bootstrap_cpu(counts: PairCounts, ties: str, rounds: int) -> float:
+    """Processor seconds of one single-threaded bootstrap of ``rounds`` rounds (fit excluded)."""
+    fit = fit_bradley_terry(counts, ties=ties)
+    started = time.process_time()
+    bootstrap.bootstrap_intervals(
+        counts, fit, rounds=rounds, rng=np.random.default_rng(0), workers=1
+    )
+    return time.process_time() - started
+
+
+def resampled_cells(counts: PairCounts) -> int:
+    """The cells a ties-as-half bootstrap draws counts for (votes of the same pair, side and
+    outcome share one)."""
+    design = fit_bradley_terry(counts).design
+    assert design is not None
+    return int(design.cell_row.size)
+
+
+def engine_runs(rounds: int, runs: int, with_k1000: bool) -> None:
+    """The engine goals other than the whole command, in one run: bootstrap processor time per
+    (cell, round) on sparse and dense data and the Davidson bootstrap against ties-as-half (one
+    thread, median of ``runs``, alternating), and optionally K = 1,000 (``rate()``, default
+    threads, 1,000 rounds)."""
+    dense = synthetic_arena(200, 1_000_000, seed=200, keep_votes=False).counts
+    sparse = synthetic_arena(200, 100_000, seed=201, keep_votes=False).counts
+    cases = {
+        "half, dense (K = 200, N = 1 M)": (dense, "half"),
+        "half, sparse (K = 200, N = 100 k)": (sparse, "half"),
+        "davidson, dense (K = 200, N = 1 M)": (dense, "davidson"),
+    }
+    cpu: dict[str, list[float]] = {label: [] for label in cases}
+    load_before = os.getloadavg()[0]
+    for _ in range(runs):
+        for label, (counts, ties) in cases.items():
+            cpu[label].append(bootstrap_cpu(counts, ties, rounds))
+    print(
+        f"\nbootstrap, {rounds} rounds, one thread, processor time, median of {runs}; load "
+        f"average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after\n"
+    )
+    print("| case | resampled cells | CPU s | ns per cell and round |")
+    print("|---|---|---|---|")
+    per_cell = {}
+    for label, (counts, _) in cases.items():
+        seconds = float(np.median(cpu[label]))
+        cells = resampled_cells(counts)
+        per_cell[label] = seconds / (cells * rounds) * 1e9
+        print(f"| {label} | {cells:,} | {seconds:.2f} | {per_cell[label]:.1f} |")
+    half, sparse_label, davidson = list(cases)
+    print(f"\nsparse / dense per cell: {per_cell[sparse_label] / per_cell[half]:.2f}")
+    davidson_ratio = np.median(cpu[davidson]) / np.median(cpu[half])
+    print(f"davidson / half: {davidson_ratio:.2f}")
+    if with_k1000:
+        counts = synthetic_arena(1000, 5_000_000, seed=1000, keep_votes=False).counts
+        load_before = os.getloadavg()[0]
+        wall, used = time.perf_counter(), time.process_time()
+        rate(counts, rounds=ROUNDS, seed=0)
+        print(
+            f"\nK = 1,000, N = 5 M, {ROUNDS} rounds, rate(), default threads: wall "
+            f"{time.perf_counter() - wall:.1f} s, CPU {time.process_time() - used:.1f} s; load "
+            f"average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
         )
 
 
@@ -420,6 +530,14 @@ def main() -> None:
         "--cli", action="store_true", help="time the whole command line at K=200, N=5M instead"
     )
     parser.add_argument("--runs", type=int, default=3, help="runs of each command (--cli)")
+    parser.add_argument("--before", help="with --cli: also this commit's command (default threads)")
+    parser.add_argument(
+        "--engine",
+        action="store_true",
+        help="sparse vs dense per cell and Davidson vs ties-as-half (one thread) instead",
+    )
+    parser.add_argument("--rounds", type=int, default=300, help="bootstrap rounds (--engine)")
+    parser.add_argument("--k1000", action="store_true", help="with --engine: also K = 1,000")
     parser.add_argument(
         "--references",
         default="arena-lbfgs,choix",
@@ -434,9 +552,12 @@ def main() -> None:
     if args.scaling:
         scaling(args.plot)
         return
+    if args.engine:
+        engine_runs(args.rounds, args.runs, args.k1000)
+        return
     if args.cli:
         for k in [int(size) for size in args.sizes.split(",")]:
-            cli_runs(k, 500_000 if args.quick else 5_000_000, args.runs)
+            cli_runs(k, 500_000 if args.quick else 5_000_000, args.runs, args.before)
         return
     reference_rounds = args.reference_rounds or (3 if args.quick else 20)
     for label, counts, anchor in sizes([int(s) for s in args.sizes.split(",")], args.quick):

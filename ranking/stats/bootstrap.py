@@ -42,6 +42,8 @@ from ranking.stats.bradley_terry import (
     BTFit,
     _davidson_cells,
     _davidson_totals,
+    _PairTotals,
+    davidson_hessian,
     davidson_solve,
     hessian,
     newton_solve,
@@ -146,6 +148,20 @@ def _cell_matrices(fit: BTFit) -> tuple[sp.csr_matrix, ...]:
     return ones, values, presence, x32, xt32
 
 
+def _still_going(size: np.ndarray, previous: np.ndarray, tol: float) -> np.ndarray:
+    """Which rounds of a chord iteration go on, from the largest component of their last
+    step (``size``) and of the one before (``previous``, 0 before the second step).
+
+    The chord iteration converges linearly: with ratio q = |step_i| / |step_i-1| < 1 the
+    error left after this step is about |step_i| q / (1 - q). A round stops once twice that
+    estimate, or the step itself, is below tol (rather than waiting for a further step below
+    tol, whose error would be q times smaller again). q is capped at 0.5, where the rule
+    becomes the plain |step_i| < tol. A step that is not finite goes on (to the fallback).
+    """
+    ratio = np.where(size < 0.5 * previous, size / np.maximum(previous, 1e-300), 0.5)
+    return ~((size < tol) | (2.0 * size * ratio / (1.0 - ratio) < tol))
+
+
 def _chord_block(
     fit: BTFit,
     by_cell: np.ndarray,
@@ -200,13 +216,7 @@ def _chord_block(
         step = scipy.linalg.cho_solve(fit.hessian_factor, gradient, check_finite=False)
         b += step
         size = np.max(np.abs(step), axis=0)
-        # The chord iteration converges linearly: with ratio q = |step_i| / |step_i-1| < 1
-        # the error left after this step is about |step_i| q / (1 - q). Stop once twice that
-        # estimate, or the step itself, is below tol (rather than waiting for a further
-        # step below tol, whose error would be q times smaller again). q is capped at 0.5,
-        # where the rule becomes the plain |step_i| < tol.
-        ratio = np.where(size < 0.5 * previous, size / np.maximum(previous, 1e-300), 0.5)
-        going = (size >= tol) & (2.0 * size * ratio / (1.0 - ratio) >= tol)
+        going = _still_going(size, previous, tol)
         previous = size
         if not going.all():
             beta[:, active] = b
@@ -242,33 +252,139 @@ def _davidson_rounds(
     rounds: int,
     rng: np.random.Generator,
     resample: str,
+    tol: float,
+    max_iter: int,
     check: ReplicateCheck | None,
-) -> tuple[np.ndarray, int, tuple[np.ndarray, np.ndarray] | None]:
-    """Davidson replicates: one warm-started L-BFGS fit per round (not vectorised); also the
-    number of rounds whose fit did not converge, and the rounds' openness codes and reference
-    groups."""
+) -> tuple[np.ndarray, int, int, tuple[np.ndarray, np.ndarray] | None]:
+    """Davidson replicates, refitted like the ties-as-half ones: the rounds of a block iterate
+    together the chord method with the full-data Hessian of the Davidson likelihood (tie
+    parameter included, :func:`davidson_hessian`); a round that does not converge falls back
+    to its own L-BFGS fit. Blocks are drawn one after the other from ``rng``. Returns the
+    replicates, the rounds that fell back, of those the unconverged, and the rounds' openness
+    codes and reference groups."""
     k = counts.n_models
     pair_key, code, count = _davidson_cells(counts)
-    rows = np.unique(pair_key)
+    refit = _DavidsonRefit.make(fit, pair_key, code, count, k)
+    table = PoissonTable.for_counts(count) if is_integral(count) else None
     draw = multinomial_counts if resample == "multinomial" else poisson_counts
-    replicates = np.full((rounds, k), np.nan)
-    openness = np.zeros((rounds, k), dtype=np.int8)
-    reference = np.zeros((rounds, k), dtype=bool)
-    unconverged = 0
-    for r in range(rounds):
-        drawn = draw(count, 1, rng)[0]
+    block = int(np.clip(_BLOCK_ELEMENTS // max(count.size, 1), 4, 64))
+    parts, checked = [], []
+    fallback = unconverged = 0
+    for start in range(0, rounds, block):
+        drawn = draw(count, min(block, rounds - start), rng, table)
+        by_cell = np.ascontiguousarray(drawn.T)
+        theta, fell_back, failed = refit.block(by_cell, tol, max_iter)
+        parts.append(theta)
+        fallback, unconverged = fallback + fell_back, unconverged + failed
         if check is not None:
-            codes, group = check.openness(drawn[None, :])
-            openness[r], reference[r] = codes[0], group[0]
-        totals = _davidson_totals(pair_key, code, drawn, k, rows)
-        params, _, converged = davidson_solve(totals, k, fit.prior, 1e-9, start=fit.beta)
-        unconverged += not converged
-        games = totals.wins_first + totals.wins_second + totals.ties
-        played = np.bincount(totals.first, games, k) + np.bincount(totals.second, games, k)
+            checked.append(check.openness(drawn, by_cell))
+    openness = None
+    if check is not None:
+        openness = (
+            np.concatenate([codes for codes, _ in checked]),
+            np.concatenate([group for _, group in checked]),
+        )
+    return np.concatenate(parts), fallback, unconverged, openness
+
+
+@dataclass(frozen=True, eq=False)
+class _DavidsonRefit:
+    """What every Davidson refit shares: the map from cells to per-pair outcome totals, the
+    pairs' models, and the full-data fit with its Hessian's Cholesky factor."""
+
+    fit: BTFit
+    k: int
+    rows: np.ndarray
+    first: np.ndarray
+    second: np.ndarray
+    to_totals: sp.csr_matrix
+    to_models: sp.csr_matrix
+    factor: tuple[np.ndarray, bool]
+
+    @classmethod
+    def make(
+        cls, fit: BTFit, pair_key: np.ndarray, code: np.ndarray, count: np.ndarray, k: int
+    ) -> _DavidsonRefit:
+        assert fit.beta is not None
+        rows = np.unique(pair_key)
+        row = np.searchsorted(rows, pair_key)
+        cells = np.arange(pair_key.size)
+        to_totals = sp.csr_matrix(
+            (np.ones(cells.size), (code * rows.size + row, cells)),
+            shape=(3 * rows.size, cells.size),
+        )
+        first, second = rows // k, rows % k
+        pairs = np.arange(rows.size)
+        to_models = sp.csr_matrix(
+            (
+                np.concatenate([np.ones(rows.size), -np.ones(rows.size)]),
+                (np.concatenate([first, second]), np.concatenate([pairs, pairs])),
+            ),
+            shape=(k, rows.size),
+        )
+        totals = _davidson_totals(pair_key, code, count, k, rows)
+        factor = scipy.linalg.cho_factor(davidson_hessian(fit.beta, totals, fit.prior))
+        return cls(fit, k, rows, first, second, to_totals, to_models, factor)
+
+    def block(self, by_cell: np.ndarray, tol: float, max_iter: int) -> tuple[np.ndarray, int, int]:
+        """Refit the rounds of by_cell (c, r) -> strengths (r, K) centred over the models
+        each round has votes for (NaN for the others), the rounds that fell back to L-BFGS
+        and of those the unconverged."""
+        k, fit = self.k, self.fit
+        assert fit.beta is not None
+        rounds = by_cell.shape[1]
+        wins_first, wins_second, ties = (self.to_totals @ by_cell).reshape(3, -1, rounds)
+        games = wins_first + wins_second + ties
+        params = np.repeat(fit.beta[:, None], rounds, axis=1)
+        active = np.arange(rounds)
+        previous = np.zeros(rounds)
+        for _ in range(max_iter):
+            step = -scipy.linalg.cho_solve(
+                self.factor,
+                self._gradient(
+                    params[:, active],
+                    games[:, active],
+                    wins_first[:, active] - wins_second[:, active],
+                    ties[:, active],
+                ),
+                check_finite=False,
+            )
+            params[:, active] += step
+            size = np.max(np.abs(step), axis=0)
+            going = _still_going(size, previous[active], tol)
+            previous[active] = size
+            active = active[going]
+            if active.size == 0:
+                break
+        unconverged = 0
+        for r in active:
+            totals = _PairTotals(
+                self.first, self.second, wins_first[:, r], wins_second[:, r], ties[:, r]
+            )
+            params[:, r], _, converged = davidson_solve(totals, k, fit.prior, 1e-9, start=fit.beta)
+            unconverged += not converged
+        theta = params[:k].T.copy()
+        played = (abs(self.to_models) @ games).T > 0
+        theta[~played] = np.nan
+        theta -= np.nanmean(theta, axis=1, keepdims=True)
+        return theta, int(active.size), unconverged
+
+    def _gradient(
+        self, params: np.ndarray, games: np.ndarray, balance: np.ndarray, ties: np.ndarray
+    ) -> np.ndarray:
+        """:func:`davidson_objective`'s gradient for each column of params (K+1, r)."""
+        k = self.k
         theta = params[:k]
-        theta[played == 0] = np.nan
-        replicates[r] = theta - np.nanmean(theta)
-    return replicates, unconverged, None if check is None else (openness, reference)
+        half = 0.5 * (theta[self.first] - theta[self.second])
+        with np.errstate(over="ignore", invalid="ignore"):
+            above, below = np.exp(half), np.exp(-half)
+            tie = np.exp(params[k])
+            z = above + below + tie
+            d_grad = 0.5 * (games * (above - below) / z - balance)
+            gradient = np.empty_like(params)
+            gradient[:k] = self.to_models @ d_grad + self.fit.prior * theta
+            gradient[k] = np.sum(games * tie / z, axis=0) - np.sum(ties, axis=0)
+        return gradient
 
 
 def bootstrap_intervals(
@@ -316,10 +432,12 @@ def bootstrap_intervals(
         raise ValueError("rounds must be at least 1")
     if fit.ties == "davidson":
         pair_counts = counts.pair_counts() if isinstance(counts, StyleCounts) else counts
-        replicates, unconverged, checked = _davidson_rounds(
-            fit, pair_counts, rounds, rng, resample, check
-        )
-        return _result(replicates, rounds, resample, level, tol, 0, unconverged, checked)
+        # BLAS on one thread, as for the blocks below: its threads only spin on these sizes.
+        with threadpool_limits(limits=1, user_api="blas"):
+            replicates, fallback, unconverged, checked = _davidson_rounds(
+                fit, pair_counts, rounds, rng, resample, tol, max_iter, check
+            )
+        return _result(replicates, rounds, resample, level, tol, fallback, unconverged, checked)
     plan = BlockPlan.make(counts, fit, rounds, rng, resample, tol, max_iter, check)
     if runner is None:
         results = _run_blocks(plan.run, plan.n_blocks, workers or os.cpu_count() or 1)

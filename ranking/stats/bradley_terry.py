@@ -505,6 +505,35 @@ def davidson_objective(
     return float(value), np.append(grad_theta, grad_nu)
 
 
+def davidson_hessian(params: np.ndarray, totals: _PairTotals, prior: float) -> np.ndarray:
+    """(K+1, K+1) Hessian of :func:`davidson_objective` at ``params``.
+
+    Per pair, with ``n`` games and the probabilities ``p1, p2, pt`` of
+    :func:`davidson_objective`: ``d2/dd2 = n ((p1 + p2) - (p1 - p2)**2) / 4``,
+    ``d2/dd dlog nu = -n pt (p1 - p2) / 2``, ``d2/dlog nu2 = n pt (1 - pt)``; ``d`` enters
+    with ``+1`` for the first model and ``-1`` for the second.
+    """
+    k = params.size - 1
+    theta, log_nu = params[:k], params[k]
+    d = theta[totals.first] - theta[totals.second]
+    log_z = np.logaddexp(np.logaddexp(0.5 * d, -0.5 * d), log_nu)
+    p_first, p_second = np.exp(0.5 * d - log_z), np.exp(-0.5 * d - log_z)
+    p_tie = np.exp(log_nu - log_z)
+    n = totals.wins_first + totals.wins_second + totals.ties
+    curvature = 0.25 * n * ((p_first + p_second) - (p_first - p_second) ** 2)
+    cross = -0.5 * n * p_tie * (p_first - p_second)
+    h = np.zeros((k + 1, k + 1))
+    np.add.at(h, (totals.first, totals.first), curvature)
+    np.add.at(h, (totals.second, totals.second), curvature)
+    np.add.at(h, (totals.first, totals.second), -curvature)
+    np.add.at(h, (totals.second, totals.first), -curvature)
+    h[:k, k] = np.bincount(totals.first, cross, k) - np.bincount(totals.second, cross, k)
+    h[k, :k] = h[:k, k]
+    h[k, k] = np.sum(n * p_tie * (1.0 - p_tie))
+    h[np.arange(k), np.arange(k)] += prior
+    return h
+
+
 def davidson_solve(
     totals: _PairTotals, k: int, prior: float, tol: float, start: np.ndarray | None = None
 ) -> tuple[np.ndarray, int, bool]:

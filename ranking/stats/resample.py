@@ -33,11 +33,12 @@ class PoissonTable:
     last entry set to +inf); ``guide`` holds, per distinct v and bucket b of ``[0, 1)`` split in
     ``buckets_v`` parts, the index in ``cdf`` of the smallest x with ``F_v(x) > b / buckets_v``.
 
-    The sampler works on the uniforms' 53 bits as integers (see :func:`uniform_bits`): a
-    uniform ``u = k / 2**53`` satisfies ``u >= F`` exactly when ``k >= ceil(F * 2**53)``
-    (``cdf_bits``), and its bucket ``floor(u * 2**m)`` is ``k >> (53 - m)`` (``cell_shift``),
-    so the draws are those of the floating-point inversion, bit for bit, without its
-    float-to-integer conversions.
+    The sampler works on 32-bit uniforms as integers (see :func:`uniform_bits`; two per 64-bit
+    word of the bit generator): a uniform ``u = k / 2**32`` satisfies ``u >= F`` exactly when
+    ``k > ceil(F * 2**32) - 1`` (``cdf_limit``), and its bucket ``floor(u * 2**m)`` is
+    ``k >> (32 - m)`` (``cell_shift``), so the draws are those of the floating-point inversion
+    of these uniforms, without its float-to-integer conversions. The 32-bit resolution moves
+    each point's probability by less than ``2**-32`` (ratings.md, "Why a sampler of our own").
     """
 
     cdf: np.ndarray
@@ -48,15 +49,20 @@ class PoissonTable:
     cell_cdf_last: np.ndarray
 
     @functools.cached_property
-    def cdf_bits(self) -> np.ndarray:
-        """``ceil(cdf * 2**53)`` as uint64 (2**53, above every uniform, for +inf)."""
-        scaled = np.ceil(np.minimum(self.cdf, 2.0) * _UNIFORM_SCALE)
-        return np.maximum(scaled, 0.0).astype(np.uint64)
+    def cdf_limit(self) -> np.ndarray:
+        """``ceil(cdf * 2**32) - 1`` as uint32 (2**32 - 1, which no uniform exceeds, for +inf
+        and for the last points of a segment whose CDF rounds to 1)."""
+        scaled = np.ceil(np.minimum(self.cdf, 2.0) * _UNIFORM_SCALE) - 1.0
+        return np.clip(scaled, 0.0, _UNIFORM_SCALE - 1.0).astype(np.uint32)
 
     @functools.cached_property
     def cell_shift(self) -> np.ndarray:
-        """``53 - log2(buckets)`` per cell (the buckets are powers of two), uint64."""
-        return (_UNIFORM_BITS - np.log2(self.cell_buckets)).astype(np.uint64)
+        """``32 - log2(buckets)`` per cell (the buckets are powers of two), uint32."""
+        return (_UNIFORM_BITS - np.log2(self.cell_buckets)).astype(np.uint32)
+
+    @functools.cached_property
+    def cell_guide_start32(self) -> np.ndarray:
+        return self.cell_guide_start.astype(np.uint32)
 
     @classmethod
     def for_counts(cls, count: np.ndarray) -> PoissonTable:
@@ -91,27 +97,29 @@ class PoissonTable:
         out = np.empty((rounds, cells))
         # Small blocks keep the temporaries in cache and reuse their pages.
         block = max(1, _BLOCK_ELEMENTS // max(cells, 1))
-        bucket = np.empty((block, cells), np.int64)
-        cdf_bits, shift = self.cdf_bits, self.cell_shift
+        bucket = np.empty((block, cells), np.uint32)
+        index = np.empty(block * cells, self.guide.dtype)
+        limit, shift, guide_start = self.cdf_limit, self.cell_shift, self.cell_guide_start32
         for start in range(0, rounds, block):
             stop = min(rounds, start + block)
             n = stop - start
             bits = uniform_bits(rng, (n, cells))
             bucket_n = bucket[:n]
-            np.right_shift(bits, shift, out=bucket_n, casting="unsafe")
-            bucket_n += self.cell_guide_start
-            index = self.guide[bucket_n].ravel()
+            np.right_shift(bits, shift, out=bucket_n)
+            bucket_n += guide_start
+            index_n = index[: n * cells]
+            np.take(self.guide, bucket_n.ravel(), out=index_n)
             flat_bits = bits.ravel()
-            todo = np.flatnonzero(flat_bits >= cdf_bits[index])
+            todo = np.flatnonzero(flat_bits > np.take(limit, index_n))
             for _ in range(_LINEAR_STEPS):
                 if not todo.size:
                     break
-                index[todo] += 1
-                todo = todo[flat_bits[todo] >= cdf_bits[index[todo]]]
+                index_n[todo] += 1
+                todo = todo[flat_bits[todo] > limit[index_n[todo]]]
             if todo.size:
-                index[todo] = self._search(flat_bits[todo], index[todo], todo % cells)
+                index_n[todo] = self._search(flat_bits[todo], index_n[todo], todo % cells)
             np.add(
-                index.reshape(n, cells),
+                index_n.reshape(n, cells),
                 self.cell_value_offset,
                 out=out[start:stop],
                 casting="unsafe",
@@ -119,39 +127,39 @@ class PoissonTable:
         return out
 
     def _search(self, bits: np.ndarray, low: np.ndarray, cell: np.ndarray) -> np.ndarray:
-        """The smallest index ``x >= low`` of each draw's CDF segment with ``bits <
-        cdf_bits[x]``, by bisection: the few draws a bucket leaves far from their value
+        """The smallest index ``x >= low`` of each draw's CDF segment with ``bits <=
+        cdf_limit[x]``, by bisection: the few draws a bucket leaves far from their value
         (mostly the lower tail, whose bucket 0 starts at the segment's first point) take a
         dozen vectorised passes instead of one pass per point walked."""
-        cdf_bits = self.cdf_bits
+        limit = self.cdf_limit
         high = self.cell_cdf_last[cell]
         while True:
             open_ = np.flatnonzero(low < high)
             if not open_.size:
                 return low
             middle = (low[open_] + high[open_]) >> 1
-            above = bits[open_] >= cdf_bits[middle]
+            above = bits[open_] > limit[middle]
             low[open_] = np.where(above, middle + 1, low[open_])
             high[open_] = np.where(above, high[open_], middle)
 
 
 #: Points walked one at a time before bisecting (most draws need none or one).
 _LINEAR_STEPS = 2
-_UNIFORM_BITS = 53
+_UNIFORM_BITS = 32
 _UNIFORM_SCALE = float(2**_UNIFORM_BITS)
-#: Bit generators whose ``Generator.random()`` is ``(next_uint64 >> 11) / 2**53``.
-_RAW_DOUBLES = (np.random.PCG64, np.random.PCG64DXSM, np.random.SFC64, np.random.Philox)
+#: Bit generators whose raw outputs are 64 random bits (numpy's PCG64 default, among others).
+_RAW_64 = (np.random.PCG64, np.random.PCG64DXSM, np.random.SFC64, np.random.Philox)
 
 
 def uniform_bits(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
-    """uint64 ``k`` with ``k / 2**53`` the uniforms ``rng.random(shape)`` would return (the
-    same stream, consumed the same way), read straight from the bit generator when its
-    doubles are its 64-bit outputs' top 53 bits (numpy's PCG64 default, among others)."""
-    if isinstance(rng.bit_generator, _RAW_DOUBLES):
-        bits = rng.bit_generator.random_raw(shape)
-        return np.right_shift(bits, np.uint64(64 - _UNIFORM_BITS), out=bits)
-    # Every numpy generator's doubles are multiples of 2**-53: the product is exact.
-    return (rng.random(shape) * _UNIFORM_SCALE).astype(np.uint64)
+    """uint32 ``k``, ``k / 2**32`` uniform on [0, 1): the two halves of each 64-bit word of
+    the bit generator (half the generator's work of a 53-bit double per draw), or
+    ``rng.integers`` for bit generators with other raw outputs."""
+    size = shape[0] * shape[1]
+    if isinstance(rng.bit_generator, _RAW_64):
+        words = rng.bit_generator.random_raw((size + 1) // 2)
+        return words.view(np.uint32)[:size].reshape(shape)
+    return rng.integers(0, 2**_UNIFORM_BITS, size=shape, dtype=np.uint32)
 
 
 _BLOCK_ELEMENTS = 1 << 19

@@ -10,8 +10,17 @@ from ranking.stats import (
     fit_bradley_terry,
     percentile_intervals,
 )
-from ranking.stats.bootstrap import BOOTSTRAP_TOL, _cell_matrices, _chord_block
-from ranking.stats.bradley_terry import elo_factor, newton_solve
+from ranking.stats.bootstrap import BOOTSTRAP_TOL, _cell_matrices, _chord_block, _DavidsonRefit
+from ranking.stats.bradley_terry import (
+    _davidson_cells,
+    _davidson_totals,
+    _PairTotals,
+    davidson_hessian,
+    davidson_objective,
+    davidson_solve,
+    elo_factor,
+    newton_solve,
+)
 from ranking.stats.resample import multinomial_counts, poisson_counts
 
 
@@ -134,6 +143,54 @@ def test_davidson_bootstrap_runs_and_brackets_the_fit():
     result = bootstrap_intervals(counts, fit, rounds=30, rng=np.random.default_rng(0))
     centred = fit.theta - fit.theta.mean()
     assert np.all(result.lower <= centred) and np.all(centred <= result.upper)
+
+
+def lbfgs_replicates(refit, by_cell, k, prior, start):
+    """Each round of by_cell refitted on its own by L-BFGS, centred over its played models."""
+    rounds = by_cell.shape[1]
+    wins_first, wins_second, ties = (refit.to_totals @ by_cell).reshape(3, -1, rounds)
+    theta = np.full((rounds, k), np.nan)
+    for r in range(rounds):
+        totals = _PairTotals(
+            refit.first, refit.second, wins_first[:, r], wins_second[:, r], ties[:, r]
+        )
+        params, _, _ = davidson_solve(totals, k, prior, 1e-10, start=start)
+        games = wins_first[:, r] + wins_second[:, r] + ties[:, r]
+        played = abs(refit.to_models) @ games > 0
+        theta[r, played] = params[:k][played] - params[:k][played].mean()
+    return theta
+
+
+@pytest.mark.parametrize("max_iter", [25, 1])
+def test_davidson_block_refits_agree_with_lbfgs_per_round(max_iter):
+    # max_iter=1: every round falls back to its own L-BFGS fit.
+    k = 30
+    counts = synthetic_arena(k, 30000, seed=5).counts
+    fit = fit_bradley_terry(counts, ties="davidson")
+    pair_key, code, count = _davidson_cells(counts)
+    refit = _DavidsonRefit.make(fit, pair_key, code, count, k)
+    by_cell = np.ascontiguousarray(multinomial_counts(count, 12, np.random.default_rng(2)).T)
+    theta, fallback, unconverged = refit.block(by_cell, BOOTSTRAP_TOL, max_iter)
+    expected = lbfgs_replicates(refit, by_cell, k, fit.prior, fit.beta)
+    assert (fallback, unconverged) == ((0, 0) if max_iter > 1 else (12, 0))
+    assert np.nanmax(np.abs(theta - expected)) * elo_factor() < 0.005
+    assert np.array_equal(np.isnan(theta), np.isnan(expected))
+
+
+def test_davidson_hessian_is_the_objectives_second_derivative():
+    counts = synthetic_arena(6, 3000, seed=3).counts
+    pair_key, code, count = _davidson_cells(counts)
+    totals = _davidson_totals(pair_key, code, count, 6, np.unique(pair_key))
+    params = np.random.default_rng(0).normal(0.0, 0.3, 7)
+    step = 1e-6
+    numeric = np.array(
+        [
+            davidson_objective(params + step * unit, totals, 0.01)[1]
+            - davidson_objective(params - step * unit, totals, 0.01)[1]
+            for unit in np.eye(7)
+        ]
+    ) / (2 * step)
+    assert np.allclose(davidson_hessian(params, totals, 0.01), numeric, atol=1e-5)
 
 
 def test_unknown_resampling_scheme_is_refused(arena, fit):
