@@ -16,6 +16,16 @@ only routed with ``ARENA_BENCH_VIEWS=true``), driven the same way: two requests 
 iteration, as a vote has two. Because this machine is shared, compare the ratio of the
 vote figures to the reference figures of the same run rather than the absolute numbers.
 
+Each number of voters runs two ways. Closed loop: every session votes again as soon as its
+vote is answered (the saturated rate; the mean latency is then voters ÷ rate). Open loop
+(``--rate``, by default the goal's 150 votes a second, 50 embedded): the sessions together
+offer that rate on a fixed schedule, and each iteration's latency counts from when it was
+due, so a stall counts against every iteration that waited for it (as wrk2 measures; no
+"coordinated omission"). The generator is one thread with an asyncio loop and raw HTTP/1.1
+keep-alive, and each phase prints the processor time per iteration of the generator, the
+web processes and (on PostgreSQL) the database backends serving them. Each voter sends an
+address of its own (``X-Forwarded-For``, as behind a reverse proxy), as many people would.
+
     python -m bench.throughput                         # PostgreSQL, 16 and 32 voters
     python -m bench.throughput --voters 32 --seconds 20
     python -m bench.throughput --gunicorn "--workers 3"     # try another worker setup
@@ -23,7 +33,8 @@ vote figures to the reference figures of the same run rather than the absolute n
     python -m bench.throughput --web-processes 2 --voters 32
     python -m bench.throughput --models 200 --votes 5000000 --voters 32   # real size
 
-Every phase stops by itself after ``--seconds``; every request has a 30 s timeout.
+Every phase stops scheduling after ``--seconds`` (iterations under way finish, and the rate
+counts the time they took); every request has a 30 s timeout.
 """
 
 from __future__ import annotations
@@ -39,6 +50,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -260,6 +272,11 @@ async def _drive(
     return tally
 
 
+#: How often the server side's processes are read during a phase: a database connection
+#: closed at its ``CONN_MAX_AGE`` takes with it only what it used since the last reading.
+_CPU_SAMPLE_SECONDS = 0.5
+
+
 def drive(
     ports: list[int],
     users: int,
@@ -271,17 +288,30 @@ def drive(
     """``users`` sessions, each its own client (of the servers on ``ports`` in turn),
     repeating ``iteration`` for ``seconds``: back to back, or with ``rate`` the users
     together offering that many iterations a second. ``server`` reads the server side's
-    processor seconds by kind; the tally keeps what the phase cost it."""
+    processor seconds per process by kind; the tally keeps what the phase cost it (read
+    every ``_CPU_SAMPLE_SECONDS`` on a thread of its own, counting a process that started
+    during the phase from zero)."""
     before = server() if server else {}
+    seen: dict[str, dict[int, float]] = {kind: dict(used) for kind, used in before.items()}
+    finished = threading.Event()
+
+    def sample() -> None:
+        while server and not finished.wait(_CPU_SAMPLE_SECONDS):
+            for kind, used in server().items():
+                seen.setdefault(kind, {}).update(used)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     cpu = time.process_time()
     tally = asyncio.run(_drive(ports, users, seconds, iteration, rate))
     tally.generator_cpu = time.process_time() - cpu
-    after = server() if server else {}
-    # Per process: one that started during the phase counts from zero; one that ended
-    # during it (a database connection closed at its CONN_MAX_AGE) is lost.
+    finished.set()
+    sampler.join()
+    for kind, used in (server() if server else {}).items():
+        seen.setdefault(kind, {}).update(used)
     tally.server_cpu = {
         kind: sum(seconds - before.get(kind, {}).get(pid, 0.0) for pid, seconds in used.items())
-        for kind, used in after.items()
+        for kind, used in seen.items()
     }
     return tally
 
@@ -378,16 +408,18 @@ class Stack:
     ports: list[int]
     web_pids: list[int]
     database: str | None = None
+    _admin: psycopg.Connection | None = None  # reads the backends' ids, opened on first use
 
     def cpu(self) -> dict[str, dict[int, float]]:
         """Processor seconds so far of each process, by kind ("web", "database")."""
         used = {"web": {p: cpu_seconds(p) for root in self.web_pids for p in process_tree(root)}}
         if self.database:
-            admin = POSTGRES_ADMIN_URL.replace("postgres://", "postgresql://")
-            with psycopg.connect(admin, autocommit=True) as conn:
-                pids = conn.execute(
-                    "SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database]
-                ).fetchall()
+            if self._admin is None:
+                admin = POSTGRES_ADMIN_URL.replace("postgres://", "postgresql://")
+                self._admin = psycopg.connect(admin, autocommit=True)
+            pids = self._admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database]
+            ).fetchall()
             used["database"] = {pid: cpu_seconds(pid) for (pid,) in pids}
         return used
 
@@ -408,7 +440,12 @@ def web_servers(
             log = tmp / f"web{number}.log"
             pids.append(stack.enter_context(serving(command(port), env, port, log)))
             ports.append(port)
-        yield Stack(ports, pids, database)
+        served = Stack(ports, pids, database)
+        try:
+            yield served
+        finally:
+            if served._admin is not None:
+                served._admin.close()
 
 
 @contextlib.contextmanager
