@@ -12,7 +12,6 @@ from functools import cache, lru_cache
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from arena.catalogue import CatalogueRow
@@ -127,13 +126,62 @@ class Throttled(Refused):
         self.retry_after = retry_after
 
 
+#: Stand-ins for the two output ids in the servable-pair statement, compiled once.
+_PAIR_IDS = (-7_000_000_001, -7_000_000_002)
+_OUTPUT_FIELDS = tuple(f.attname for f in Output._meta.concrete_fields)
+_PROMPT_FIELDS = tuple(f.attname for f in Prompt._meta.concrete_fields)
+
+
+@dataclass(frozen=True)
+class _PairStatement:
+    """The statement reading two outputs and their prompt through ``servable_outputs``,
+    compiled by the ORM once per filter (compiling it cost a quarter of a vote's processor
+    time): its SQL and parameters, where the two output ids go in them, and the ORM's
+    conversions of the columns it returns (JSON, dates on SQLite)."""
+
+    sql: str
+    params: tuple
+    places: tuple[int, int]
+    converters: dict
+
+
 @lru_cache(maxsize=256)
-def _servable_with_prompts(modality: str, category: str, language: str) -> QuerySet[Output]:
-    """``servable_outputs`` with their prompts, built once per filter (a queryset is only a
-    description: each use copies it and runs its own query)."""
-    return servable_outputs(modality=modality, category=category, language=language).select_related(
-        "prompt"
+def _servable_pair_statement(modality: str, category: str, language: str) -> _PairStatement:
+    pair = (
+        servable_outputs(modality=modality, category=category, language=language)
+        .filter(pk__in=_PAIR_IDS)
+        .order_by()
+        .values_list(*_OUTPUT_FIELDS, *(f"prompt__{name}" for name in _PROMPT_FIELDS))
     )
+    compiler = pair.query.get_compiler(connection.alias)
+    sql, params = compiler.as_sql()
+    columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
+    places = tuple(params.index(stand_in) for stand_in in _PAIR_IDS)
+    return _PairStatement(sql, tuple(params), places, compiler.get_converters(columns))
+
+
+def _servable_pair(
+    modality: str, category: str, language: str, output_ids: tuple[int, int]
+) -> dict[int, Output]:
+    """The two outputs, each with its prompt, that are still servable, by id."""
+    statement = _servable_pair_statement(modality, category, language)
+    params = list(statement.params)
+    for place, output_id in zip(statement.places, output_ids, strict=True):
+        params[place] = output_id
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, params)
+        rows = [list(row) for row in cursor.fetchall()]
+    for row in rows:
+        for place, (converters, column) in statement.converters.items():
+            for converter in converters:
+                row[place] = converter(row[place], column, connection)
+    outputs = {}
+    split = len(_OUTPUT_FIELDS)
+    for row in rows:
+        output = Output.from_db(connection.alias, _OUTPUT_FIELDS, row[:split])
+        output.prompt = Prompt.from_db(connection.alias, _PROMPT_FIELDS, row[split:])
+        outputs[output.pk] = output
+    return outputs
 
 
 def _servable_draw(
@@ -149,7 +197,7 @@ def _servable_draw(
         draw = plan_draw(current_plan(modality), rng, category=category, language=language)
         if draw is None:
             return None
-        outputs = _servable_with_prompts(modality, category, language).in_bulk(draw.output_ids)
+        outputs = _servable_pair(modality, category, language, draw.output_ids)
         if len(outputs) == 2:
             return draw, outputs
     return None

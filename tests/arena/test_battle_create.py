@@ -101,3 +101,24 @@ def test_two_identical_outputs_are_never_served_as_a_battle(db):
     for battle in serve_many(40):
         assert battle.output_a.checksum != battle.output_b.checksum
         assert {battle.model_a_id, battle.model_b_id} != {models[0].pk, models[1].pk}
+
+
+def _fields(instance) -> dict:
+    return {
+        field.attname: getattr(instance, field.attname) for field in type(instance)._meta.fields
+    }
+
+
+def test_the_served_outputs_and_prompt_are_read_as_the_orm_reads_them(text_arena):
+    # The two outputs are read with a statement compiled once per filter, outside the ORM's
+    # query path: every column, JSON and dates included, must come back as the ORM gives it.
+    Output.objects.update(style={"length": 3, "markdown": {"bold": 1}})
+    for filters in ({}, {"category": "coding"}, {"category": "coding", "language": "fr"}):
+        for battle in serve_many(6, **filters):
+            for output in (battle.output_a, battle.output_b):
+                stored = Output.objects.select_related("prompt").get(pk=output.pk)
+                assert _fields(output) == _fields(stored)
+                assert _fields(output.prompt) == _fields(stored.prompt)
+                assert output.style == {"length": 3, "markdown": {"bold": 1}}
+            if filters.get("language"):
+                assert battle.prompt.language == "fr"

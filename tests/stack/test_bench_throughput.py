@@ -1,9 +1,11 @@
 """A smoke test of bench/throughput.py's load generator and reference view (the benchmark
 itself is not a test): voter sessions really fetch battles and vote, every vote answered
-201 is in the database once, and the reference view writes one row per request."""
+201 is in the database once, the reference view writes one row per request, and the
+open-loop phases count a stall against every iteration that was due during it."""
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import urlsplit
 
 import pytest
@@ -32,3 +34,20 @@ def test_the_reference_view_inserts_one_row_per_request():
     response = insert_one_row(RequestFactory().post("/bench/insert/"))
     assert response.status_code == 201
     assert Session.objects.count() == before + 1
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_open_loop_counts_a_stall_against_every_iteration_due_during_it():
+    # One user offering 20 iterations a second for half a second: 10 iterations, due every
+    # 50 ms. The first stalls 300 ms: the five due during the stall start late, and their
+    # latencies count from when they were due (a closed loop would show one slow iteration).
+    stalls = [0.3]
+
+    async def iteration(client) -> bool:
+        await asyncio.sleep(stalls.pop() if stalls else 0)
+        return True
+
+    tally = drive([1], 1, 0.5, iteration, rate=20)
+    assert tally.iterations == 10
+    late = [latency for latency in tally.latencies if latency >= 0.05]
+    assert len(late) >= 6
