@@ -439,12 +439,15 @@ class _Writer:
             f"b.model_a, b.model_b, b.category, b.language FROM {_BATCH} AS b) AS s "
             f"JOIN {models} AS model_a ON model_a.{_KEY} = s.model_a "
             f"JOIN {models} AS model_b ON model_b.{_KEY} = s.model_b "
-            # An id the source holds is skipped as the unique index finds it: one lookup a
-            # row, whatever the planner thinks of the table's size. The index's condition is
-            # repeated word for word (SQLite matches a partial index only that way).
-            "WHERE true ORDER BY s.row_no ON CONFLICT (source, external_id) "
-            "WHERE NOT (external_id = '') DO NOTHING"
+            "WHERE true ORDER BY s.row_no"
         )
+        if self.before:
+            # An id the source holds is skipped as the unique index finds it: one lookup a
+            # row, whatever the planner thinks of the table's size. The index's condition
+            # is repeated word for word (SQLite matches a partial index only that way). A
+            # source without rows needs no lookup: the numbered ids of a file are distinct,
+            # and no other import of the source runs meanwhile.
+            sql += " ON CONFLICT (source, external_id) WHERE NOT (external_id = '') DO NOTHING"
         return sql, params
 
     def count(self) -> None:
