@@ -320,6 +320,10 @@ class _Writer:
                 cursor.execute(f"CREATE TEMPORARY TABLE {table} ({columns}){suffix}")
             # Looked up by equality only: a hash index on PostgreSQL (smaller, one probe).
             method = " USING hash" if self.postgres else ""
+            if not self.postgres:
+                # SQLite caches 2 MB of the temporary tables by default: the seen ids'
+                # index overflowed it at once (1 M battles: 10% faster with 64 MB).
+                cursor.execute("PRAGMA temp.cache_size = -65536")
             cursor.execute(f"CREATE INDEX {_SEEN}_base_id ON {_SEEN}{method} (base_id)")
             self.created_tables = True
             if self.postgres:
