@@ -302,10 +302,10 @@ class _Writer:
         self.unknown_rows: Counter[str] = Counter()
         self.postgres = connection.vendor == "postgresql"
         self.created_tables = False
-        self.before = 0
+        self.before: int | None = None  # the source's last id before this import
 
     def start(self) -> None:
-        """Create the temporary tables; note where the source's rows end."""
+        """Create the temporary tables; take the source's turn (PostgreSQL)."""
         time = "timestamptz" if self.postgres else "datetime"
         batch_columns = (
             f"row_no bigint, base_id varchar({_ID_WIDTH}), outcome varchar(8), n bigint, "
@@ -341,11 +341,6 @@ class _Writer:
                 # The model references are checked as each batch is written, while the next
                 # is read, instead of all of them at the commit.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            table = Vote._meta.db_table
-            cursor.execute(
-                f"SELECT COALESCE(MAX(id), 0) FROM {table} WHERE source = %s", [self.source]
-            )
-            self.before = cursor.fetchone()[0]
 
     def write(self, batch: _Batch) -> None:
         """Insert a batch's new rows, unless the import is already bound to be refused
@@ -360,6 +355,12 @@ class _Writer:
         if self.unknown_first or self.parsed.errors:
             return
         with connection.cursor() as cursor:
+            if self.before is None:  # read with the first rows written (not for a bad file)
+                table = Vote._meta.db_table
+                cursor.execute(
+                    f"SELECT COALESCE(MAX(id), 0) FROM {table} WHERE source = %s", [self.source]
+                )
+                self.before = cursor.fetchone()[0]
             if self.postgres:
                 cursor.execute(f"TRUNCATE {_BATCH}")
                 sql = f"COPY {_BATCH} ({', '.join(_STAGED)}) FROM STDIN"
@@ -459,17 +460,19 @@ class _Writer:
 
     def count(self) -> None:
         """The rows and votes this import created (those of the source after ``before``)."""
-        table = Vote._meta.db_table
+        table, created, votes = Vote._meta.db_table, 0, 0
         with connection.cursor() as cursor:
             if self.postgres:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's default again
-            # The source's rows after ``before`` are this import's: imports of it take turns.
-            cursor.execute(
-                f"SELECT COUNT(*), COALESCE(SUM({connection.ops.quote_name('count')}), 0) "
-                f"FROM {table} WHERE source = %s AND id > %s",
-                [self.source, self.before],
-            )
-            created, votes = cursor.fetchone()
+            if self.before is not None:  # (None: no rows were written)
+                # The source's rows after ``before`` are this import's: imports of it take
+                # turns.
+                cursor.execute(
+                    f"SELECT COUNT(*), COALESCE(SUM({connection.ops.quote_name('count')}), 0) "
+                    f"FROM {table} WHERE source = %s AND id > %s",
+                    [self.source, self.before],
+                )
+                created, votes = cursor.fetchone()
         self.report.created, self.report.votes_created = int(created), int(votes)
         self.report.already_present = self.report.rows - self.report.created
 
