@@ -8,7 +8,7 @@ the importing process. Beside it, in the same run:
 * ``before`` (``--before TREE``): the importer of another checkout (e.g. ``/work/main``)
   on the same file and database kind, to compare with the previous code.
 
-    python -m bench.imports --battles 5000000                  # ~2 GB file, both databases
+    python -m bench.imports --battles 5000000 --file /tmp/cb5m.json   # ~2.4 GB, kept for reuse
     python -m bench.imports --battles 250000 --before /work/main --backends postgres
 
 PostgreSQL: ``--postgres-url postgres://postgres@127.0.0.1:5432/`` (a database named
@@ -70,8 +70,9 @@ def battle_log(path: Path, battles: int, *, models: int = 200, seed: int = 0) ->
     return path.stat().st_size
 
 
-def _run(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS in MB, stdout) of a child process."""
+def _run(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, str, float]:
+    """(wall seconds, peak RSS in MB, stdout, processor seconds: user + system) of a child
+    process (the database server's work is not in the processor seconds)."""
     started = time.perf_counter()
     process = subprocess.Popen(
         command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
@@ -82,7 +83,7 @@ def _run(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, flo
     wall = time.perf_counter() - started
     if status:
         raise SystemExit(f"{' '.join(command)} failed ({status}): {out[-2000:]}")
-    return wall, usage.ru_maxrss / 1024, out
+    return wall, usage.ru_maxrss / 1024, out, usage.ru_utime + usage.ru_stime
 
 
 def _database(backend: str, postgres_url: str, folder: Path) -> tuple[str, callable]:
@@ -126,11 +127,11 @@ def import_once(tree: Path, backend: str, log: Path, args: argparse.Namespace) -
                 "bench",
                 "--create-models",
             ]
-            wall, rss, out = _run(command, env, tree)
+            wall, rss, out, cpu = _run(command, env, tree)
             again = _run(command, env, tree)[0] if args.again else None
         finally:
             drop()
-    return {"wall": wall, "rss": rss, "out": out.strip().splitlines()[-1:], "again": again}
+    return {"wall": wall, "rss": rss, "cpu": cpu, "again": again}
 
 
 READ_ONLY = """
@@ -162,17 +163,19 @@ def main(argv: list[str] | None = None) -> None:
                 f"in {time.perf_counter() - started:.0f} s"
             )
         size = log.stat().st_size
-        wall, rss, out = _run([sys.executable, "-c", READ_ONLY, str(log)], dict(os.environ), ROOT)
+        wall, rss, out, cpu = _run(
+            [sys.executable, "-c", READ_ONLY, str(log)], dict(os.environ), ROOT
+        )
         battles = int(out)
         print(
             f"\n{battles:,} battles, {size / 1e6:,.0f} MB; load average "
             f"{os.getloadavg()[0]:.1f} at start\n"
         )
-        print("| importer | database | wall s | votes/s | peak RSS MB | re-import s |")
-        print("|---|---|---|---|---|---|")
+        print("| importer | database | wall s | votes/s | peak RSS MB | CPU s | re-import s |")
+        print("|---|---|---|---|---|---|---|")
         print(
             f"| read only (ijson, reference) | - | {wall:.1f} | {battles / wall:,.0f} | "
-            f"{rss:.0f} | |"
+            f"{rss:.0f} | {cpu:.1f} | |"
         )
         trees = [("this tree", ROOT)] + ([("before", args.before)] if args.before else [])
         for backend in args.backends.split(","):
@@ -181,7 +184,8 @@ def main(argv: list[str] | None = None) -> None:
                 again = "" if result["again"] is None else f"{result['again']:.1f}"
                 print(
                     f"| {label} | {backend} | {result['wall']:.1f} | "
-                    f"{battles / result['wall']:,.0f} | {result['rss']:.0f} | {again} |",
+                    f"{battles / result['wall']:,.0f} | {result['rss']:.0f} | "
+                    f"{result['cpu']:.1f} | {again} |",
                     flush=True,
                 )
         print(f"\nload average {os.getloadavg()[0]:.1f} at the end")

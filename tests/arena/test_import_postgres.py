@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import threading
+
 import pytest
+from django.db import connection
 from django.db.models import Sum
 
 from arena.demo_media import demo_png
@@ -49,3 +53,29 @@ def test_streamed_votes_are_copied_in_batches_and_numbered_on_postgresql(monkeyp
 def test_a_streamed_import_refused_after_some_batches_leaves_nothing_on_postgresql(monkeypatch):
     streaming.test_a_problem_after_some_batches_leaves_nothing(monkeypatch)
     streaming.test_created_models_and_votes_roll_back_together_when_refused(monkeypatch)
+
+
+def test_copy_escapes_and_times_survive_the_copy_text_on_postgresql():
+    streaming.test_values_with_copy_escapes_and_a_time_arrive_as_written()
+
+
+def test_imports_of_one_source_at_the_same_time_take_turns_and_write_each_row_once():
+    for key in "abc":
+        AIModelFactory(key=key)
+    data = json.dumps(streaming.BATTLES * 4000).encode()
+    reports: list = []
+
+    def run() -> None:
+        try:
+            reports.append(streaming._import(data))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(report.created for report in reports) == [0, 20_000]
+    assert [report.already_present for report in reports].count(20_000) == 1
+    assert Vote.objects.filter(source="s").count() == 20_000

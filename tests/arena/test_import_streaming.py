@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 
 import pytest
 
@@ -117,3 +118,59 @@ def test_the_progress_line_shows_rows_a_second_and_time_left():
     )
     assert bar.line("reading", 5_000, 5_000, 2.0).endswith("5,000/5,000 2,500/s")
     assert bar.line("reading", 10, 5_000, 0.1).endswith("10/5,000")  # too soon to tell
+
+
+def test_values_with_copy_escapes_and_a_time_arrive_as_written():
+    AIModelFactory(key="a\\b"), AIModelFactory(key="c")
+    category = 'tab\there, back\\slash, new\nline, cr\r"end'
+    data = (
+        'model_a,model_b,winner,timestamp,category,language\n"a\\b",c,tie,'
+        f'2024-08-14T01:02:03.250001Z,"{category.replace(chr(34), chr(34) * 2)}",de\n'
+    ).encode()
+    report = _import(data, "csv")
+    assert report.ok and report.created == 1
+    vote = Vote.objects.get()
+    assert (vote.model_a.key, vote.category, vote.language) == ("a\\b", category, "de")
+    assert vote.created_at.isoformat() == "2024-08-14T01:02:03.250001+00:00"
+
+
+def _reader_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "vote-import-reader"]
+
+
+def test_a_database_failure_stops_the_reading_thread_and_leaves_nothing(monkeypatch):
+    monkeypatch.setattr(vote_import, "BATCH_ROWS", 2)
+    for key in "abc":
+        AIModelFactory(key=key)
+    written = vote_import._Writer.write
+
+    def fail_on_the_second_batch(writer, batch):
+        if writer.report.rows:
+            raise RuntimeError("connection lost")
+        written(writer, batch)
+
+    monkeypatch.setattr(vote_import._Writer, "write", fail_on_the_second_batch)
+    with pytest.raises(RuntimeError, match="connection lost"):
+        _import(json.dumps(BATTLES * 10).encode())
+    assert not Vote.objects.exists() and not _reader_threads()
+
+
+def test_a_read_failure_in_the_reading_thread_reaches_the_caller_and_leaves_nothing():
+    for key in "abc":
+        AIModelFactory(key=key)
+
+    class Failing(Reader):
+        def readinto(self, buffer) -> int:
+            if self.position > 20_000:
+                raise OSError("disk gone")
+            return super().readinto(buffer)
+
+    data = json.dumps(BATTLES * 2000).encode()
+    with pytest.raises(OSError, match="disk gone"):
+        votes_import(
+            stream=io.BufferedReader(Failing(data), 256),
+            format_name="clean_battle",
+            modality="text",
+            source="s",
+        )
+    assert not Vote.objects.exists() and not _reader_threads()
