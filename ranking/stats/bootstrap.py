@@ -140,8 +140,13 @@ def _cell_matrices(fit: BTFit) -> tuple[sp.csr_matrix, ...]:
     assert design is not None
     cells = design.cell_row.size
     shape = (design.n_rows, cells)
-    ones = sp.csr_matrix((np.ones(cells), (design.cell_row, np.arange(cells))), shape=shape)
-    values = sp.csr_matrix((design.cell_value, (design.cell_row, np.arange(cells))), shape=shape)
+    # float32 like the draws (resample.multinomial_dtype): their sums are exact either way.
+    ones = sp.csr_matrix(
+        (np.ones(cells, np.float32), (design.cell_row, np.arange(cells))), shape=shape
+    )
+    values = sp.csr_matrix(
+        (design.cell_value.astype(np.float32), (design.cell_row, np.arange(cells))), shape=shape
+    )
     presence = abs(design.x[:, : design.n_models]).T.tocsr()
     x32 = design.x.astype(np.float32)
     xt32 = design.x.T.tocsr().astype(np.float32)

@@ -87,14 +87,17 @@ class PoissonTable:
             np.concatenate(guide_parts),
             guide_starts[cell_value],
             buckets[cell_value].astype(np.float64),
-            np.concatenate(offset_parts)[cell_value],
+            # int32 like the guide's indices (the sum is the draw): numpy adds two int32
+            # arrays into the float output twice as fast as int32 and int64.
+            np.concatenate(offset_parts)[cell_value].astype(np.int32),
             np.flatnonzero(np.isinf(cdf))[cell_value],
         )
 
-    def sample(self, rounds: int, rng: np.random.Generator) -> np.ndarray:
-        """(rounds, c) float64 independent Poisson(count[c]) draws."""
+    def sample(self, rounds: int, rng: np.random.Generator, dtype: type = np.float64) -> np.ndarray:
+        """(rounds, c) independent Poisson(count[c]) draws, float64 or (when the caller knows
+        every count and sum it makes stays below 2**24) float32."""
         cells = self.cell_guide_start.size
-        out = np.empty((rounds, cells))
+        out = np.empty((rounds, cells), dtype)
         # Small blocks keep the temporaries in cache and reuse their pages.
         block = max(1, _BLOCK_ELEMENTS // max(cells, 1))
         bucket = np.empty((block, cells), np.uint32)
@@ -204,19 +207,37 @@ def is_integral(count: np.ndarray) -> bool:
 
 
 def poisson_counts(
-    count: np.ndarray, rounds: int, rng: np.random.Generator, table: PoissonTable | None = None
+    count: np.ndarray,
+    rounds: int,
+    rng: np.random.Generator,
+    table: PoissonTable | None = None,
+    dtype: type = np.float64,
 ) -> np.ndarray:
-    """(rounds, c) float64 Poisson-bootstrap counts: cell c gets Poisson(count[c])."""
+    """(rounds, c) Poisson-bootstrap counts: cell c gets Poisson(count[c]); float64 unless
+    the caller asks for float32 (the multinomial, whose sums it bounds)."""
     if table is None and not is_integral(count):
         return rng.poisson(count, size=(rounds, count.size)).astype(np.float64)
     table = table or PoissonTable.for_counts(count)
-    return table.sample(rounds, rng)
+    return table.sample(rounds, rng, dtype)
+
+
+#: Half-integers up to 2**23 are exact in float32 (24-bit significand).
+_FLOAT32_EXACT = 2**23
+
+
+def multinomial_dtype(total: int) -> type:
+    """float32 when ``total`` votes are few enough that every count, every partial sum of
+    counts and every partial sum of half-counts (a tie's credit) is exact in float32, so
+    that sums over float32 draws equal those over float64 draws bit for bit; float64
+    otherwise. Half the bytes for the sampler to write and the refits to read."""
+    return np.float32 if total <= _FLOAT32_EXACT else np.float64
 
 
 def multinomial_counts(
     count: np.ndarray, rounds: int, rng: np.random.Generator, table: PoissonTable | None = None
 ) -> np.ndarray:
-    """(rounds, c) float64 counts of ``N = sum(count)`` votes drawn with replacement.
+    """(rounds, c) counts of ``N = sum(count)`` votes drawn with replacement, float32 or
+    float64 (:func:`multinomial_dtype`: the same values either way).
 
     Each row is exactly Multinomial(N, count / N). Non-integer counts (weighted votes) use
     N = round(sum(count)) and numpy's multinomial sampler.
@@ -225,11 +246,12 @@ def multinomial_counts(
     probabilities = count / count.sum()
     if table is None and not is_integral(count):
         return rng.multinomial(total, probabilities, size=rounds).astype(np.float64)
-    draws = poisson_counts(count, rounds, rng, table)
+    draws = poisson_counts(count, rounds, rng, table, multinomial_dtype(total))
     cumulative_p = np.cumsum(probabilities)
     for r in range(rounds):
         row = draws[r]
-        excess = int(row.sum()) - total
+        # Summed in float64: a Poisson round's total is not bounded by N.
+        excess = int(row.sum(dtype=np.float64)) - total
         if excess > 0:
             # Sorted, the searches below walk forward (numpy's search starts from the
             # previous key's place): several times faster, and the same cells.
@@ -240,10 +262,12 @@ def multinomial_counts(
                 # Integer cumulative sum: the same values, several times faster than in
                 # floating point (whose additions are one long dependency chain).
                 cells = np.searchsorted(np.cumsum(row.astype(np.int64)), position, side="right")
-            np.subtract.at(row, cells, 1.0)
+            # A typed scalar: with a float64 one, numpy's ufunc.at takes its slow path on
+            # float32 rows.
+            np.subtract.at(row, cells, row.dtype.type(1.0))
         elif excess < 0:
             cells = np.searchsorted(cumulative_p, np.sort(rng.random(-excess)), side="right")
-            np.add.at(row, np.minimum(cells, row.size - 1), 1.0)
+            np.add.at(row, np.minimum(cells, row.size - 1), row.dtype.type(1.0))
     return draws
 
 
@@ -257,6 +281,8 @@ def _cells_holding(row: np.ndarray, position: np.ndarray) -> np.ndarray:
     segment of ``_SEGMENT`` cells locate each position's segment, and only those segments are
     cumulated (in integers, faster than floating point and as exact)."""
     starts = np.arange(0, row.size, _SEGMENT)
+    # Exact in float32 too (multinomial_dtype): 64 draws of at most count + 12 sqrt(count) + 25
+    # each add up to less than N + 64 * 35,000 < 2**24 for N <= 2**23.
     segment_sum = np.add.reduceat(row, starts)
     segment_end = np.cumsum(segment_sum.astype(np.int64))
     segment = np.searchsorted(segment_end, position, side="right")

@@ -256,7 +256,10 @@ class ReplicateCheck:
         self.ident = ident
         self.anchor = anchor
         self.groups = ident.reference_groups()
-        self.to_first, self.to_second = cells.credit_matrices()
+        # float32 like the draws: only which sums are positive matters.
+        self.to_first, self.to_second = (
+            matrix.astype(np.float32) for matrix in cells.credit_matrices()
+        )
         self.tree = _two_way_forest(cells, cell_count, ident)
         self.whole = bool(np.array_equal(ident.reference, ident.rated)) and not ident.separated
         self.source = np.concatenate([cells.first, cells.second])

@@ -1,5 +1,6 @@
 """The engine's fast paths give exactly what the plain paths give: the integer Poisson
-sampler the floating-point inversion's draws of the same 32-bit uniforms, and the plain
+sampler the floating-point inversion's draws of the same 32-bit uniforms, float32 draws the
+float64 ones, and the plain
 pair-counts reader the full reader's votes (docs/performance.md, "Faster engine")."""
 
 import numpy as np
@@ -49,6 +50,22 @@ def test_bisection_lands_where_walking_one_point_at_a_time_lands(monkeypatch):
     walked = table.sample(300, np.random.default_rng(3))
     monkeypatch.setattr(resample, "_LINEAR_STEPS", 0)
     assert np.array_equal(table.sample(300, np.random.default_rng(3)), walked)
+
+
+def test_multinomial_draws_in_float32_are_the_float64_draws(monkeypatch):
+    # Many single votes (removed votes are then located by segments) and a few large
+    # counts; over 40 rounds votes are both removed (a Poisson round above N) and added.
+    count = np.concatenate([np.ones(300_000), [40.0, 2_500.0, 25_000.0] * 3])
+    table = PoissonTable.for_counts(count)
+    assert resample.multinomial_dtype(int(count.sum())) is np.float32
+    assert resample.multinomial_dtype(2**23 + 1) is np.float64
+    monkeypatch.setattr(resample, "multinomial_dtype", lambda total: np.float64)
+    wide = resample.multinomial_counts(count, 40, np.random.default_rng(8), table)
+    monkeypatch.undo()
+    narrow = resample.multinomial_counts(count, 40, np.random.default_rng(8), table)
+    assert narrow.dtype == np.float32
+    assert np.array_equal(narrow, wide)
+    assert np.all(narrow.sum(axis=1, dtype=np.float64) == count.sum())
 
 
 PAIR_COUNT_FILES = {
