@@ -43,6 +43,7 @@ from ranking.stats.bradley_terry import (
     _davidson_cells,
     _davidson_totals,
     _PairTotals,
+    cell_codes,
     davidson_hessian,
     davidson_solve,
     hessian,
@@ -134,23 +135,51 @@ def percentile_intervals(
 
 
 def _cell_matrices(fit: BTFit) -> tuple[sp.csr_matrix, ...]:
-    """Sparse maps shared by every block: cells to row trials and successes, rows to model
-    presence, and the float32 design and its transpose."""
+    """Sparse maps shared by every block: cells to each row's outcome totals (first won,
+    second won, tie: three stacked (rows,) blocks), rows to model presence, and the float32
+    design and its transpose."""
     design = fit.design
     assert design is not None
     cells = design.cell_row.size
-    shape = (design.n_rows, cells)
     # float32 like the draws (resample.multinomial_dtype): their sums are exact either way.
-    ones = sp.csr_matrix(
-        (np.ones(cells, np.float32), (design.cell_row, np.arange(cells))), shape=shape
-    )
-    values = sp.csr_matrix(
-        (design.cell_value.astype(np.float32), (design.cell_row, np.arange(cells))), shape=shape
+    to_outcomes = sp.csr_matrix(
+        (
+            np.ones(cells, np.float32),
+            (cell_codes(design) * design.n_rows + design.cell_row, np.arange(cells)),
+        ),
+        shape=(3 * design.n_rows, cells),
     )
     presence = abs(design.x[:, : design.n_models]).T.tocsr()
     x32 = design.x.astype(np.float32)
     xt32 = design.x.T.tocsr().astype(np.float32)
-    return ones, values, presence, x32, xt32
+    return to_outcomes, presence, x32, xt32
+
+
+@dataclass(frozen=True)
+class _RowTotals:
+    """A block's votes per design row and round, each (rows, r): trials ``n`` and successes
+    ``y`` (a tie half of one) in float32, and whether the row's first and second model got
+    credit (a win or a tie)."""
+
+    n: np.ndarray
+    y: np.ndarray
+    first_credited: np.ndarray
+    second_credited: np.ndarray
+
+    @classmethod
+    def of(cls, to_outcomes: sp.csr_matrix, by_cell: np.ndarray) -> _RowTotals:
+        """From (c, r) cell counts: one product gives every row's three outcome totals (one
+        per cell, where a product per total and per credit side cost four), summed in the
+        draws' precision, then rounded to float32 (exact below 2**23 votes)."""
+        first_won, second_won, tied = np.asarray(to_outcomes @ by_cell).reshape(
+            3, -1, by_cell.shape[1]
+        )
+        return cls(
+            (first_won + second_won + tied).astype(np.float32, copy=False),
+            (first_won + 0.5 * tied).astype(np.float32, copy=False),
+            (first_won > 0) | (tied > 0),
+            (second_won > 0) | (tied > 0),
+        )
 
 
 def _still_going(size: np.ndarray, previous: np.ndarray, tol: float) -> np.ndarray:
@@ -169,23 +198,20 @@ def _still_going(size: np.ndarray, previous: np.ndarray, tol: float) -> np.ndarr
 
 def _chord_block(
     fit: BTFit,
-    by_cell: np.ndarray,
+    totals: _RowTotals,
     matrices: tuple[sp.csr_matrix, ...],
     tol: float,
     max_iter: int,
 ) -> tuple[np.ndarray, int, int]:
-    """Refit every round of a block; by_cell (c, r), the rounds' cell counts as one
-    contiguous array (scipy would copy a transposed view in each product) -> strengths
-    (r, K), the number of rounds that fell back to full Newton, and of those the number
-    that did not converge."""
+    """Refit every round of a block from its row totals -> strengths (r, K), the number of
+    rounds that fell back to full Newton, and of those the number that did not converge."""
     design = fit.design
     assert design is not None and fit.beta is not None and fit.hessian_factor is not None
-    ones, values, presence, x32, xt32 = matrices
+    _, presence, x32, xt32 = matrices
     k = design.n_models
-    n = np.asarray(ones @ by_cell, dtype=np.float32)
-    y = np.asarray(values @ by_cell, dtype=np.float32)
+    n, y = totals.n, totals.y
     absent = np.asarray(presence @ n) == 0
-    rounds = by_cell.shape[1]
+    rounds = n.shape[1]
     beta = np.repeat(fit.beta[:, None], rounds, axis=1)
     prior = design.prior[:, None]
     components = sp.csr_matrix(
@@ -282,7 +308,7 @@ def _davidson_rounds(
         parts.append(theta)
         fallback, unconverged = fallback + fell_back, unconverged + failed
         if check is not None:
-            checked.append(check.openness(drawn, by_cell))
+            checked.append(check.openness(drawn, check.credited(by_cell)))
     openness = None
     if check is not None:
         openness = (
@@ -534,12 +560,26 @@ class BlockPlan:
         # A copy of the child generator: running a block twice gives the same draws.
         rng = copy.deepcopy(self.children[index])
         cell_draws = draw(self.cell_count, size, rng, self.table)
-        by_cell = np.ascontiguousarray(cell_draws.T)  # one copy for both users
+        # One contiguous copy for the products (scipy would copy a transposed view in each).
+        by_cell = np.ascontiguousarray(cell_draws.T)
+        totals = _RowTotals.of(self.matrices[0], by_cell)
         theta, fallback, unconverged = _chord_block(
-            self.fit, by_cell, self.matrices, self.tol, self.max_iter
+            self.fit, totals, self.matrices, self.tol, self.max_iter
         )
-        checked = (None, None) if self.check is None else self.check.openness(cell_draws, by_cell)
-        return theta, fallback, unconverged, *checked
+        if self.check is None:
+            return theta, fallback, unconverged, None, None
+        if self.rows_are_pairs:
+            credited = (totals.first_credited, totals.second_credited)
+        else:
+            credited = self.check.credited(by_cell)
+        return theta, fallback, unconverged, *self.check.openness(cell_draws, credited)
+
+    @functools.cached_property
+    def rows_are_pairs(self) -> bool:
+        """Whether the design's rows are the check's pairs, in the same order (always without
+        style features), so that the row totals tell who got credit in each pair."""
+        assert self.fit.design is not None and self.fit.credit is not None
+        return np.array_equal(self.fit.credit.cell_pair, self.fit.design.cell_row)
 
     def run_blocks(self, indices: range, workers: int) -> list[tuple]:
         """Several blocks here, on ``workers`` threads, BLAS on one thread."""

@@ -287,13 +287,18 @@ def _row_models(design: Design) -> tuple[np.ndarray, np.ndarray]:
     return first, second
 
 
+def cell_codes(design: Design) -> np.ndarray:
+    """(c,) outcome code of each resampling cell, from its credit to the row's first model:
+    0 first won (1), 1 second won (0), 2 tie (0.5)."""
+    value = design.cell_value
+    return np.where(value == 1.0, 0, np.where(value == 0.0, 1, 2))
+
+
 def _design_credit(design: Design) -> CreditCells:
     """The design's resampling cells as :class:`CreditCells` (same order)."""
     first, second = _row_models(design)
-    value = design.cell_value
-    code = np.where(value == 1.0, 0, np.where(value == 0.0, 1, 2))
     return CreditCells.from_oriented(
-        design.n_models, first[design.cell_row], second[design.cell_row], code
+        design.n_models, first[design.cell_row], second[design.cell_row], cell_codes(design)
     )
 
 

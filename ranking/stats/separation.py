@@ -265,21 +265,25 @@ class ReplicateCheck:
         self.source = np.concatenate([cells.first, cells.second])
         self.target = np.concatenate([cells.second, cells.first])
 
+    def credited(self, by_cell: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Whether ``first`` and whether ``second`` got credit in each pair and round, two
+        (P, r) bool arrays, from the (c, r) cell counts of r rounds."""
+        return np.asarray(self.to_first @ by_cell) > 0, np.asarray(self.to_second @ by_cell) > 0
+
     def openness(
-        self, draws: np.ndarray, by_cell: np.ndarray | None = None
+        self, draws: np.ndarray, credited: tuple[np.ndarray, np.ndarray] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """For (r, c) cell counts of r rounds: (r, K) int8 codes (``BOUNDED``,
         ``OPEN_ABOVE``, ``OPEN_BELOW``, ``UNKNOWN``; absent models are ``UNKNOWN``) and the
-        (r, K) bool reference group of each round. ``by_cell``: the same counts as a
-        contiguous (c, r) array, if the caller has one."""
+        (r, K) bool reference group of each round. ``credited``: :meth:`credited` of these
+        counts, if the caller has it."""
         rounds = draws.shape[0]
         codes = np.zeros((rounds, self.cells.n_models), dtype=np.int8)
         codes[:, ~self.ident.rated] = UNKNOWN
         reference = np.repeat(self.ident.reference[None, :], rounds, axis=0)
-        if by_cell is None:
-            by_cell = np.ascontiguousarray(draws.T)
-        first = np.asarray(self.to_first @ by_cell) > 0
-        second = np.asarray(self.to_second @ by_cell) > 0
+        if credited is None:
+            credited = self.credited(np.ascontiguousarray(draws.T))
+        first, second = credited
         if self.tree is not None:
             intact = np.all(first[self.tree] & second[self.tree], axis=0)
         else:

@@ -10,7 +10,13 @@ from ranking.stats import (
     fit_bradley_terry,
     percentile_intervals,
 )
-from ranking.stats.bootstrap import BOOTSTRAP_TOL, _cell_matrices, _chord_block, _DavidsonRefit
+from ranking.stats.bootstrap import (
+    BOOTSTRAP_TOL,
+    _cell_matrices,
+    _chord_block,
+    _DavidsonRefit,
+    _RowTotals,
+)
 from ranking.stats.bradley_terry import (
     _davidson_cells,
     _davidson_totals,
@@ -78,7 +84,9 @@ def test_vectorised_refits_agree_with_exact_newton_per_round(arena, fit, resampl
     draw = multinomial_counts if resample == "multinomial" else poisson_counts
     cell_draws = draw(design.cell_count, 20, np.random.default_rng(9))
     by_cell = np.ascontiguousarray(cell_draws.T)
-    theta, _, _ = _chord_block(fit, by_cell, _cell_matrices(fit), BOOTSTRAP_TOL, 25)
+    matrices = _cell_matrices(fit)
+    totals = _RowTotals.of(matrices[0], by_cell)
+    theta, _, _ = _chord_block(fit, totals, matrices, BOOTSTRAP_TOL, 25)
     for r in range(20):
         n, y = design.totals(cell_draws[r])
         exact, _, _ = newton_solve(design, n, y, fit.beta, tol=1e-12)
