@@ -47,6 +47,9 @@ class PoissonTable:
     cell_buckets: np.ndarray
     cell_value_offset: np.ndarray
     cell_cdf_last: np.ndarray
+    #: ``cumsum(count / sum(count))``: where the multinomial adds votes to a round short of
+    #: N (kept here, built once, rather than summed again for every block of rounds).
+    cumulative_p: np.ndarray
 
     @functools.cached_property
     def cdf_limit(self) -> np.ndarray:
@@ -91,6 +94,7 @@ class PoissonTable:
             # arrays into the float output twice as fast as int32 and int64.
             np.concatenate(offset_parts)[cell_value].astype(np.int32),
             np.flatnonzero(np.isinf(cdf))[cell_value],
+            np.cumsum(count / count.sum()),
         )
 
     def sample(self, rounds: int, rng: np.random.Generator, dtype: type = np.float64) -> np.ndarray:
@@ -243,11 +247,12 @@ def multinomial_counts(
     N = round(sum(count)) and numpy's multinomial sampler.
     """
     total = int(round(float(count.sum())))
-    probabilities = count / count.sum()
     if table is None and not is_integral(count):
+        probabilities = count / count.sum()
         return rng.multinomial(total, probabilities, size=rounds).astype(np.float64)
+    table = table or PoissonTable.for_counts(count)
     draws = poisson_counts(count, rounds, rng, table, multinomial_dtype(total))
-    cumulative_p = np.cumsum(probabilities)
+    cumulative_p = table.cumulative_p
     for r in range(rounds):
         row = draws[r]
         # Summed in float64: a Poisson round's total is not bounded by N.

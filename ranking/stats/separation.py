@@ -44,7 +44,8 @@ class CreditCells:
 
     Attributes:
         n_models: K.
-        first, second: (P,) int64, the models of each compared pair, ``first < second``.
+        first, second: (P,) int64, the models of each compared pair, ``first < second``,
+            sorted by (first, second).
         cell_pair: (c,) int64, the pair of each cell (the cells the bootstrap draws counts for).
         cell_first, cell_second: (c,) bool, whether a vote of the cell gives ``first`` (a win or
             a tie) or ``second`` credit.
@@ -378,12 +379,11 @@ def _two_way_forest(
     forest = minimum_spanning_tree(graph).tocoo()
     if forest.nnz != int(ident.reference.sum()) - ident.n_components:
         return None
-    pair_of = {
-        (a, b): p
-        for p, a, b in zip(two_way, cells.first[two_way], cells.second[two_way], strict=True)
-    }
-    ends = zip(forest.row, forest.col, strict=True)
-    return np.array([pair_of[(min(a, b), max(a, b))] for a, b in ends], dtype=np.int64)
+    # The pairs are sorted by (first, second): each forest edge's pair is found by a search
+    # (a dictionary of every pair cost 0.3 s at K = 1,000).
+    pair_key = cells.first * k + cells.second
+    end_key = np.minimum(forest.row, forest.col) * k + np.maximum(forest.row, forest.col)
+    return np.searchsorted(pair_key, end_key.astype(np.int64)).astype(np.int64)
 
 
 @dataclass(frozen=True, eq=False)
