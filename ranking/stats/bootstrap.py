@@ -157,14 +157,11 @@ def _cell_matrices(fit: BTFit) -> tuple[sp.csr_matrix, ...]:
 
 @dataclass(frozen=True)
 class _RowTotals:
-    """A block's votes per design row and round, each (rows, r): trials ``n`` and successes
-    ``y`` (a tie half of one) in float32, and whether the row's first and second model got
-    credit (a win or a tie)."""
+    """A block's votes per design row and round, each (rows, r) float32: trials ``n`` and
+    successes ``y`` (a tie half of one)."""
 
     n: np.ndarray
     y: np.ndarray
-    first_credited: np.ndarray
-    second_credited: np.ndarray
 
     @classmethod
     def of(cls, to_outcomes: sp.csr_matrix, by_cell: np.ndarray) -> _RowTotals:
@@ -174,12 +171,17 @@ class _RowTotals:
         first_won, second_won, tied = np.asarray(to_outcomes @ by_cell).reshape(
             3, -1, by_cell.shape[1]
         )
-        return cls(
-            (first_won + second_won + tied).astype(np.float32, copy=False),
-            (first_won + 0.5 * tied).astype(np.float32, copy=False),
-            (first_won > 0) | (tied > 0),
-            (second_won > 0) | (tied > 0),
-        )
+        n = first_won + second_won
+        n += tied
+        y = 0.5 * tied
+        y += first_won
+        return cls(n.astype(np.float32, copy=False), y.astype(np.float32, copy=False))
+
+    def credited(self) -> tuple[np.ndarray, np.ndarray]:
+        """Whether the row's first model got credit (a win or a tie: ``y > 0``) and whether
+        its second did (``n > y``), two (rows, r) bool arrays; exact for float32 draws
+        (:func:`ranking.stats.resample.multinomial_dtype`), whose totals are not rounded."""
+        return self.y > 0, self.n > self.y
 
 
 def _still_going(size: np.ndarray, previous: np.ndarray, tol: float) -> np.ndarray:
@@ -568,8 +570,8 @@ class BlockPlan:
         )
         if self.check is None:
             return theta, fallback, unconverged, None, None
-        if self.rows_are_pairs:
-            credited = (totals.first_credited, totals.second_credited)
+        if self.rows_are_pairs and by_cell.dtype == np.float32:
+            credited = totals.credited()
         else:
             credited = self.check.credited(by_cell)
         return theta, fallback, unconverged, *self.check.openness(cell_draws, credited)
