@@ -67,6 +67,21 @@ class PoissonTable:
     def cell_guide_start32(self) -> np.ndarray:
         return self.cell_guide_start.astype(np.uint32)
 
+    @functools.cached_property
+    def marked_guide(self) -> np.ndarray:
+        """``guide``, each entry whose bucket holds a point of the CDF (a uniform of the bucket
+        may lie above the guide's value) bitwise inverted (negative), int32: the other
+        buckets' draws are their guide's value, and need no look-up of the CDF (most draws:
+        a segment's few likely points fall in few of its buckets)."""
+        starts, first_cell = np.unique(self.cell_guide_start, return_index=True)
+        buckets = self.cell_buckets[first_cell].astype(np.int64)
+        segment = np.repeat(np.arange(starts.size), buckets)
+        bucket = np.arange(self.guide.size) - starts[segment]
+        shift = self.cell_shift[first_cell].astype(np.int64)[segment]
+        bucket_last_bits = ((bucket + 1) << shift) - 1
+        settled = self.cdf_limit[self.guide] >= bucket_last_bits
+        return np.where(settled, self.guide, ~self.guide).astype(np.int32)
+
     @classmethod
     def for_counts(cls, count: np.ndarray) -> PoissonTable:
         """Tables for every distinct integer count, built in vectorised passes over groups of
@@ -115,9 +130,12 @@ class PoissonTable:
             np.right_shift(bits, shift, out=bucket_n)
             bucket_n += guide_start
             index_n = index[: n * cells]
-            np.take(self.guide, bucket_n.ravel(), out=index_n)
+            np.take(self.marked_guide, bucket_n.ravel(), out=index_n)
             flat_bits = bits.ravel()
-            todo = np.flatnonzero(flat_bits > np.take(limit, index_n))
+            # Only a draw whose bucket holds a point of the CDF can lie above its guide.
+            todo = np.flatnonzero(index_n < 0)
+            index_n[todo] = ~index_n[todo]
+            todo = todo[flat_bits[todo] > limit[index_n[todo]]]
             for _ in range(_LINEAR_STEPS):
                 if not todo.size:
                     break
