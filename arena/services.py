@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache, lru_cache
@@ -318,55 +319,73 @@ class Revealed:
     country: str
 
 
+#: How long a web process may keep showing a model's name, lab and country after an edit
+#: made in another process (an edit in the same process is seen at once).
+REVEAL_CACHE_SECONDS = 60
+
+
+class _RevealCache:
+    """Every model as ``Revealed``, by id, read in one query and kept per process: the vote
+    reveals two models, and joining their models and labs into the vote's locked read made
+    PostgreSQL spend longer planning it than the rest of the vote's statements together
+    (docs/performance.md, "Fourth round"). Models and labs change rarely; the cache is read
+    again after ``REVEAL_CACHE_SECONDS``, when a model it does not know is asked for, and
+    when a model or lab is saved or deleted in this process (``arena.apps``)."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self._by_id: dict[int, Revealed] = {}
+        self._read_at = float("-inf")
+
+    def get(self, model_ids: tuple[int, int]) -> tuple[Revealed, Revealed]:
+        by_id = self._by_id
+        stale = time.monotonic() - self._read_at > REVEAL_CACHE_SECONDS
+        if stale or any(model_id not in by_id for model_id in model_ids):
+            read_at = time.monotonic()
+            rows = AIModel.objects.values_list(
+                "id", "key", "display_name", "lab__name", "lab__country"
+            )
+            by_id = {model_id: Revealed(*revealed) for model_id, *revealed in rows}
+            self._by_id, self._read_at = by_id, read_at
+        return tuple(by_id[model_id] for model_id in model_ids)
+
+
+revealed_models = _RevealCache()
+
+
 @cache
 def _locked_battle_sql(vendor: str) -> str:
     names = {
         "battle": Battle._meta.db_table,
         "output": Output._meta.db_table,
         "prompt": Prompt._meta.db_table,
-        "model": AIModel._meta.db_table,
-        "lab": Lab._meta.db_table,
     }
-    # Only the battle row is locked (FOR UPDATE OF): its outputs, prompt, models and labs
-    # are read unlocked, so votes on battles that share a model or a lab never wait for
-    # each other (locking them too deadlocked concurrent voters). SQLite has no row locks:
-    # its IMMEDIATE transactions hold the database's write lock from the start.
+    # Only the battle row is locked (FOR UPDATE OF): its outputs and prompt are read
+    # unlocked, so votes on battles that share an output never wait for each other (locking
+    # them too deadlocked concurrent voters). SQLite has no row locks: its IMMEDIATE
+    # transactions hold the database's write lock from the start.
     lock = " FOR UPDATE OF b" if connection.features.has_select_for_update_of else ""
-    sides = ", ".join(
-        f"m{side}.key AS model_{side}_key, m{side}.display_name AS model_{side}_name, "
-        f"l{side}.name AS model_{side}_lab, l{side}.country AS model_{side}_country"
-        for side in "ab"
-    )
     return (
         "SELECT b.id, b.modality, b.model_a_id, b.model_b_id, b.served_at, b.expires_at, "
         "b.state, oa.identity_leak AS leak_a, ob.identity_leak AS leak_b, "
-        f"p.category AS prompt_category, p.language AS prompt_language, {sides} "
+        "p.category AS prompt_category, p.language AS prompt_language "
         "FROM {battle} b "
         "JOIN {output} oa ON oa.id = b.output_a_id JOIN {output} ob ON ob.id = b.output_b_id "
         "JOIN {prompt} p ON p.id = b.prompt_id "
-        "JOIN {model} ma ON ma.id = b.model_a_id JOIN {lab} la ON la.id = ma.lab_id "
-        "JOIN {model} mb ON mb.id = b.model_b_id JOIN {lab} lb ON lb.id = mb.lab_id "
         "WHERE b.token = %s AND b.session_key = %s"
     ).format(**names) + lock
 
 
 def _locked_battle(*, token: str, voter_key: str) -> Battle | None:
     """The voter's battle with its row locked, and what its vote needs read in the same
-    statement: ``leaks_identity`` (either output), ``prompt_category``,
-    ``prompt_language`` and ``revealed`` (both models)."""
+    statement: ``leaks_identity`` (either output), ``prompt_category`` and
+    ``prompt_language``."""
     sql = _locked_battle_sql(connection.vendor)
     battle = next(iter(Battle.objects.raw(sql, [token, voter_key])), None)
     if battle is not None:
         battle.leaks_identity = bool(battle.leak_a or battle.leak_b)
-        battle.revealed = tuple(
-            Revealed(
-                model=getattr(battle, f"model_{side}_key"),
-                display_name=getattr(battle, f"model_{side}_name"),
-                lab=getattr(battle, f"model_{side}_lab"),
-                country=getattr(battle, f"model_{side}_country"),
-            )
-            for side in "ab"
-        )
     return battle
 
 
@@ -429,9 +448,8 @@ def vote_cast(*, token: str, choice: str, voter_key: str, ip: str = "") -> VoteR
             "count. Please slow down.",
             retry_after=60,
         )
-    return VoteResult(
-        vote=vote, revealed=battle.revealed, replayed=False, votes_cast=earlier.voter + 1
-    )
+    revealed = revealed_models.get((battle.model_a_id, battle.model_b_id))
+    return VoteResult(vote=vote, revealed=revealed, replayed=False, votes_cast=earlier.voter + 1)
 
 
 def _replay(earlier: Vote, choice: str) -> VoteResult:
@@ -440,10 +458,6 @@ def _replay(earlier: Vote, choice: str) -> VoteResult:
             f"This battle already has a vote ({earlier.get_outcome_display()}); "
             "a battle takes one vote."
         )
-    models = AIModel.objects.select_related("lab").in_bulk([earlier.model_a_id, earlier.model_b_id])
-    revealed = tuple(
-        Revealed(model=m.key, display_name=m.display_name, lab=m.lab.name, country=m.lab.country)
-        for m in (models[earlier.model_a_id], models[earlier.model_b_id])
-    )
+    revealed = revealed_models.get((earlier.model_a_id, earlier.model_b_id))
     votes_cast = voter_vote_count(voter_key=earlier.voter_key)
     return VoteResult(vote=earlier, revealed=revealed, replayed=True, votes_cast=votes_cast)
