@@ -15,15 +15,18 @@ and the best block of each is the result. Queries per iteration are counted once
 The throwaway database is seeded with the demo (as ``bench/throughput.py`` seeds it) unless
 ``--keep`` finds it already there, so that two checkouts can be measured alternately on the
 same data; ``--keep`` also leaves it in place afterwards. ``--profile FILE`` writes a cProfile
-of the vote iterations of one more block (``python -m pstats FILE``).
+of the vote iterations of one more block (``python -m pstats FILE``); that block also counts
+the Python function calls per vote iteration, which the machine's load does not change.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import io
 import json
 import os
+import pstats
 import subprocess
 import sys
 import tempfile
@@ -144,14 +147,15 @@ def _measure(blocks: int, iterations: int, profile: str | None) -> dict:
         for kind in ("vote", "reference"):
             results[kind].append(block(kind))
             print(kind, *(f"{ms:.2f}" for ms in results[kind][-1]), file=sys.stderr, flush=True)
+    # Python function calls per vote iteration: a measure of the web side's work that the
+    # machine's load does not change at all.
+    profiler = cProfile.Profile(time.process_time)  # processor time, not waits
+    profiler.enable()
+    for n in range(iterations):
+        voters[n % VOTERS].vote()
+    profiler.disable()
+    calls = pstats.Stats(profiler).total_calls / iterations
     if profile:
-        import cProfile
-
-        profiler = cProfile.Profile(time.process_time)  # processor time, not waits
-        profiler.enable()
-        for n in range(iterations):
-            voters[n % VOTERS].vote()
-        profiler.disable()
         profiler.dump_stats(profile)
     best = {kind: min(rows, key=sum) for kind, rows in results.items()}
     return {
@@ -160,6 +164,7 @@ def _measure(blocks: int, iterations: int, profile: str | None) -> dict:
         "reference_web_ms": round(best["reference"][0], 2),
         "reference_db_ms": round(best["reference"][1], 2),
         "ratio": round(sum(best["vote"]) / sum(best["reference"]), 2),
+        "calls": round(calls),
         "queries": {kind: len(sql) for kind, sql in queries.items()},
         "vote_sql": queries["vote"],
     }
@@ -220,7 +225,8 @@ def main() -> None:
     print(
         f"vote iteration: web {result['vote_web_ms']} ms, database {result['vote_db_ms']} ms, "
         f"{result['queries']['vote']} queries; reference: web {result['reference_web_ms']} ms, "
-        f"database {result['reference_db_ms']} ms; vote ÷ reference {result['ratio']}"
+        f"database {result['reference_db_ms']} ms; vote ÷ reference {result['ratio']}; "
+        f"{result['calls']:,} Python calls per vote iteration"
     )
     for sql in result["vote_sql"]:
         print("  ", sql[:160])
