@@ -265,3 +265,13 @@ def test_votes_cast_agrees_with_the_voters_count_once_an_exclusion_has_settled(
     answer = cast(alice, serve(alice).json()["token"], "a").json()
     assert answer["votes_cast"] == 1  # the settled exclusion has left the count
     assert alice.get("/api/v1/me/").json()["votes"] == answer["votes_cast"]
+
+
+def test_the_csrf_cookie_is_set_with_the_first_battle_and_kept_after(alice, text_arena):
+    first = serve(alice)
+    assert first.cookies["csrftoken"].value
+    second = serve(alice)
+    assert "csrftoken" not in second.cookies  # the browser keeps the one it has
+    assert cast(alice, second.json()["token"], "a").status_code == 201
+    alice.cookies.pop("csrftoken")
+    assert serve(alice).cookies["csrftoken"].value  # lost: a new one comes with the battle
