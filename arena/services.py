@@ -14,6 +14,7 @@ import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Field, Model
+from django.db.models.expressions import Col
 from django.utils import timezone
 
 from arena.catalogue import CatalogueRow
@@ -295,7 +296,9 @@ class _EarlierVotes:
     address_minute: int  # from this address in the last minute (0 without an address)
 
 
-def _exclusion(*, battle: Battle, earlier: _EarlierVotes, ip_hash: str, now: datetime) -> str:
+def _exclusion(
+    *, battle: _LockedBattle, earlier: _EarlierVotes, ip_hash: str, now: datetime
+) -> str:
     """Why this vote must not count (checked in this order), or "" if it counts.
     ``battle`` is one read by ``_locked_battle``."""
     if earlier.voter_minute >= settings.ARENA_VOTES_PER_MINUTE_PER_SESSION or (
@@ -410,15 +413,56 @@ def _locked_battle_sql(vendor: str) -> str:
     ).format(**names) + lock
 
 
-def _locked_battle(*, token: str, voter_key: str) -> Battle | None:
-    """The voter's battle with its row locked, and what its vote needs read in the same
-    statement: ``leaks_identity`` (either output), ``prompt_category`` and
-    ``prompt_language``."""
-    sql = _locked_battle_sql(connection.vendor)
-    battle = next(iter(Battle.objects.raw(sql, [token, voter_key])), None)
-    if battle is not None:
-        battle.leaks_identity = bool(battle.leak_a or battle.leak_b)
-    return battle
+@dataclass(frozen=True)
+class _LockedBattle:
+    """What a vote needs of its battle, read by ``_locked_battle``."""
+
+    pk: int
+    modality: str
+    model_a_id: int
+    model_b_id: int
+    served_at: datetime
+    expires_at: datetime
+    state: str
+    leaks_identity: bool  # either output
+    prompt_category: str
+    prompt_language: str
+
+
+@cache
+def _datetime_converters(vendor: str) -> tuple[Col, list]:
+    column = Battle._meta.get_field("served_at").get_col(Battle._meta.db_table)
+    return column, connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+
+
+def _from_db_datetime(value: object) -> datetime:
+    """A date and time as the ORM reads it (SQLite returns text; PostgreSQL is done)."""
+    column, converters = _datetime_converters(connection.vendor)
+    for convert in converters:
+        value = convert(value, column, connection)
+    return value
+
+
+def _locked_battle(*, token: str, voter_key: str) -> _LockedBattle | None:
+    """The voter's battle with its row locked, read with a plain cursor (through a raw
+    queryset, making a model instance of the row cost more than the statement)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_locked_battle_sql(connection.vendor), [token, voter_key])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, modality, model_a, model_b, served_at, expires_at, state, leak_a, leak_b, *prompt = row
+    return _LockedBattle(
+        pk,
+        modality,
+        model_a,
+        model_b,
+        _from_db_datetime(served_at),
+        _from_db_datetime(expires_at),
+        state,
+        bool(leak_a or leak_b),
+        *prompt,
+    )
 
 
 @cache
