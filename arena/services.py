@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache, lru_cache
@@ -12,6 +13,8 @@ from functools import cache, lru_cache
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Field, Model
+from django.db.models.expressions import Col
 from django.utils import timezone
 
 from arena.catalogue import CatalogueRow
@@ -126,6 +129,36 @@ class Throttled(Refused):
         self.retry_after = retry_after
 
 
+@cache
+def _insert_statement(model: type[Model], vendor: str) -> tuple[str, tuple[Field, ...]]:
+    """The INSERT of a new row of ``model``, returning its id, and the fields it writes."""
+    meta = model._meta
+    fields = tuple(field for field in meta.concrete_fields if not field.primary_key)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    places = ", ".join(["%s"] * len(fields))
+    returning = connection.ops.quote_name(meta.pk.column)
+    sql = f"INSERT INTO {meta.db_table} ({columns}) VALUES ({places}) RETURNING {returning}"
+    return sql, fields
+
+
+def _insert(row: Model) -> Model:
+    """``row.save()`` for a new row, with the INSERT compiled once per model: the ORM
+    compiling it on every battle and vote cost more processor time than the database spent
+    on the row (docs/performance.md, "Fourth round"). Field defaults and conversions are the
+    ORM's (``pre_save``, ``get_db_prep_save``); no signal is sent (none is connected to
+    battles or votes)."""
+    if not connection.features.can_return_columns_from_insert:  # SQLite before 3.35
+        row.save(force_insert=True)
+        return row
+    sql, fields = _insert_statement(type(row), connection.vendor)
+    params = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row.pk = cursor.fetchone()[0]
+    row._state.adding, row._state.db = False, connection.alias
+    return row
+
+
 #: Stand-ins for the two output ids in the servable-pair statement, compiled once.
 _PAIR_IDS = (-7_000_000_001, -7_000_000_002)
 _OUTPUT_FIELDS = tuple(f.attname for f in Output._meta.concrete_fields)
@@ -230,7 +263,7 @@ def battle_create(
         )
     draw, outputs = drawn
     output_a, output_b = (outputs[output_id] for output_id in draw.output_ids)
-    return Battle.objects.create(
+    battle = Battle(
         session_key=voter_key,
         modality=modality,
         prompt=output_a.prompt,  # read with the outputs: serving the battle needs no query
@@ -243,6 +276,7 @@ def battle_create(
         ip_hash=ip_hash,
         network_hash=network_hash,
     )
+    return _insert(battle)
 
 
 def client_ip_hash(ip: str) -> str:
@@ -262,7 +296,9 @@ class _EarlierVotes:
     address_minute: int  # from this address in the last minute (0 without an address)
 
 
-def _exclusion(*, battle: Battle, earlier: _EarlierVotes, ip_hash: str, now: datetime) -> str:
+def _exclusion(
+    *, battle: _LockedBattle, earlier: _EarlierVotes, ip_hash: str, now: datetime
+) -> str:
     """Why this vote must not count (checked in this order), or "" if it counts.
     ``battle`` is one read by ``_locked_battle``."""
     if earlier.voter_minute >= settings.ARENA_VOTES_PER_MINUTE_PER_SESSION or (
@@ -318,56 +354,120 @@ class Revealed:
     country: str
 
 
+#: How long a web process may keep showing a model's name, lab and country after an edit
+#: made in another process (an edit in the same process is seen at once).
+REVEAL_CACHE_SECONDS = 60
+
+
+class _RevealCache:
+    """Every model as ``Revealed``, by id, read in one query and kept per process: the vote
+    reveals two models, and joining their models and labs into the vote's locked read made
+    PostgreSQL spend longer planning it than the rest of the vote's statements together
+    (docs/performance.md, "Fourth round"). Models and labs change rarely; the cache is read
+    again after ``REVEAL_CACHE_SECONDS``, when a model it does not know is asked for, and
+    when a model or lab is saved or deleted in this process (``arena.apps``)."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self._by_id: dict[int, Revealed] = {}
+        self._read_at = float("-inf")
+
+    def get(self, model_ids: tuple[int, int]) -> tuple[Revealed, Revealed]:
+        by_id = self._by_id
+        stale = time.monotonic() - self._read_at > REVEAL_CACHE_SECONDS
+        if stale or any(model_id not in by_id for model_id in model_ids):
+            read_at = time.monotonic()
+            rows = AIModel.objects.values_list(
+                "id", "key", "display_name", "lab__name", "lab__country"
+            )
+            by_id = {model_id: Revealed(*revealed) for model_id, *revealed in rows}
+            self._by_id, self._read_at = by_id, read_at
+        return tuple(by_id[model_id] for model_id in model_ids)
+
+
+revealed_models = _RevealCache()
+
+
 @cache
 def _locked_battle_sql(vendor: str) -> str:
     names = {
         "battle": Battle._meta.db_table,
         "output": Output._meta.db_table,
         "prompt": Prompt._meta.db_table,
-        "model": AIModel._meta.db_table,
-        "lab": Lab._meta.db_table,
     }
-    # Only the battle row is locked (FOR UPDATE OF): its outputs, prompt, models and labs
-    # are read unlocked, so votes on battles that share a model or a lab never wait for
-    # each other (locking them too deadlocked concurrent voters). SQLite has no row locks:
-    # its IMMEDIATE transactions hold the database's write lock from the start.
+    # Only the battle row is locked (FOR UPDATE OF): its outputs and prompt are read
+    # unlocked, so votes on battles that share an output never wait for each other (locking
+    # them too deadlocked concurrent voters). SQLite has no row locks: its IMMEDIATE
+    # transactions hold the database's write lock from the start.
     lock = " FOR UPDATE OF b" if connection.features.has_select_for_update_of else ""
-    sides = ", ".join(
-        f"m{side}.key AS model_{side}_key, m{side}.display_name AS model_{side}_name, "
-        f"l{side}.name AS model_{side}_lab, l{side}.country AS model_{side}_country"
-        for side in "ab"
-    )
     return (
         "SELECT b.id, b.modality, b.model_a_id, b.model_b_id, b.served_at, b.expires_at, "
         "b.state, oa.identity_leak AS leak_a, ob.identity_leak AS leak_b, "
-        f"p.category AS prompt_category, p.language AS prompt_language, {sides} "
+        "p.category AS prompt_category, p.language AS prompt_language "
         "FROM {battle} b "
         "JOIN {output} oa ON oa.id = b.output_a_id JOIN {output} ob ON ob.id = b.output_b_id "
         "JOIN {prompt} p ON p.id = b.prompt_id "
-        "JOIN {model} ma ON ma.id = b.model_a_id JOIN {lab} la ON la.id = ma.lab_id "
-        "JOIN {model} mb ON mb.id = b.model_b_id JOIN {lab} lb ON lb.id = mb.lab_id "
         "WHERE b.token = %s AND b.session_key = %s"
     ).format(**names) + lock
 
 
-def _locked_battle(*, token: str, voter_key: str) -> Battle | None:
-    """The voter's battle with its row locked, and what its vote needs read in the same
-    statement: ``leaks_identity`` (either output), ``prompt_category``,
-    ``prompt_language`` and ``revealed`` (both models)."""
-    sql = _locked_battle_sql(connection.vendor)
-    battle = next(iter(Battle.objects.raw(sql, [token, voter_key])), None)
-    if battle is not None:
-        battle.leaks_identity = bool(battle.leak_a or battle.leak_b)
-        battle.revealed = tuple(
-            Revealed(
-                model=getattr(battle, f"model_{side}_key"),
-                display_name=getattr(battle, f"model_{side}_name"),
-                lab=getattr(battle, f"model_{side}_lab"),
-                country=getattr(battle, f"model_{side}_country"),
-            )
-            for side in "ab"
-        )
-    return battle
+@dataclass(frozen=True)
+class _LockedBattle:
+    """What a vote needs of its battle, read by ``_locked_battle``."""
+
+    pk: int
+    modality: str
+    model_a_id: int
+    model_b_id: int
+    served_at: datetime
+    expires_at: datetime
+    state: str
+    leaks_identity: bool  # either output
+    prompt_category: str
+    prompt_language: str
+
+
+@cache
+def _datetime_converters(vendor: str) -> tuple[Col, list]:
+    column = Battle._meta.get_field("served_at").get_col(Battle._meta.db_table)
+    return column, connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+
+
+def _from_db_datetime(value: object) -> datetime:
+    """A date and time as the ORM reads it (SQLite returns text; PostgreSQL is done)."""
+    column, converters = _datetime_converters(connection.vendor)
+    for convert in converters:
+        value = convert(value, column, connection)
+    return value
+
+
+def _locked_battle(*, token: str, voter_key: str) -> _LockedBattle | None:
+    """The voter's battle with its row locked, read with a plain cursor (through a raw
+    queryset, making a model instance of the row cost more than the statement)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_locked_battle_sql(connection.vendor), [token, voter_key])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, modality, model_a, model_b, served_at, expires_at, state, leak_a, leak_b, *prompt = row
+    return _LockedBattle(
+        pk,
+        modality,
+        model_a,
+        model_b,
+        _from_db_datetime(served_at),
+        _from_db_datetime(expires_at),
+        state,
+        bool(leak_a or leak_b),
+        *prompt,
+    )
+
+
+@cache
+def _mark_voted_sql(vendor: str) -> str:
+    return f"UPDATE {Battle._meta.db_table} SET state = %s WHERE id = %s"
 
 
 @dataclass(frozen=True)
@@ -404,7 +504,7 @@ def vote_cast(*, token: str, choice: str, voter_key: str, ip: str = "") -> VoteR
             ip_hash = client_ip_hash(ip)
             earlier = _earlier_votes(voter_key=voter_key, ip_hash=ip_hash, now=now)
             reason = _exclusion(battle=battle, earlier=earlier, ip_hash=ip_hash, now=now)
-            vote = Vote.objects.create(
+            vote = Vote(
                 battle_id=battle.pk,
                 source=Vote.SOURCE_ARENA,
                 outcome=choice,
@@ -419,7 +519,9 @@ def vote_cast(*, token: str, choice: str, voter_key: str, ip: str = "") -> VoteR
                 category=battle.prompt_category,
                 language=battle.prompt_language,
             )
-            Battle.objects.filter(pk=battle.pk).update(state=Battle.State.VOTED)
+            _insert(vote)
+            with connection.cursor() as cursor:
+                cursor.execute(_mark_voted_sql(connection.vendor), [Battle.State.VOTED, battle.pk])
     except IntegrityError:
         # A concurrent request voted on this battle between our read and our write.
         return _replay(Vote.objects.get(battle__token=token), choice)
@@ -429,9 +531,8 @@ def vote_cast(*, token: str, choice: str, voter_key: str, ip: str = "") -> VoteR
             "count. Please slow down.",
             retry_after=60,
         )
-    return VoteResult(
-        vote=vote, revealed=battle.revealed, replayed=False, votes_cast=earlier.voter + 1
-    )
+    revealed = revealed_models.get((battle.model_a_id, battle.model_b_id))
+    return VoteResult(vote=vote, revealed=revealed, replayed=False, votes_cast=earlier.voter + 1)
 
 
 def _replay(earlier: Vote, choice: str) -> VoteResult:
@@ -440,10 +541,6 @@ def _replay(earlier: Vote, choice: str) -> VoteResult:
             f"This battle already has a vote ({earlier.get_outcome_display()}); "
             "a battle takes one vote."
         )
-    models = AIModel.objects.select_related("lab").in_bulk([earlier.model_a_id, earlier.model_b_id])
-    revealed = tuple(
-        Revealed(model=m.key, display_name=m.display_name, lab=m.lab.name, country=m.lab.country)
-        for m in (models[earlier.model_a_id], models[earlier.model_b_id])
-    )
+    revealed = revealed_models.get((earlier.model_a_id, earlier.model_b_id))
     votes_cast = voter_vote_count(voter_key=earlier.voter_key)
     return VoteResult(vote=earlier, revealed=revealed, replayed=True, votes_cast=votes_cast)

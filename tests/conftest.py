@@ -126,14 +126,16 @@ def text_arena(db):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache and no serving plan in memory, as a fresh
-    process would (each test's database is a new one)."""
+    """Each test starts with an empty cache, no serving plan and no revealed models in
+    memory, as a fresh process would (each test's database is a new one)."""
     from django.core.cache import cache
 
+    from arena.services import revealed_models
     from arena.serving_plan import forget_loaded_plans
 
     cache.clear()
     forget_loaded_plans()
+    revealed_models.clear()
 
 
 @pytest.fixture(scope="session")

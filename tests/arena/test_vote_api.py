@@ -209,11 +209,47 @@ def test_votes_cast_counts_every_vote_of_the_voter_and_a_retry_repeats_it(alice,
 
 
 def test_a_vote_takes_at_most_seven_queries(alice, text_arena, django_assert_max_num_queries):
+    cast(alice, serve(alice).json()["token"], "a")  # this process reads the models once
     token = serve(alice).json()["token"]
     # The session, then the transaction: BEGIN, the locked battle read with what the vote
     # needs, the voter's earlier votes, the vote, the battle marked voted, COMMIT.
     with django_assert_max_num_queries(7):
         assert cast(alice, token, "tie").status_code == 201
+
+
+def revealed_names(response) -> set[str]:
+    return {response.json()[side]["display_name"] for side in "ab"}
+
+
+def test_a_model_renamed_in_this_process_is_revealed_by_its_new_name_at_once(alice, text_arena):
+    cast(alice, serve(alice).json()["token"], "a")  # the models are now known to the process
+    for model in AIModel.objects.select_related("lab"):
+        model.display_name = f"Renamed {model.pk}"
+        model.save()
+        model.lab.name = f"Lab renamed {model.pk}"
+        model.lab.save()
+    battle_token = serve(alice).json()["token"]
+    battle = Battle.objects.get(token=battle_token)
+    answer = cast(alice, battle_token, "b")
+    assert revealed_names(answer) == {
+        f"Renamed {battle.model_a_id}",
+        f"Renamed {battle.model_b_id}",
+    }
+    assert {answer.json()[side]["lab"] for side in "ab"} <= set(
+        Lab.objects.values_list("name", flat=True)
+    )
+
+
+def test_an_edit_made_by_another_process_is_revealed_once_the_cache_is_old(
+    alice, text_arena, monkeypatch
+):
+    from arena import services
+
+    cast(alice, serve(alice).json()["token"], "a")
+    AIModel.objects.update(display_name="Edited elsewhere")  # no signal: as another process
+    assert revealed_names(cast(alice, serve(alice).json()["token"], "a")) != {"Edited elsewhere"}
+    monkeypatch.setattr(services, "REVEAL_CACHE_SECONDS", 0)
+    assert revealed_names(cast(alice, serve(alice).json()["token"], "a")) == {"Edited elsewhere"}
 
 
 def test_votes_cast_agrees_with_the_voters_count_once_an_exclusion_has_settled(
@@ -229,3 +265,13 @@ def test_votes_cast_agrees_with_the_voters_count_once_an_exclusion_has_settled(
     answer = cast(alice, serve(alice).json()["token"], "a").json()
     assert answer["votes_cast"] == 1  # the settled exclusion has left the count
     assert alice.get("/api/v1/me/").json()["votes"] == answer["votes_cast"]
+
+
+def test_the_csrf_cookie_is_set_with_the_first_battle_and_kept_after(alice, text_arena):
+    first = serve(alice)
+    assert first.cookies["csrftoken"].value
+    second = serve(alice)
+    assert "csrftoken" not in second.cookies  # the browser keeps the one it has
+    assert cast(alice, second.json()["token"], "a").status_code == 201
+    alice.cookies.pop("csrftoken")
+    assert serve(alice).cookies["csrftoken"].value  # lost: a new one comes with the battle
