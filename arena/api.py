@@ -146,7 +146,9 @@ class VoteIn(serializers.Serializer):
 # about 5% of a vote's web processor time. Anything not plainly valid goes through the
 # serializer, which gives the same result or the documented errors; tests/arena/
 # test_api_input.py holds both ways to the same answers.
-_PLAIN_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what new_battle_token makes
+_PLAIN_TOKEN = re.compile(  # what new_battle_token makes, within VoteIn's length
+    rf"[A-Za-z0-9_-]{{1,{VoteIn._declared_fields['token'].max_length}}}"
+)
 _PLAIN_FILTER = re.compile(r"[A-Za-z0-9_.-]*")
 
 
@@ -171,8 +173,9 @@ def plain_battle_query(params: dict) -> dict | None:
     if modality not in Modality.values:
         return None
     query = {"modality": modality}
-    for name, longest in (("category", 64), ("language", 16)):
+    for name in ("category", "language"):
         value = params.get(name, "")
+        longest = BattleQuery._declared_fields[name].max_length
         if not (
             isinstance(value, str) and len(value) <= longest and _PLAIN_FILTER.fullmatch(value)
         ):
