@@ -12,7 +12,7 @@ the importing process. Beside it, in the same run:
     python -m bench.imports --battles 250000 --before /work/main --backends postgres
 
 PostgreSQL: ``--postgres-url postgres://postgres@127.0.0.1:5432/`` (a database named
-``bench_imports_<pid>`` is created and dropped).
+``<--database-prefix>_<pid>``, by default ``bench_imports_<pid>``, is created and dropped).
 """
 
 from __future__ import annotations
@@ -86,12 +86,12 @@ def _run(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, flo
     return wall, usage.ru_maxrss / 1024, out, usage.ru_utime + usage.ru_stime
 
 
-def _database(backend: str, postgres_url: str, folder: Path) -> tuple[str, callable]:
+def _database(backend: str, args: argparse.Namespace, folder: Path) -> tuple[str, callable]:
     if backend == "sqlite":
         return f"sqlite:///{folder / 'bench.sqlite3'}", lambda: None
     import psycopg
 
-    name = f"bench_imports_{os.getpid()}"
+    postgres_url, name = args.postgres_url, f"{args.database_prefix}_{os.getpid()}"
     with psycopg.connect(postgres_url + "postgres", autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name}")
         admin.execute(f"CREATE DATABASE {name}")
@@ -105,7 +105,7 @@ def _database(backend: str, postgres_url: str, folder: Path) -> tuple[str, calla
 
 def import_once(tree: Path, backend: str, log: Path, args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-imports-") as folder:
-        url, drop = _database(backend, args.postgres_url, Path(folder))
+        url, drop = _database(backend, args, Path(folder))
         env = {
             **os.environ,
             "DATABASE_URL": url,
@@ -149,6 +149,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--battles", type=int, default=5_000_000)
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/")
+    parser.add_argument(
+        "--database-prefix", default="bench_imports", help="PostgreSQL: <prefix>_<pid>"
+    )
     parser.add_argument("--file", type=Path, help="reuse (or keep) the generated log here")
     parser.add_argument("--before", type=Path, help="another checkout whose importer to time")
     parser.add_argument("--again", action="store_true", help="also time a re-import")
