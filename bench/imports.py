@@ -154,6 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--file", type=Path, help="reuse (or keep) the generated log here")
     parser.add_argument("--before", type=Path, help="another checkout whose importer to time")
+    parser.add_argument("--before-first", action="store_true", help="time --before first")
     parser.add_argument("--again", action="store_true", help="also time a re-import")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-log-") as folder:
@@ -181,6 +182,8 @@ def main(argv: list[str] | None = None) -> None:
             f"{rss:.0f} | {cpu:.1f} | |"
         )
         trees = [("this tree", ROOT)] + ([("before", args.before)] if args.before else [])
+        if args.before_first:  # to alternate the order between runs on a loaded machine
+            trees.reverse()
         for backend in args.backends.split(","):
             for label, tree in trees:
                 result = import_once(tree, backend, log, args)
