@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from arena.models import Battle, Modality, Output, Vote
+from arena.models import VOTER_KNOWN, Battle, Modality, Output, Vote
 from pairwise.outcomes import credit_a
 
 
@@ -83,7 +83,7 @@ def voter_vote_count(*, voter_key: str, now: datetime | None = None) -> int:
     now = now or timezone.now()
     settled = now - timedelta(hours=settings.ARENA_VOTE_COUNT_SETTLE_HOURS)
     return (
-        Vote.objects.filter(voter_key=voter_key, source=Vote.SOURCE_ARENA)
+        Vote.objects.filter(VOTER_KNOWN, voter_key=voter_key, source=Vote.SOURCE_ARENA)
         .filter(Q(excluded=False) | Q(created_at__gt=settled))
         .count()
     )
@@ -101,7 +101,7 @@ class PersonalRow:
 def personal_leaderboard(*, voter_key: str, modality: str) -> list[PersonalRow]:
     """The voter's own board: each model's win rate in the voter's votes (ties half)."""
     rows = Vote.objects.filter(
-        voter_key=voter_key, source=Vote.SOURCE_ARENA, modality=modality
+        VOTER_KNOWN, voter_key=voter_key, source=Vote.SOURCE_ARENA, modality=modality
     ).values_list(
         "model_a__display_name",
         "model_a__lab__name",

@@ -321,16 +321,18 @@ def _exclusion(
 
 def _earlier_votes(*, voter_key: str, ip_hash: str, now: datetime) -> _EarlierVotes:
     """In one query: the index on ``(voter_key, created_at)`` serves the voter's side of the
-    OR, the one on ``(ip_hash, created_at)`` the address's."""
+    OR, the one on ``(ip_hash, created_at)`` the address's. Each side repeats its index's
+    condition (``VOTER_KNOWN``, ``ADDRESS_KNOWN`` in ``arena.models``), without which SQLite
+    does not use a partial index."""
     adapt = connection.ops.adapt_datetimefield_value
     minute_ago, day_ago = adapt(now - timedelta(minutes=1)), adapt(now - timedelta(days=1))
     settled = adapt(now - timedelta(hours=settings.ARENA_VOTE_COUNT_SETTLE_HOURS))
-    mine = "voter_key = %s"
+    mine = "(voter_key = %s AND voter_key > '')"
     params = [voter_key, False, settled, voter_key, day_ago, voter_key, minute_ago]
     params += [ip_hash, minute_ago]
     params += [Vote.SOURCE_ARENA, voter_key]
     if ip_hash:
-        mine += " OR (ip_hash = %s AND created_at >= %s)"
+        mine += " OR (ip_hash = %s AND ip_hash > '' AND created_at >= %s)"
         params += [ip_hash, minute_ago]
     sql = (
         "SELECT COUNT(CASE WHEN voter_key = %s AND (excluded = %s OR created_at > %s) THEN 1 END), "

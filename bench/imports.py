@@ -12,7 +12,7 @@ the importing process. Beside it, in the same run:
     python -m bench.imports --battles 250000 --before /work/main --backends postgres
 
 PostgreSQL: ``--postgres-url postgres://postgres@127.0.0.1:5432/`` (a database named
-``bench_imports_<pid>`` is created and dropped).
+``<--database-prefix>_<pid>``, by default ``bench_imports_<pid>``, is created and dropped).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -86,12 +87,43 @@ def _run(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, flo
     return wall, usage.ru_maxrss / 1024, out, usage.ru_utime + usage.ru_stime
 
 
-def _database(backend: str, postgres_url: str, folder: Path) -> tuple[str, callable]:
+class _ServerClock(threading.Thread):
+    """The processor seconds of the PostgreSQL backends serving database ``name`` (same
+    machine), read from ``/proc`` every 0.2 s while they live: on a loaded machine the
+    database's work, unlike wall time, does not depend on what else runs."""
+
+    def __init__(self, postgres_url: str, name: str) -> None:
+        super().__init__(daemon=True)
+        self.url, self.name, self.ticks = postgres_url, name, {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url + "postgres", autocommit=True) as admin:
+            while not self.done.wait(0.2):
+                rows = admin.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.name]
+                )
+                for (pid,) in rows.fetchall():
+                    try:
+                        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    except OSError:
+                        continue
+                    self.ticks[pid] = int(fields[11]) + int(fields[12])  # utime + stime
+
+    def seconds(self) -> float:
+        self.done.set()
+        self.join()
+        return sum(self.ticks.values()) / os.sysconf("SC_CLK_TCK")
+
+
+def _database(backend: str, args: argparse.Namespace, folder: Path) -> tuple[str, callable]:
     if backend == "sqlite":
         return f"sqlite:///{folder / 'bench.sqlite3'}", lambda: None
     import psycopg
 
-    name = f"bench_imports_{os.getpid()}"
+    postgres_url, name = args.postgres_url, f"{args.database_prefix}_{os.getpid()}"
     with psycopg.connect(postgres_url + "postgres", autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name}")
         admin.execute(f"CREATE DATABASE {name}")
@@ -105,7 +137,7 @@ def _database(backend: str, postgres_url: str, folder: Path) -> tuple[str, calla
 
 def import_once(tree: Path, backend: str, log: Path, args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-imports-") as folder:
-        url, drop = _database(backend, args.postgres_url, Path(folder))
+        url, drop = _database(backend, args, Path(folder))
         env = {
             **os.environ,
             "DATABASE_URL": url,
@@ -127,11 +159,15 @@ def import_once(tree: Path, backend: str, log: Path, args: argparse.Namespace) -
                 "bench",
                 "--create-models",
             ]
+            clock = _ServerClock(args.postgres_url, url.rsplit("/", 1)[1])
+            if backend == "postgres":
+                clock.start()
             wall, rss, out, cpu = _run(command, env, tree)
+            server = clock.seconds() if backend == "postgres" else None
             again = _run(command, env, tree)[0] if args.again else None
         finally:
             drop()
-    return {"wall": wall, "rss": rss, "cpu": cpu, "again": again}
+    return {"wall": wall, "rss": rss, "cpu": cpu, "server": server, "again": again}
 
 
 READ_ONLY = """
@@ -149,8 +185,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--battles", type=int, default=5_000_000)
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/")
+    parser.add_argument(
+        "--database-prefix", default="bench_imports", help="PostgreSQL: <prefix>_<pid>"
+    )
     parser.add_argument("--file", type=Path, help="reuse (or keep) the generated log here")
     parser.add_argument("--before", type=Path, help="another checkout whose importer to time")
+    parser.add_argument("--before-first", action="store_true", help="time --before first")
     parser.add_argument("--again", action="store_true", help="also time a re-import")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-log-") as folder:
@@ -171,21 +211,27 @@ def main(argv: list[str] | None = None) -> None:
             f"\n{battles:,} battles, {size / 1e6:,.0f} MB; load average "
             f"{os.getloadavg()[0]:.1f} at start\n"
         )
-        print("| importer | database | wall s | votes/s | peak RSS MB | CPU s | re-import s |")
-        print("|---|---|---|---|---|---|---|")
+        print(
+            "| importer | database | wall s | votes/s | peak RSS MB | CPU s | "
+            "database CPU s | re-import s |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
         print(
             f"| read only (ijson, reference) | - | {wall:.1f} | {battles / wall:,.0f} | "
-            f"{rss:.0f} | {cpu:.1f} | |"
+            f"{rss:.0f} | {cpu:.1f} | | |"
         )
         trees = [("this tree", ROOT)] + ([("before", args.before)] if args.before else [])
+        if args.before_first:  # to alternate the order between runs on a loaded machine
+            trees.reverse()
         for backend in args.backends.split(","):
             for label, tree in trees:
                 result = import_once(tree, backend, log, args)
                 again = "" if result["again"] is None else f"{result['again']:.1f}"
+                server = "" if result["server"] is None else f"{result['server']:.1f}"
                 print(
                     f"| {label} | {backend} | {result['wall']:.1f} | "
                     f"{battles / result['wall']:,.0f} | {result['rss']:.0f} | "
-                    f"{result['cpu']:.1f} | {again} |",
+                    f"{result['cpu']:.1f} | {server} | {again} |",
                     flush=True,
                 )
         print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
