@@ -9,6 +9,7 @@ from ranking.stats import (
     bootstrap_intervals,
     fit_bradley_terry,
     percentile_intervals,
+    rate,
 )
 from ranking.stats.bootstrap import (
     BOOTSTRAP_TOL,
@@ -205,3 +206,26 @@ def test_unknown_resampling_scheme_is_refused(arena, fit):
     with pytest.raises(ValueError, match="resample"):
         bootstrap_intervals(arena.counts, fit, rng=np.random.default_rng(0), resample="jackknife")
     assert Outcome.TIE == 2
+
+
+def test_row_totals_tell_who_got_credit_as_the_check_counts_it():
+    # Few votes per pair, so that many pairs give credit to one side only in a round: the
+    # shortcut (from the row totals) must agree with the check's own products everywhere.
+    plans = []
+
+    def capture(plan):
+        plans.append(plan)
+        return plan.run_blocks(range(plan.n_blocks), 1)
+
+    counts = synthetic_arena(12, 400, seed=3).counts
+    rate(counts, rounds=100, seed=5, runner=capture)
+    (plan,) = plans
+    assert plan.check is not None and plan.rows_are_pairs
+    draws = multinomial_counts(plan.cell_count, 16, np.random.default_rng(9), plan.table)
+    assert draws.dtype == np.float32
+    by_cell = np.ascontiguousarray(draws.T)
+    first, second = _RowTotals.of(plan.matrices[0], by_cell).credited()
+    expected_first, expected_second = plan.check.credited(by_cell)
+    assert not expected_first.all() and not expected_second.all()
+    np.testing.assert_array_equal(first, expected_first)
+    np.testing.assert_array_equal(second, expected_second)
