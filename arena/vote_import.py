@@ -15,14 +15,11 @@ an unknown model) rolls the whole import back.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from itertools import islice, repeat
-from queue import Empty, Full, Queue
+from itertools import repeat
 from typing import BinaryIO
 
 from django.db import connection, transaction
@@ -33,13 +30,13 @@ from arena.models import AIModel, Modality, Vote
 from arena.progress import Progress, no_progress
 from arena.signals import data_imported
 from arena.unknown_models import models_create, unknown_model_errors
+from arena.vote_batches import Batch, Encoder, prepare, read_ahead
 from pairwise.formats import NUMBERED_FORMATS, VoteRow, read_votes
 from pairwise.occurrences import Occurrences
-from pairwise.outcomes import OUTCOME_NAMES
 from pairwise.rows import Parsed, RowError
 
-#: Rows per batch (one COPY or executemany, one INSERT): big enough to amortise a
-#: statement, small enough that a batch is a few megabytes.
+#: Rows per batch (one COPY or executemany): big enough to amortise a statement, small
+#: enough that a batch is a few megabytes.
 BATCH_ROWS = 20_000
 #: A file with more problems than this stops being read; the report says so.
 MAX_ERRORS = 1_000
@@ -47,18 +44,6 @@ MAX_ERRORS = 1_000
 _STAGING = "vote_import_batch"
 #: The first key of the advisory locks that make imports of one source take turns.
 _LOCK = 15_001
-#: The columns whose values each row gives, in this order; the vote table's other columns
-#: get the same value in every row (the source, the modality, each field's default).
-_ROW_COLUMNS = (
-    "external_id",
-    "outcome",
-    "count",
-    "created_at",
-    "model_a_id",
-    "model_b_id",
-    "category",
-    "language",
-)
 #: The partial unique index of (source, external_id), its condition written as Django
 #: writes it: SQLite matches a partial index in ON CONFLICT only word for word.
 _SKIP_HELD = " ON CONFLICT (source, external_id) WHERE NOT (external_id = '') DO NOTHING"
@@ -111,16 +96,17 @@ def votes_import(
         return report
     parsed: Parsed[VoteRow] = Parsed(max_errors=MAX_ERRORS)
     rows = read_votes(stream, format_name=format_name, result=parsed, include_named=include_named)
-    encoder = _Encoder(source=source, modality=modality, when=timestamp or timezone.now())
+    encoder = Encoder(source=source, modality=modality, when=timestamp or timezone.now())
     occurrences = Occurrences() if format_name in NUMBERED_FORMATS else None
-    prepare = partial(_prepare, encoder=encoder, occurrences=occurrences)
+    prepare_batch = partial(prepare, encoder=encoder, occurrences=occurrences)
     writer = _Writer(
         report, parsed, encoder, source=source, modality=modality, create_models=create_models
     )
     try:
         with transaction.atomic():
             writer.start()
-            for batch in _read_ahead(rows, prepare, stream, size):
+            batches = read_ahead(rows, prepare_batch, stream, size, batch_rows=BATCH_ROWS)
+            for batch in batches:
                 writer.write(batch)
                 progress("importing", report.rows, batch.total)
             progress("importing", report.rows, report.rows)
@@ -157,197 +143,6 @@ def _argument_errors(modality: str, source: str) -> list[RowError]:
     return errors
 
 
-@dataclass
-class _Batch:
-    """Rows read together, with what the writer needs of them, prepared by the reading
-    thread: their final external ids, their model keys and their values for the vote table
-    (``payload``; None when a model had no id yet as the batch was read)."""
-
-    rows: list[VoteRow]
-    external_ids: list[str]
-    keys: set[str]
-    payload: str | list[tuple] | None
-    total: int  # the rows of the file, estimated from the bytes read so far
-
-
-def _prepare(
-    rows: list[VoteRow], *, encoder: _Encoder, occurrences: Occurrences | None
-) -> tuple[list[str], set[str], str | list[tuple] | None]:
-    """A batch's external ids (content ids numbered by occurrence in the file, as
-    :func:`pairwise.formats.numbered` numbers them), model keys and payload."""
-    external_ids = [row.external_id for row in rows]
-    if occurrences is not None:
-        numbers = occurrences.number(external_ids)
-        external_ids = [f"{base}:{n}" for base, n in zip(external_ids, numbers, strict=True)]
-    keys = {key for row in rows for key in (row.model_a, row.model_b)}
-    return external_ids, keys, encoder.encode(rows, external_ids, keys)
-
-
-_DONE = object()
-
-
-def _read_ahead(
-    rows: Iterator[VoteRow],
-    prepare: Callable[[list[VoteRow]], tuple[list[str], set[str], str | list[tuple] | None]],
-    stream: BinaryIO,
-    size: int,
-) -> Iterator[_Batch]:
-    """The rows in batches, read and prepared by a thread one batch ahead of the caller, so
-    the file is parsed while the database writes (the GIL is released while waiting for
-    it). At most two batches wait: memory stays bounded. A problem in the thread is raised
-    here; when the caller stops early, the thread stops at its next batch."""
-    ready: Queue = Queue(maxsize=2)
-    stop = threading.Event()
-
-    def hand_over(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                ready.put(item, timeout=0.1)
-                return True
-            except Full:
-                continue
-        return False
-
-    def read() -> None:
-        read_so_far = 0
-        try:
-            while batch := list(islice(rows, BATCH_ROWS)):
-                read_so_far += len(batch)
-                total = _estimate(stream, size, read_so_far)
-                if not hand_over(_Batch(batch, *prepare(batch), total)):
-                    return
-        except BaseException as error:  # handed to the caller, raised there
-            hand_over(error)
-            return
-        hand_over(_DONE)
-
-    reader = threading.Thread(target=read, name="vote-import-reader", daemon=True)
-    reader.start()
-    try:
-        while (item := _next(ready, reader)) is not _DONE:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        reader.join()
-
-
-def _next(ready: Queue, reader: threading.Thread) -> object:
-    while True:
-        try:
-            return ready.get(timeout=1)
-        except Empty:
-            if not reader.is_alive() and ready.empty():
-                return _DONE
-
-
-def _estimate(stream: BinaryIO, size: int, rows: int) -> int:
-    """The total rows of the file, estimated from the bytes read so far."""
-    try:
-        position = stream.tell()
-    except (OSError, ValueError):
-        return 0
-    return max(rows, rows * size // position) if size and position else 0
-
-
-#: COPY's text format: these characters of a value are written as escapes.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_value(value: object) -> str:
-    """One value in COPY's text format."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    return str(value).translate(_COPY_ESCAPES)
-
-
-class _Encoder:
-    """A batch's rows as the vote table's rows, every column given (the columns of
-    ``_ROW_COLUMNS``, then the others with their value for the whole import): COPY text on
-    PostgreSQL, parameters of an INSERT on SQLite. Runs in the reading thread, which opens
-    no connection of its own (times get the database's form through ``adapt``)."""
-
-    def __init__(self, *, source: str, modality: str, when: datetime) -> None:
-        self.when = when
-        self.postgres = connection.vendor == "postgresql"
-        self.adapt = connection.ops.adapt_datetimefield_value
-        #: Model key -> id. Replaced whole by the writer as it learns ids (never changed in
-        #: place), so the reading thread can take it as it is.
-        self.model_ids: dict[str, int] = {}
-        given = {"source": source, "modality": modality}
-        fixed: dict[str, object] = {}
-        for vote_field in Vote._meta.concrete_fields:
-            if vote_field.primary_key or vote_field.column in _ROW_COLUMNS:
-                continue
-            if vote_field.column in given:
-                fixed[vote_field.column] = given[vote_field.column]
-            elif vote_field.null:
-                fixed[vote_field.column] = None
-            else:
-                default = vote_field.get_default()
-                fixed[vote_field.column] = vote_field.get_db_prep_save(default, connection)
-        self.columns = ", ".join(
-            connection.ops.quote_name(column) for column in (*_ROW_COLUMNS, *fixed)
-        )
-        self.width = len(_ROW_COLUMNS) + len(fixed)
-        self.fixed = tuple(fixed.values())
-        self.copy_end = "".join(f"\t{_copy_value(value)}" for value in fixed.values()) + "\n"
-
-    def encode(
-        self, rows: list[VoteRow], external_ids: list[str], keys: set[str]
-    ) -> str | list[tuple] | None:
-        """The payload of a batch, or None if a model of ``keys`` has no id yet."""
-        model_ids = self.model_ids
-        if not keys <= model_ids.keys():
-            return None
-        if self.postgres:
-            return self._copy_text(rows, external_ids, model_ids)
-        return self._parameters(rows, external_ids, model_ids)
-
-    def _copy_text(
-        self, rows: list[VoteRow], external_ids: list[str], model_ids: dict[str, int]
-    ) -> str:
-        escaped: dict[str, str] = {}  # categories, languages: few distinct values
-
-        def text(value: str) -> str:
-            found = escaped.get(value)
-            if found is None:
-                found = escaped[value] = value.translate(_COPY_ESCAPES)
-            return found
-
-        names, when, end = OUTCOME_NAMES, self.when, self.copy_end
-        return "".join(
-            [
-                f"{external_id.translate(_COPY_ESCAPES)}\t{names[row.outcome]}\t{row.count}\t"
-                f"{(row.created_at or when).isoformat()}\t{model_ids[row.model_a]}\t"
-                f"{model_ids[row.model_b]}\t{text(row.category)}\t{text(row.language)}{end}"
-                for row, external_id in zip(rows, external_ids, strict=True)
-            ]
-        )
-
-    def _parameters(
-        self, rows: list[VoteRow], external_ids: list[str], model_ids: dict[str, int]
-    ) -> list[tuple]:
-        names, when, adapt, fixed = OUTCOME_NAMES, self.when, self.adapt, self.fixed
-        return [
-            (
-                external_id,
-                names[row.outcome],
-                row.count,
-                adapt(row.created_at or when),
-                model_ids[row.model_a],
-                model_ids[row.model_b],
-                row.category,
-                row.language,
-                *fixed,
-            )
-            for row, external_id in zip(rows, external_ids, strict=True)
-        ]
-
-
 class _Writer:
     """Writes the batches of one import into the vote table: straight in while the source
     has no rows, skipping the ids it holds otherwise."""
@@ -356,7 +151,7 @@ class _Writer:
         self,
         report: VotesReport,
         parsed: Parsed[VoteRow],
-        encoder: _Encoder,
+        encoder: Encoder,
         *,
         source: str,
         modality: str,
@@ -395,7 +190,7 @@ class _Writer:
             # is read, instead of all of them at the commit.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
-    def write(self, batch: _Batch) -> None:
+    def write(self, batch: Batch) -> None:
         """Insert a batch's new rows, unless the import is already bound to be refused
         (then its rows are only read, for the report)."""
         self.report.rows += len(batch.rows)
@@ -456,7 +251,7 @@ class _Writer:
         marks = ", ".join(["%s"] * self.encoder.width)
         return f"INSERT INTO {_VOTES} ({self.encoder.columns}) VALUES ({marks})"
 
-    def _learn_models(self, batch: _Batch) -> None:
+    def _learn_models(self, batch: Batch) -> None:
         """Create the batch's unknown models (``create_models``) or count their rows."""
         new_keys = batch.keys - self.known
         if new_keys and self.create_models:
