@@ -1,6 +1,6 @@
 """Which occurrence of its content id each row of a long file is, in bounded memory: the
 streaming twin of :func:`pairwise.formats.numbered`, for files too big to hold a dict of
-every id (5 M battles: about 500 MB of Python strings; here 16 bytes an id, 80 MB).
+every id (5 M battles: several hundred MB of Python strings; here 16 bytes an id, 80 MB).
 
 Each id is kept as the 128-bit BLAKE2b digest of its text (two 64-bit halves; two ids of a
 5 M-row file share a digest with probability about 10^-25), in sorted arrays merged like a
