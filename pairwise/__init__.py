@@ -6,6 +6,7 @@
 - :mod:`pairwise.matrices`: observed and predicted win-rate matrices.
 - :mod:`pairwise.rows`: what reading a file gives (rows, row-numbered errors, skips).
 - :mod:`pairwise.formats`: the three vote file formats and their per-row rules.
+- :mod:`pairwise.occurrences`: numbering duplicate content ids in a stream, in bounded memory.
 
 ``arena`` (votes) and ``ranking`` (ratings, including the engine ``ranking.stats``) import
 this package; it imports neither (``tests/test_architecture.py``).

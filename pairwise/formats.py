@@ -98,8 +98,8 @@ def read_votes(
     grow with the file. Problems and skipped rows go to ``result`` (whose ``rows`` stay
     empty). Rows of the ``NUMBERED_FORMATS`` carry the base of their content id
     (``prefix:digest``): the number of its occurrence in the file is appended by
-    :func:`numbered`, or by whoever writes them (the importer numbers them in the database,
-    so no set of every id is held in memory)."""
+    :func:`numbered`, or by whoever writes them (the importer numbers them a batch at a time
+    with :class:`pairwise.occurrences.Occurrences`, 16 bytes an id instead of a dict)."""
     if format_name == "clean_battle":
         return _clean_battle_rows(stream, result, include_named=include_named)
     return _STREAM_READERS[format_name](stream, result)

@@ -50,6 +50,10 @@ def test_streamed_votes_are_copied_in_batches_and_numbered_on_postgresql(monkeyp
     streaming.test_batched_import_numbers_duplicates_like_the_whole_file_reader(monkeypatch)
 
 
+def test_models_created_in_a_later_batch_are_referenced_on_postgresql(monkeypatch):
+    streaming.test_models_first_named_in_a_later_batch_are_created_and_referenced(monkeypatch)
+
+
 def test_a_streamed_import_refused_after_some_batches_leaves_nothing_on_postgresql(monkeypatch):
     streaming.test_a_problem_after_some_batches_leaves_nothing(monkeypatch)
     streaming.test_created_models_and_votes_roll_back_together_when_refused(monkeypatch)

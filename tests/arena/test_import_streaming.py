@@ -79,6 +79,26 @@ def test_batched_import_numbers_duplicates_like_the_whole_file_reader(monkeypatc
     assert Vote.objects.filter(external_id=expected[0][:-1] + "4").exists()
 
 
+def test_models_first_named_in_a_later_batch_are_created_and_referenced(monkeypatch):
+    # The reading thread encodes a batch with the model ids it knows; a batch naming a model
+    # not created yet is encoded by the writer once it has created it.
+    monkeypatch.setattr(vote_import, "BATCH_ROWS", 2)
+    AIModelFactory(key="a"), AIModelFactory(key="b")
+    data = b"model_a,model_b,winner\na,b,tie\nb,a,tie\na,new-c,model_a\nnew-d,b,model_b\n"
+    report = _import(data, "csv", create_models=True)
+    assert report.ok and (report.created, report.models_created) == (4, 2)
+    pairs = Vote.objects.order_by("id").values_list("model_a__key", "model_b__key", "outcome")
+    assert list(pairs) == [
+        ("a", "b", "tie"),
+        ("b", "a", "tie"),
+        ("a", "new-c", "a"),
+        ("new-d", "b", "b"),
+    ]
+    assert set(Vote.objects.values_list("source", "modality", "count", "excluded").distinct()) == {
+        ("s", "text", 1, False)
+    }
+
+
 def test_a_problem_after_some_batches_leaves_nothing(monkeypatch):
     monkeypatch.setattr(vote_import, "BATCH_ROWS", 2)
     for key in "abc":
