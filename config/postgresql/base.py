@@ -31,7 +31,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         """Whether anything (a message, the end of the stream) is waiting on the idle
         connection's socket; True when the socket cannot even be asked."""
         try:
-            readable, _, _ = select.select([self.connection.fileno()], [], [], 0)
+            socket = select.poll()  # not select.select: it refuses descriptors above 1023
+            socket.register(self.connection.fileno(), select.POLLIN)
+            return bool(socket.poll(0))
         except Exception:  # a closed or broken connection: let SELECT 1 decide
             return True
-        return bool(readable)
