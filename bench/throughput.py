@@ -431,12 +431,14 @@ def web_servers(
     count: int,
     tmp: Path,
     database: str | None = None,
+    first_port: int | None = None,
 ) -> Iterator[Stack]:
-    """``count`` web servers, each ``command(port)`` on a port of its own."""
+    """``count`` web servers, each ``command(port)`` on a port of its own (``first_port``
+    and the next ones, or free ones the system picks)."""
     with contextlib.ExitStack() as stack:
         ports, pids = [], []
         for number in range(count):
-            port = free_port()
+            port = free_port() if first_port is None else first_port + number
             log = tmp / f"web{number}.log"
             pids.append(stack.enter_context(serving(command(port), env, port, log)))
             ports.append(port)
@@ -485,6 +487,7 @@ class Setup:
     votes: int = 0
     database_prefix: str = "arena_bench_"
     redis_db: int | None = None
+    port: int | None = None
 
 
 #: Seeds a real-size arena the way bench/serving.py does (``populate_big``), then builds
@@ -526,7 +529,7 @@ def production_stack(setup: Setup, tmp: Path) -> Iterator[Stack]:
             )
 
         database = database_url.rsplit("/", 1)[1]
-        with web_servers(command, env, setup.web_processes, tmp, database) as stack:
+        with web_servers(command, env, setup.web_processes, tmp, database, setup.port) as stack:
             yield stack
 
 
@@ -538,7 +541,11 @@ def embedded_stack(setup: Setup, tmp: Path) -> Iterator[Stack]:
     env.pop("REDIS_URL", None)
     prepare(env, setup)
     with web_servers(
-        lambda port: web_command(HOST, port, setup.gunicorn), env, setup.web_processes, tmp
+        lambda port: web_command(HOST, port, setup.gunicorn),
+        env,
+        setup.web_processes,
+        tmp,
+        first_port=setup.port,
     ) as stack:
         yield stack
 
@@ -617,6 +624,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--readers", type=int, default=16, help="leaderboard readers")
     parser.add_argument("--database-prefix", default="arena_bench_", help="throwaway database")
     parser.add_argument("--redis-db", type=int, help="Redis database (default: one of 12-15)")
+    parser.add_argument(
+        "--port", type=int, help="first web server's port (default: a free one the system picks)"
+    )
     args = parser.parse_args(argv)
     if args.models is not None and args.embedded:
         parser.error("--models seeds PostgreSQL only (bench/serving.py's generator)")
@@ -630,6 +640,7 @@ def main(argv: list[str] | None = None) -> None:
         votes=args.votes,
         database_prefix=args.database_prefix,
         redis_db=args.redis_db,
+        port=args.port,
     )
     load = os.getloadavg()[0]
     server = f"{setup.web_processes} × gunicorn {shlex.join(setup.gunicorn)}"

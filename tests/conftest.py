@@ -13,7 +13,7 @@ _OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "dese
 
 
 def _database_is_postgres() -> bool:
-    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -127,6 +127,21 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+#: Django's PostgreSQL backend, or ours, whose health check asks the socket before it costs
+#: a round trip (config/postgresql/base.py).
+POSTGRESQL_ENGINES = {"django.db.backends.postgresql", "config.postgresql"}
+if DATABASES["default"]["ENGINE"] in POSTGRESQL_ENGINES:
+    DATABASES["default"]["ENGINE"] = "config.postgresql"
+    # Parameters go to the server apart from the statement, and a statement run five times
+    # on a connection is prepared there: PostgreSQL then neither parses nor (once its
+    # generic plan is as cheap as the custom ones) plans it again, which was a third of its
+    # processor time per vote (docs/decisions.md, "Prepared statements"). A pooler that
+    # cannot carry prepared statements (pgbouncer before 1.21 in transaction mode) needs
+    # DATABASE_PREPARED_STATEMENTS=false.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True,
+        prepare_threshold=5 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None,
+    )
 # Behind pgbouncer in transaction mode a cursor cannot outlive its transaction's server
 # connection: read big querysets in chunks client-side instead (docs/deployment.md).
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(

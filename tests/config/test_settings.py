@@ -113,3 +113,17 @@ def test_server_side_cursors_can_be_turned_off_for_pgbouncers_transaction_mode(t
     assert show(setting, PRODUCTION_ENV, tmp_path).stdout.strip() == "False"
     env = PRODUCTION_ENV | {"DATABASE_DISABLE_SERVER_SIDE_CURSORS": "true"}
     assert show(setting, env, tmp_path).stdout.strip() == "True"
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler_that_cannot_carry_them(tmp_path):
+    setting = "DATABASES['default']['OPTIONS']"
+    options = show(setting, PRODUCTION_ENV, tmp_path).stdout.strip()
+    assert options == "{'server_side_binding': True, 'prepare_threshold': 5}"
+    env = PRODUCTION_ENV | {"DATABASE_PREPARED_STATEMENTS": "false"}
+    options = show(setting, env, tmp_path).stdout.strip()
+    assert options == "{'server_side_binding': True, 'prepare_threshold': None}"
+
+
+def test_postgresql_is_served_by_the_backend_whose_health_check_asks_the_socket(tmp_path):
+    engine = show("DATABASES['default']['ENGINE']", PRODUCTION_ENV, tmp_path).stdout.strip()
+    assert engine == "'config.postgresql'"
