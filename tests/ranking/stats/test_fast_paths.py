@@ -77,6 +77,9 @@ PAIR_COUNT_FILES = {
     "a pair of zero counts only": (
         "model_i,model_j,wins_i,wins_j,ties,ties_bothbad\nx,y,0,0,0,0\nx,z,0,2,0,0\n"
     ),
+    "quoted names and CRLF (the csv module's path)": (
+        'model_i,model_j,wins_i,wins_j,ties,ties_bothbad\r\n"a, b",c,1,2,0,0\r\nc,d,0,1,1,0\r\n'
+    ),
 }
 
 
@@ -106,6 +109,7 @@ def test_plain_pair_counts_are_read_as_the_full_reader_reads_them(tmp_path, name
         "model_i,model_j,wins_i,wins_j,ties,ties_bothbad,n\nx,y,3,1,0,0,5\n",
         "model_i,model_j,wins_i,wins_j,ties,ties_bothbad\nx,y,３,1,0,0\n",
         "model_j,model_i,wins_i,wins_j,ties,ties_bothbad\nx,y,3,1,0,0\n",
+        "model_i,model_j,wins_i,wins_j,ties,ties_bothbad\nx,y,99999999999999999999,1,0,0\n",
     ],
 )
 def test_anything_not_plainly_valid_goes_to_the_full_reader(text):

@@ -1,0 +1,70 @@
+"""The numpy design and cell maps against the sparse matrices they replace."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from ranking.stats.incidence import PairRows, RowPlacement
+
+
+def dense(rows: PairRows) -> np.ndarray:
+    k = rows.n_models
+    matrix = np.zeros(rows.shape)
+    index = np.arange(rows.first.size)
+    matrix[index, rows.first] = 1.0
+    matrix[index, rows.second] = rows.sign
+    matrix[:, k:] = rows.features
+    return matrix
+
+
+@pytest.fixture
+def design():
+    rng = np.random.default_rng(4)
+    k = 7
+    pairs = np.array([(i, j) for i in range(k) for j in range(k) if i != j])
+    chosen = pairs[rng.choice(len(pairs), 30)]  # some pairs twice, some in both orders
+    features = rng.normal(size=(30, 3))
+    return PairRows(chosen[:, 0], chosen[:, 1], k, features)
+
+
+@pytest.mark.parametrize("with_features", [True, False])
+def test_products_are_those_of_the_dense_matrix(design, with_features):
+    rows = design if with_features else PairRows.of_pairs(design.first, design.second, 7)
+    matrix = dense(rows)
+    rng = np.random.default_rng(5)
+    beta, beta_block = rng.normal(size=matrix.shape[1]), rng.normal(size=(matrix.shape[1], 4))
+    values, value_block = rng.normal(size=30), rng.normal(size=(30, 4))
+    np.testing.assert_allclose(rows @ beta, matrix @ beta)
+    np.testing.assert_allclose(rows @ beta_block, matrix @ beta_block)
+    np.testing.assert_allclose(rows.T @ values, matrix.T @ values)
+    np.testing.assert_allclose(rows.T @ value_block, matrix.T @ value_block)
+    weight = rng.random(30)
+    np.testing.assert_allclose(rows.gram(weight), matrix.T @ (weight[:, None] * matrix))
+
+
+def test_presence_counts_both_models_of_a_row(design):
+    presence = design.presence()
+    matrix = np.abs(dense(design)[:, :7])
+    block = np.random.default_rng(6).random((30, 3))
+    np.testing.assert_allclose(presence.T @ block, matrix.T @ block)
+
+
+def test_float32_products_stay_float32(design):
+    rows = design.astype(np.float32)
+    block = np.ones((30, 2), np.float32)
+    assert (rows.T @ block).dtype == np.float32
+    assert (rows @ np.ones((10, 2), np.float32)).dtype == np.float32
+
+
+def test_row_placement_is_the_sparse_placement():
+    destination = np.array([4, 0, 7, 2, 5])
+    by_cell = np.random.default_rng(7).random((5, 3)).astype(np.float32)
+    sparse = sp.csr_matrix((np.ones(5), (destination, np.arange(5))), shape=(9, 5))
+    placed = RowPlacement.of(destination, 9) @ by_cell
+    assert placed.dtype == np.float32
+    np.testing.assert_array_equal(placed, sparse @ by_cell)
+
+
+def test_row_placement_refuses_two_cells_on_one_row():
+    with pytest.raises(ValueError, match="two cells"):
+        RowPlacement.of(np.array([1, 1]), 3)
