@@ -67,7 +67,7 @@ test-sqlite: install-dev
 
 test-postgres: install-dev
 	@rm -f var/test-postgres.summary
-	DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest -m postgres -p no:cacheprovider \
+	DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest -m "postgres or both" -p no:cacheprovider \
 		--summary-file var/test-postgres.summary
 
 lint: install-dev

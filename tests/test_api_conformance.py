@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import positive_data_acceptance
 
@@ -24,10 +26,23 @@ EXAMPLES_PER_OPERATION = 25
 CROSS_FIELD_RULES = {"/api/v1/frontier/", "/api/v1/frontier.csv", "/api/v1/frontier/{chart}.{fmt}"}
 
 
-pytestmark = pytest.mark.django_db
+#: Runs in both passes of `make test`: the answers depend on the database engine.
+pytestmark = [pytest.mark.django_db, pytest.mark.both]
 
 #: The schema as the running product serves it (generating it reads no database).
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+
+
+@pytest.fixture(autouse=True)
+def connection_kept_across_requests():
+    """As Django's test client does: the requests go straight to the WSGI application, whose
+    request signals would otherwise close the test's connection, inside the test's
+    transaction (on PostgreSQL every later request then finds it closed)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(autouse=True)
