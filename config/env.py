@@ -83,6 +83,11 @@ def env_list(
     return items
 
 
+#: The project's PostgreSQL backend: Django's, with a health check that asks the socket
+#: before it costs a round trip (config/postgresql/base.py). Every postgres:// URL gets it.
+POSTGRESQL_ENGINE = "config.postgresql"
+
+
 def env_database(
     name: str, default: str, *, environ: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
@@ -95,10 +100,12 @@ def env_database(
             "use postgres://user:password@host:port/name or sqlite:///path/to/file."
         )
     try:
-        config = dj_database_url.parse(url)
+        config = dj_database_url.parse(
+            url, engine=None if scheme == "sqlite" else POSTGRESQL_ENGINE
+        )
     except ValueError as error:
         raise ImproperlyConfigured(f"{name}={url!r} cannot be parsed: {error}") from None
-    if config["ENGINE"].endswith("postgresql") and not config.get("NAME"):
+    if config["ENGINE"] == POSTGRESQL_ENGINE and not config.get("NAME"):
         raise ImproperlyConfigured(f"{name}={url!r} names no database.")
     return config
 

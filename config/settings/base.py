@@ -15,6 +15,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
+    POSTGRESQL_ENGINE,
     env_bool,
     env_database,
     env_int,
@@ -127,11 +128,7 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-#: Django's PostgreSQL backend, or ours, whose health check asks the socket before it costs
-#: a round trip (config/postgresql/base.py).
-POSTGRESQL_ENGINES = {"django.db.backends.postgresql", "config.postgresql"}
-if DATABASES["default"]["ENGINE"] in POSTGRESQL_ENGINES:
-    DATABASES["default"]["ENGINE"] = "config.postgresql"
+if DATABASES["default"]["ENGINE"] == POSTGRESQL_ENGINE:
     # Parameters go to the server apart from the statement, and a statement run five times
     # on a connection is prepared there: PostgreSQL then neither parses nor (once its
     # generic plan is as cheap as the custom ones) plans it again, which was a third of its

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_str
+from config.env import POSTGRESQL_ENGINE, env_bool, env_int, env_str
 from config.settings.base import *  # noqa: F403
-from config.settings.base import DATABASES, DEBUG, POSTGRESQL_ENGINES, REDIS_URL
+from config.settings.base import DATABASES, DEBUG, REDIS_URL
 
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off with config.settings.production.")
@@ -22,7 +22,7 @@ if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("dj
         "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
     )
 env_str("DATABASE_URL")  # required: production never falls back to the SQLite file
-if DATABASES["default"]["ENGINE"] not in POSTGRESQL_ENGINES:
+if DATABASES["default"]["ENGINE"] != POSTGRESQL_ENGINE:
     raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL in production.")
 if not REDIS_URL:
     raise ImproperlyConfigured("REDIS_URL must be set in production (cache and Celery broker).")

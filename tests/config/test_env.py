@@ -57,7 +57,7 @@ def test_a_postgres_url_becomes_a_django_database():
         "sqlite:///x",
         environ={"DATABASE_URL": "postgres://arena:secret@db.internal:6543/arena"},
     )
-    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert db["ENGINE"] == "config.postgresql"
     assert (db["HOST"], db["PORT"], db["NAME"], db["USER"]) == (
         "db.internal",
         6543,
