@@ -202,6 +202,27 @@ def _still_going(size: np.ndarray, previous: np.ndarray, tol: float) -> np.ndarr
     return ~((size < tol) | (2.0 * size * ratio / (1.0 - ratio) < tol))
 
 
+def _residuals(x32: PairRows, beta: np.ndarray, n: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(rows, r) float32 ``y - n expit(X beta)`` for each round's strengths beta (p, r) and
+    row totals n, y (rows, r), as ``y - n / (1 + exp(-X beta))`` in place, the
+    exponentials of the differences as products of the strengths' ones
+    (:meth:`PairRows.odds_against`)."""
+    residual = x32.odds_against(beta)
+    residual += 1.0
+    np.divide(n, residual, out=residual)
+    np.subtract(y, residual, out=residual)
+    return residual
+
+
+def _start_residuals(x32: PairRows, beta: np.ndarray, n: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """:func:`_residuals` where every round is at the same strengths beta (p,), the
+    full-data fit all rounds start from: its probabilities once for all rounds."""
+    probability = 1.0 / (1.0 + x32.odds_against(beta))
+    residual = n * probability[:, None]
+    np.subtract(y, residual, out=residual)
+    return residual
+
+
 def _chord_block(
     fit: BTFit,
     totals: _RowTotals,
@@ -232,16 +253,12 @@ def _chord_block(
     present_active = component_present
     previous = np.zeros(rounds)  # no ratio before the second step
     b = beta.copy()
-    for _ in range(max_iter):
-        # Residuals y - n expit(eta) as y - n / (1 + exp(-eta)): numpy's vectorised float32
-        # exp, in place, makes this about twice as fast as an expit followed by a product.
-        eta = x32 @ (-b).astype(np.float32)
-        with np.errstate(over="ignore"):
-            np.exp(eta, out=eta)
-        eta += 1.0
-        np.divide(n_active, eta, out=eta)
-        np.subtract(y_active, eta, out=eta)
-        gradient = (xt32 @ eta).astype(np.float64)
+    for iteration in range(max_iter):
+        if iteration == 0:
+            residual = _start_residuals(x32, fit.beta, n_active, y_active)
+        else:
+            residual = _residuals(x32, b, n_active, y_active)
+        gradient = (xt32 @ residual).astype(np.float64)
         # Within each connected component the likelihood gradient of the strengths sums to
         # zero exactly; float32 rounding breaks that, and the prior (the only curvature along
         # a component's all-ones direction) would amplify the error by 1/prior. Restore the
