@@ -144,19 +144,23 @@ def percentile_intervals(
     return lower, upper
 
 
-def _cell_matrices(fit: BTFit) -> tuple[RowPlacement, TransposedRows, PairRows, TransposedRows]:
+def _cell_matrices(
+    fit: BTFit,
+) -> tuple[RowPlacement, TransposedRows, PairRows, TransposedRows, np.ndarray]:
     """Maps shared by every block: cells to each row's outcome totals (first won, second
     won, tie: three stacked (rows,) blocks; each cell is one of them), rows to model
-    presence, and the float32 design and its transpose."""
+    presence, the float32 design and its transpose, and the (rows,) float32 probability
+    that the row's first model wins at the full-data fit, where every refit starts."""
     design = fit.design
-    assert design is not None
+    assert design is not None and fit.beta is not None
     to_outcomes = RowPlacement.of(
         cell_codes(design) * design.n_rows + design.cell_row, 3 * design.n_rows
     )
     presence = design.x.presence().T
     # float32 like the draws (resample.multinomial_dtype): their sums are exact either way.
     x32 = design.x.astype(np.float32)
-    return to_outcomes, presence, x32, x32.T
+    start = 1.0 / (1.0 + x32.odds_against(fit.beta))
+    return to_outcomes, presence, x32, x32.T, start
 
 
 @dataclass(frozen=True)
@@ -214,10 +218,9 @@ def _residuals(x32: PairRows, beta: np.ndarray, n: np.ndarray, y: np.ndarray) ->
     return residual
 
 
-def _start_residuals(x32: PairRows, beta: np.ndarray, n: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """:func:`_residuals` where every round is at the same strengths beta (p,), the
-    full-data fit all rounds start from: its probabilities once for all rounds."""
-    probability = 1.0 / (1.0 + x32.odds_against(beta))
+def _start_residuals(probability: np.ndarray, n: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """:func:`_residuals` where every round is at the same strengths, the full-data fit all
+    rounds start from, whose (rows,) probabilities are computed once for all rounds."""
     residual = n * probability[:, None]
     np.subtract(y, residual, out=residual)
     return residual
@@ -234,7 +237,7 @@ def _chord_block(
     rounds that fell back to full Newton, and of those the number that did not converge."""
     design = fit.design
     assert design is not None and fit.beta is not None and fit.hessian_factor is not None
-    _, presence, x32, xt32 = matrices
+    _, presence, x32, xt32, start = matrices
     k = design.n_models
     n, y = totals.n, totals.y
     absent = np.asarray(presence @ n) == 0
@@ -255,7 +258,7 @@ def _chord_block(
     b = beta.copy()
     for iteration in range(max_iter):
         if iteration == 0:
-            residual = _start_residuals(x32, fit.beta, n_active, y_active)
+            residual = _start_residuals(start, n_active, y_active)
         else:
             residual = _residuals(x32, b, n_active, y_active)
         gradient = (xt32 @ residual).astype(np.float64)
