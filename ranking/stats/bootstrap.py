@@ -66,6 +66,11 @@ if TYPE_CHECKING:
 
 BOOTSTRAP_TOL = 1e-5
 _BLOCK_ELEMENTS = 1 << 20
+#: Rounds per block of the ties-as-half bootstrap: this many (cell or row) x round elements,
+#: 2 MB of float32, so that a block's row totals, residuals and steps (rows x rounds each)
+#: stay near the core's 1 MB L2 cache. Twice as many, blocks of 25 rounds at K = 200, N =
+#: 100 k, made the bootstrap 1.6x slower (docs/performance.md, fifth session).
+_REFIT_ELEMENTS = 1 << 19
 #: Stand-in for an open side in the percentile computation: finite, so that interpolating
 #: between two open rounds gives no NaN; any bound beyond ``_OPEN_LIMIT`` is reported infinite.
 _OPEN = 1e300
@@ -559,7 +564,7 @@ class BlockPlan:
         cell_count = design.cell_count
         table = PoissonTable.for_counts(cell_count) if is_integral(cell_count) else None
         width = max(design.cell_row.size, design.n_rows, 1)
-        block = int(np.clip(_BLOCK_ELEMENTS // width, 4, 64))
+        block = int(np.clip(_REFIT_ELEMENTS // width, 4, 64))
         starts = list(range(0, rounds, block))
         return cls(
             fit,
