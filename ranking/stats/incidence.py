@@ -194,3 +194,26 @@ class RowPlacement:
         out = np.take(by_cell, self.source, axis=0)
         out[self.missing] = 0
         return out
+
+
+#: Keys are numbered through a table of every possible key when the table is at most this
+#: many times as long as the keys (and otherwise sorted by ``np.unique``).
+_MARK_RATIO = 16
+
+
+def distinct_keys(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True)`` for int64 keys in ``[0, size)``: the distinct
+    keys in increasing order and each key's index among them, two arrays.
+
+    When ``size`` is not much more than the number of keys, by marking the keys in a table
+    of ``size`` flags and numbering the marks with a cumulative sum: a few linear passes
+    instead of a sort (the fit's set-up and the sampler's tables).
+    """
+    if size > _MARK_RATIO * key.size + (1 << 16):
+        distinct, inverse = np.unique(key, return_inverse=True)
+        return distinct, inverse.ravel()
+    marked = np.zeros(size, dtype=bool)
+    marked[key] = True
+    number = np.cumsum(marked, dtype=np.int64)
+    number -= 1
+    return np.flatnonzero(marked), number[key]

@@ -5,7 +5,7 @@ import pytest
 
 from bench.synthetic import synthetic_arena
 from ranking.stats import Outcome, PairCounts, fit_bradley_terry, to_elo_scale
-from ranking.stats.bradley_terry import HessianSolve, _distinct
+from ranking.stats.bradley_terry import HessianSolve
 
 ELO = 400 / math.log(10)
 A, B, TIE, BAD = Outcome.A_WINS, Outcome.B_WINS, Outcome.TIE, Outcome.BOTH_BAD
@@ -141,15 +141,6 @@ def test_unknown_tie_model_is_refused():
     counts = PairCounts(2, [0], [1], [A], [1.0])
     with pytest.raises(ValueError, match="ties"):
         fit_bradley_terry(counts, ties="coin")
-
-
-@pytest.mark.parametrize("size", [50, 10**9])  # numbered by marking a table, or by sorting
-def test_keys_are_numbered_as_numpy_unique_numbers_them(size):
-    key = np.random.default_rng(3).integers(0, min(size, 10**6), 400) * (size // min(size, 10**6))
-    distinct, inverse = _distinct(key, size)
-    expected, expected_inverse = np.unique(key, return_inverse=True)
-    np.testing.assert_array_equal(distinct, expected)
-    np.testing.assert_array_equal(inverse, expected_inverse)
 
 
 def test_the_hessian_solver_refuses_a_hessian_that_is_not_finite():
