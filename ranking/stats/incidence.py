@@ -69,6 +69,24 @@ class PairRows:
             out += self.features @ beta[self.n_models :]
         return out
 
+    def odds_against(self, beta: np.ndarray) -> np.ndarray:
+        """``exp(-X @ beta)`` for beta (K + F,) or (K + F, r), in the features' dtype: each
+        row's ``exp(-beta_first) * exp(beta_second)``, gathered from the (K,) or (K, r)
+        exponentials of the strengths (a product per row where ``exp(-X @ beta)`` takes an
+        exponential per row, several times the cost). Design rows only (``sign`` -1). In
+        float32 a strength beyond ±88 overflows its exponential: the row gets inf or NaN
+        (the chord refits then fall back to a float64 Newton solve)."""
+        assert self.sign < 0, "odds of strength differences"
+        strengths = np.asarray(beta[: self.n_models], dtype=np.float64)
+        with np.errstate(over="ignore"):
+            down = np.exp(-strengths).astype(self.dtype)
+            up = np.exp(strengths).astype(self.dtype)
+            out = np.take(down, self.first, axis=0)
+            out *= np.take(up, self.second, axis=0)
+            if self.features.shape[1]:
+                out *= np.exp(-(self.features @ beta[self.n_models :].astype(self.dtype)))
+        return out
+
     @property
     def T(self) -> TransposedRows:  # the matrix transpose, as numpy and scipy name it
         return TransposedRows(self)
@@ -176,3 +194,26 @@ class RowPlacement:
         out = np.take(by_cell, self.source, axis=0)
         out[self.missing] = 0
         return out
+
+
+#: Keys are numbered through a table of every possible key when the table is at most this
+#: many times as long as the keys (and otherwise sorted by ``np.unique``).
+_MARK_RATIO = 16
+
+
+def distinct_keys(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True)`` for int64 keys in ``[0, size)``: the distinct
+    keys in increasing order and each key's index among them, two arrays.
+
+    When ``size`` is not much more than the number of keys, by marking the keys in a table
+    of ``size`` flags and numbering the marks with a cumulative sum: a few linear passes
+    instead of a sort (the fit's set-up and the sampler's tables).
+    """
+    if size > _MARK_RATIO * key.size + (1 << 16):
+        distinct, inverse = np.unique(key, return_inverse=True)
+        return distinct, inverse.ravel()
+    marked = np.zeros(size, dtype=bool)
+    marked[key] = True
+    number = np.cumsum(marked, dtype=np.int64)
+    number -= 1
+    return np.flatnonzero(marked), number[key]

@@ -21,6 +21,8 @@ from typing import Literal
 
 import numpy as np
 
+from ranking.stats.incidence import distinct_keys
+
 Resample = Literal["multinomial", "poisson"]
 RESAMPLE: tuple[str, ...] = ("multinomial", "poisson")
 
@@ -73,11 +75,14 @@ class PoissonTable:
         may lie above the guide's value) bitwise inverted (negative), int32: the other
         buckets' draws are their guide's value, and need no look-up of the CDF (most draws:
         a segment's few likely points fall in few of its buckets)."""
-        starts, first_cell = np.unique(self.cell_guide_start, return_index=True)
-        buckets = self.cell_buckets[first_cell].astype(np.int64)
+        # Any cell of a segment will do: its buckets and shift are the segment's.
+        starts, segment_of_cell = distinct_keys(self.cell_guide_start, self.guide.size)
+        segment_cell = np.empty(starts.size, dtype=np.int64)
+        segment_cell[segment_of_cell] = np.arange(segment_of_cell.size)
+        buckets = self.cell_buckets[segment_cell].astype(np.int64)
         segment = np.repeat(np.arange(starts.size), buckets)
         bucket = np.arange(self.guide.size) - starts[segment]
-        shift = self.cell_shift[first_cell].astype(np.int64)[segment]
+        shift = self.cell_shift[segment_cell].astype(np.int64)[segment]
         bucket_last_bits = ((bucket + 1) << shift) - 1
         settled = self.cdf_limit[self.guide] >= bucket_last_bits
         return np.where(settled, self.guide, ~self.guide).astype(np.int32)
@@ -87,7 +92,8 @@ class PoissonTable:
         """Tables for every distinct integer count, built in vectorised passes over groups of
         counts (the number of distinct counts grows with the number of votes; groups bound
         the temporaries)."""
-        values, cell_value = np.unique(count.astype(np.int64), return_inverse=True)
+        integral = count.astype(np.int64)
+        values, cell_value = distinct_keys(integral, int(integral.max(initial=0)) + 1)
         cdf_parts, guide_parts, bucket_parts, offset_parts = [], [], [], []
         cdf_used = 0
         for first in range(0, values.size, _TABLE_GROUP):

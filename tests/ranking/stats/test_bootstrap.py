@@ -229,3 +229,16 @@ def test_row_totals_tell_who_got_credit_as_the_check_counts_it():
     assert not expected_first.all() and not expected_second.all()
     np.testing.assert_array_equal(first, expected_first)
     np.testing.assert_array_equal(second, expected_second)
+
+
+def test_percentile_intervals_are_numpys_nan_quantiles_whatever_the_columns_miss():
+    rng = np.random.default_rng(9)
+    replicates = rng.normal(size=(300, 6))
+    replicates[rng.random((300, 6)) < 0.05] = np.nan
+    replicates[:, 0] = rng.normal(size=300)  # a column without NaN
+    replicates[:, 1] = np.nan  # a model in no round
+    lower, upper = percentile_intervals(replicates, 0.9)
+    expected = np.nanquantile(replicates[:, [0, *range(2, 6)]], [0.05, 0.95], axis=0)
+    np.testing.assert_allclose(lower[[0, 2, 3, 4, 5]], expected[0], rtol=0, atol=1e-14)
+    np.testing.assert_allclose(upper[[0, 2, 3, 4, 5]], expected[1], rtol=0, atol=1e-14)
+    assert np.isnan(lower[1]) and np.isnan(upper[1])

@@ -5,6 +5,7 @@ import pytest
 
 from bench.synthetic import synthetic_arena
 from ranking.stats import Outcome, PairCounts, fit_bradley_terry, to_elo_scale
+from ranking.stats.bradley_terry import HessianSolve
 
 ELO = 400 / math.log(10)
 A, B, TIE, BAD = Outcome.A_WINS, Outcome.B_WINS, Outcome.TIE, Outcome.BOTH_BAD
@@ -140,3 +141,16 @@ def test_unknown_tie_model_is_refused():
     counts = PairCounts(2, [0], [1], [A], [1.0])
     with pytest.raises(ValueError, match="ties"):
         fit_bradley_terry(counts, ties="coin")
+
+
+def test_the_hessian_solver_refuses_a_hessian_that_is_not_finite():
+    h = np.eye(3)
+    h[1, 2] = np.nan
+    with pytest.raises(np.linalg.LinAlgError):
+        HessianSolve.of(h)
+
+
+def test_the_hessian_solver_solves():
+    h = np.array([[4.0, -1.0], [-1.0, 3.0]])
+    b = np.array([1.0, 2.0])
+    np.testing.assert_allclose(HessianSolve.of(h).solve(b), np.linalg.solve(h, b))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from ranking.stats.incidence import PairRows, RowPlacement
+from ranking.stats.incidence import PairRows, RowPlacement, distinct_keys
 
 
 def dense(rows: PairRows) -> np.ndarray:
@@ -68,3 +68,26 @@ def test_row_placement_is_the_sparse_placement():
 def test_row_placement_refuses_two_cells_on_one_row():
     with pytest.raises(ValueError, match="two cells"):
         RowPlacement.of(np.array([1, 1]), 3)
+
+
+@pytest.mark.parametrize("with_features", [True, False])
+def test_odds_against_are_the_exponentials_of_minus_the_products(design, with_features):
+    rows = design if with_features else PairRows.of_pairs(design.first, design.second, 7)
+    rng = np.random.default_rng(8)
+    beta, beta_block = rng.normal(size=rows.shape[1]), rng.normal(size=(rows.shape[1], 4))
+    np.testing.assert_allclose(rows.odds_against(beta), np.exp(-(rows @ beta)), rtol=1e-12)
+    np.testing.assert_allclose(
+        rows.odds_against(beta_block), np.exp(-(rows @ beta_block)), rtol=1e-12
+    )
+    single = rows.astype(np.float32).odds_against(beta_block)
+    assert single.dtype == np.float32
+    np.testing.assert_allclose(single, np.exp(-(rows @ beta_block)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("size", [50, 10**9])  # numbered by marking a table, or by sorting
+def test_keys_are_numbered_as_numpy_unique_numbers_them(size):
+    key = np.random.default_rng(3).integers(0, min(size, 10**6), 400) * (size // min(size, 10**6))
+    distinct, inverse = distinct_keys(key, size)
+    expected, expected_inverse = np.unique(key, return_inverse=True)
+    np.testing.assert_array_equal(distinct, expected)
+    np.testing.assert_array_equal(inverse, expected_inverse)
