@@ -2,14 +2,15 @@
 "Beyond one machine").
 
 The process computing the snapshot (the coordinator) writes the bootstrap's plan
-(:class:`ranking.stats.bootstrap.BlockPlan`: the fit, the counts to resample, one child
-generator per block, all derived from the snapshot's seed) to storage, cuts its blocks into
-chunks and queues one ``bootstrap_chunk_task`` per chunk. Whoever claims a chunk first (a
-worker, or the coordinator itself, which works through the chunks nobody has claimed) computes
-it and stores its result; the coordinator waits for the rest, takes back a chunk whose claim
-expired (its worker died), and puts the results together in block order. A block's result
-depends only on the plan and its index, so the replicates are bit-identical whatever the
-number of workers, and the same as without fan-out (tested with 1 and 3 worker processes).
+(:class:`ranking.stats.bootstrap.BlockPlan`, or ``DavidsonPlan`` for Davidson ties: the
+fit, the counts to resample, one child generator per block, all derived from the snapshot's
+seed) to storage, cuts its blocks into chunks and queues one ``bootstrap_chunk_task`` per
+chunk. Whoever claims a chunk first (a worker, or the coordinator itself, which works
+through the chunks nobody has claimed) computes it and stores its result; the coordinator
+waits for the rest, takes back a chunk whose claim expired (its worker died), and puts the
+results together in block order. A block's result depends only on the plan and its index,
+so the replicates are bit-identical whatever the number of workers, and the same as without
+fan-out (tested with 1 and 3 worker processes, ties as half and Davidson).
 
 Claims are cache entries (``cache.add``: Redis in production) that expire after
 ``RANKING_FANOUT_LEASE_SECONDS``; the files live under ``snapshots/fanout/<key>/`` in the
@@ -29,7 +30,7 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from ranking.stats.bootstrap import BlockPlan
+from ranking.stats.bootstrap import BootstrapPlan
 
 _POLL_SECONDS = 0.2
 logger = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class FanoutRunner:
     def __init__(self, key: str) -> None:
         self.key = key
 
-    def __call__(self, plan: BlockPlan) -> list[tuple]:
+    def __call__(self, plan: BootstrapPlan) -> list[tuple]:
         from ranking.tasks import bootstrap_chunk_task
 
         folder = _folder(self.key)
@@ -62,7 +63,7 @@ class FanoutRunner:
             _remove(folder, len(chunks))
         return [result for chunk in results for result in chunk]
 
-    def _gather(self, plan: BlockPlan, chunks: list[range]) -> list[list[tuple]]:
+    def _gather(self, plan: BootstrapPlan, chunks: list[range]) -> list[list[tuple]]:
         """Every chunk's results: read from storage when a worker stored them, computed here
         when unclaimed or their claim lapsed (after ``RANKING_FANOUT_COORDINATOR_WAIT``
         seconds: 0 by default, the coordinator works too)."""
