@@ -25,13 +25,19 @@ def in_one_process(snapshot) -> np.ndarray:
 
     counts = count_all(snapshot)
     assert counts.model_ids == data["model_ids"].tolist()
-    ratings = rate(_engine_counts(counts), rounds=snapshot.params["rounds"], seed=snapshot.seed)
+    ratings = rate(
+        _engine_counts(counts),
+        ties=snapshot.params["ties"],
+        rounds=snapshot.params["rounds"],
+        seed=snapshot.seed,
+    )
     return ratings.replicates
 
 
+@pytest.mark.parametrize("ties", ["half", "davidson"])
 @pytest.mark.parametrize("chunk_blocks", [1, 3])
 def test_fanned_out_replicates_are_those_of_one_process(
-    voted_models, settings, chunk_blocks, monkeypatch
+    voted_models, settings, chunk_blocks, ties, monkeypatch
 ):
     settings.RANKING_FANOUT_MIN_WORK = 1
     settings.RANKING_FANOUT_CHUNK_BLOCKS = chunk_blocks
@@ -43,7 +49,8 @@ def test_fanned_out_replicates_are_those_of_one_process(
 
     monkeypatch.setattr(fanout, "chunk_compute", counting)
     cache.clear()
-    snapshot = compute_snapshot(rounds=300, anchor=None)
+    snapshot = compute_snapshot(rounds=300, anchor=None, ties=ties)
+    assert snapshot.params["ties"] == ties
     replicates = snapshot_data(snapshot)["replicates"]
     assert replicates.shape[0] == 300
     assert np.array_equal(replicates, in_one_process(snapshot), equal_nan=True)
@@ -51,8 +58,9 @@ def test_fanned_out_replicates_are_those_of_one_process(
     assert not default_storage.exists(f"snapshots/fanout/{snapshot.key}/plan.pkl")
 
 
+@pytest.mark.parametrize("ties", ["half", "davidson"])
 def test_a_chunk_whose_worker_vanished_is_computed_by_the_coordinator(
-    voted_models, settings, monkeypatch
+    voted_models, settings, ties, monkeypatch
 ):
     settings.RANKING_FANOUT_MIN_WORK = 1
     settings.RANKING_FANOUT_CHUNK_BLOCKS = 2
@@ -66,7 +74,7 @@ def test_a_chunk_whose_worker_vanished_is_computed_by_the_coordinator(
 
     monkeypatch.setattr(fanout, "_claim", claim)
     monkeypatch.setattr(fanout, "chunk_compute", lambda key, index: fanout._claim(key, index))
-    snapshot = compute_snapshot(rounds=200, anchor=None)
+    snapshot = compute_snapshot(rounds=200, anchor=None, ties=ties)
     assert np.array_equal(
         snapshot_data(snapshot)["replicates"], in_one_process(snapshot), equal_nan=True
     )
