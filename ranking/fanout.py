@@ -13,13 +13,15 @@ so the replicates are bit-identical whatever the number of workers, and the same
 fan-out (tested with 1 and 3 worker processes, ties as half and Davidson).
 
 Claims are cache entries (``cache.add``: Redis in production) that expire after
-``RANKING_FANOUT_LEASE_SECONDS``; the files live under ``snapshots/fanout/<key>/`` in the
-default storage (shared by every machine in a multi-machine site) and are removed at the end.
-The plan is a pickle written and read only by the product's own processes.
+``RANKING_FANOUT_LEASE_SECONDS``; the files live under ``snapshots/fanout/<key>/<digest>/``
+(the snapshot's key, then the digest of the stored plan and chunks) in the default storage
+(shared by every machine in a multi-machine site) and are removed at the end. The plan is a
+pickle written and read only by the product's own processes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import pickle
@@ -52,18 +54,25 @@ class FanoutRunner:
     def __call__(self, plan: BootstrapPlan) -> list[tuple]:
         from ranking.tasks import bootstrap_chunk_task
 
-        folder = _folder(self.key)
-        _save(f"{folder}/plan.pkl", plan)
         chunks = _chunks(plan.n_blocks)
+        # The chunks travel with the plan: a worker whose RANKING_FANOUT_CHUNK_BLOCKS differs
+        # still computes the coordinator's. The folder is named by the plan's bytes, so files
+        # that a dead earlier attempt at this snapshot left (with another plan or other
+        # chunks) are never taken for this one's; the same plan's are the same results.
+        data = pickle.dumps((plan, chunks), pickle.HIGHEST_PROTOCOL)
+        share = f"{self.key}/{hashlib.sha256(data).hexdigest()[:16]}"
+        folder = _folder(share)
+        _save(f"{folder}/plan.pkl", data)
         try:
             for index in range(len(chunks)):
-                bootstrap_chunk_task.delay(self.key, index)
-            results = self._gather(plan, chunks)
+                bootstrap_chunk_task.delay(share, index)
+            results = self._gather(share, plan, chunks)
         finally:
             _remove(folder, len(chunks))
         return [result for chunk in results for result in chunk]
 
-    def _gather(self, plan: BootstrapPlan, chunks: list[range]) -> list[list[tuple]]:
+    @staticmethod
+    def _gather(share: str, plan: BootstrapPlan, chunks: list[range]) -> list[list[tuple]]:
         """Every chunk's results: read from storage when a worker stored them, computed here
         when unclaimed or their claim lapsed (after ``RANKING_FANOUT_COORDINATOR_WAIT``
         seconds: 0 by default, the coordinator works too)."""
@@ -76,10 +85,10 @@ class FanoutRunner:
             for index, blocks in enumerate(chunks):
                 if index in results:
                     continue
-                stored = _load_result(self.key, index)
+                stored = _load_result(share, index)
                 if stored is not None:
                     results[index], progressed = stored, True
-                elif helping and _claim(self.key, index):
+                elif helping and _claim(share, index):
                     results[index] = plan.run_blocks(blocks, settings.RANKING_ENGINE_THREADS)
                     progressed = True
             if not progressed:
@@ -87,20 +96,21 @@ class FanoutRunner:
         return [results[index] for index in range(len(chunks))]
 
 
-def chunk_compute(key: str, index: int) -> bool:
-    """A worker's share: compute chunk ``index`` of the snapshot's bootstrap if nobody has
-    claimed it and the coordinator still waits (its plan is stored); True if it did."""
-    folder = _folder(key)
-    if not default_storage.exists(f"{folder}/plan.pkl") or not _claim(key, index):
+def chunk_compute(share: str, index: int) -> bool:
+    """A worker's share: compute chunk ``index`` of the stored plan ``share`` (the snapshot's
+    key and the plan's digest) if nobody has claimed it and the coordinator still waits (its
+    plan is stored); True if it did."""
+    folder = _folder(share)
+    if not default_storage.exists(f"{folder}/plan.pkl") or not _claim(share, index):
         return False
     try:
-        plan = _load(f"{folder}/plan.pkl")
+        plan, chunks = _load(f"{folder}/plan.pkl")
     except FileNotFoundError:  # the coordinator finished meanwhile
         return False
-    blocks = _chunks(plan.n_blocks)[index]
-    _save(f"{folder}/chunk-{index}.pkl", plan.run_blocks(blocks, settings.RANKING_ENGINE_THREADS))
+    results = plan.run_blocks(chunks[index], settings.RANKING_ENGINE_THREADS)
+    _save(f"{folder}/chunk-{index}.pkl", results)
     _save(f"{folder}/chunk-{index}.done", b"")
-    logger.info("bootstrap chunk %s of snapshot %s computed here", index, key)
+    logger.info("bootstrap chunk %s of snapshot %s computed here", index, share)
     return True
 
 
@@ -109,12 +119,12 @@ def _chunks(n_blocks: int) -> list[range]:
     return [range(start, min(start + size, n_blocks)) for start in range(0, n_blocks, size)]
 
 
-def _folder(key: str) -> str:
-    return f"snapshots/fanout/{key}"
+def _folder(share: str) -> str:
+    return f"snapshots/fanout/{share}"
 
 
-def _claim(key: str, index: int) -> bool:
-    return cache.add(f"fanout:{key}:{index}", 1, timeout=settings.RANKING_FANOUT_LEASE_SECONDS)
+def _claim(share: str, index: int) -> bool:
+    return cache.add(f"fanout:{share}:{index}", 1, timeout=settings.RANKING_FANOUT_LEASE_SECONDS)
 
 
 def _save(name: str, value: object) -> None:
@@ -130,9 +140,9 @@ def _load(name: str) -> object:
         return pickle.load(io.BytesIO(handle.read()))
 
 
-def _load_result(key: str, index: int) -> list[tuple] | None:
+def _load_result(share: str, index: int) -> list[tuple] | None:
     """A chunk's stored results, once its marker says the file is complete."""
-    folder = _folder(key)
+    folder = _folder(share)
     if not default_storage.exists(f"{folder}/chunk-{index}.done"):
         return None
     return _load(f"{folder}/chunk-{index}.pkl")

@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 
+from bench.synthetic import synthetic_arena
 from ranking import fanout
 from ranking.services import _engine_counts
 from ranking.stats import rate
@@ -16,6 +17,16 @@ from ranking.storage import snapshot_data
 from tests.ranking.conftest import compute_snapshot
 
 pytestmark = pytest.mark.django_db
+
+
+def stored_files(folder: str) -> list[str]:
+    """Every file under ``folder`` of the default storage."""
+    if not default_storage.exists(folder):
+        return []
+    folders, files = default_storage.listdir(folder)
+    return [f"{folder}/{name}" for name in files] + [
+        path for sub in folders for path in stored_files(f"{folder}/{sub}")
+    ]
 
 
 def in_one_process(snapshot) -> np.ndarray:
@@ -55,7 +66,7 @@ def test_fanned_out_replicates_are_those_of_one_process(
     assert replicates.shape[0] == 300
     assert np.array_equal(replicates, in_one_process(snapshot), equal_nan=True)
     assert computed and all(computed)  # the (eager) chunk tasks did the work
-    assert not default_storage.exists(f"snapshots/fanout/{snapshot.key}/plan.pkl")
+    assert stored_files(f"snapshots/fanout/{snapshot.key}") == []
 
 
 @pytest.mark.parametrize("ties", ["half", "davidson"])
@@ -78,3 +89,45 @@ def test_a_chunk_whose_worker_vanished_is_computed_by_the_coordinator(
     assert np.array_equal(
         snapshot_data(snapshot)["replicates"], in_one_process(snapshot), equal_nan=True
     )
+
+
+def test_workers_compute_the_coordinators_chunks_whatever_their_own_setting(
+    voted_models, settings, monkeypatch
+):
+    settings.RANKING_FANOUT_MIN_WORK = 1
+    settings.RANKING_FANOUT_CHUNK_BLOCKS = 3
+    original = fanout.chunk_compute
+
+    def elsewhere(share, index):
+        # A worker machine configured with another chunk size.
+        coordinators = settings.RANKING_FANOUT_CHUNK_BLOCKS
+        settings.RANKING_FANOUT_CHUNK_BLOCKS = 1
+        try:
+            assert original(share, index)
+        finally:
+            settings.RANKING_FANOUT_CHUNK_BLOCKS = coordinators
+
+    monkeypatch.setattr(fanout, "chunk_compute", elsewhere)
+    cache.clear()
+    snapshot = compute_snapshot(rounds=300, anchor=None, ties="davidson")
+    assert np.array_equal(
+        snapshot_data(snapshot)["replicates"], in_one_process(snapshot), equal_nan=True
+    )
+
+
+def test_files_a_dead_attempt_left_are_not_taken_for_another_plans(settings, monkeypatch):
+    counts = synthetic_arena(6, 3000, seed=2).counts
+    settings.RANKING_FANOUT_CHUNK_BLOCKS = 1
+    cache.clear()
+    # The first attempt dies before it removes its files (the chunk claims lapse too).
+    with monkeypatch.context() as dying:
+        dying.setattr(fanout, "_remove", lambda folder, n_chunks: None)
+        rate(counts, rounds=300, seed=4, runner=fanout.FanoutRunner("same-key"))
+    assert stored_files("snapshots/fanout/same-key")
+    cache.clear()
+    # The next attempt at the same snapshot cuts its blocks into other chunks; no worker
+    # is free, so the coordinator finds the old files before anyone could overwrite them.
+    settings.RANKING_FANOUT_CHUNK_BLOCKS = 3
+    monkeypatch.setattr(fanout, "chunk_compute", lambda share, index: False)
+    again = rate(counts, rounds=300, seed=4, runner=fanout.FanoutRunner("same-key"))
+    assert np.array_equal(again.replicates, rate(counts, rounds=300, seed=4).replicates)
