@@ -448,7 +448,8 @@ RANKING_RECOUNT_HOURS = env_int("RANKING_RECOUNT_HOURS", 24, minimum=1)
 # `--concurrency N` uses N cores; raise it with fewer processes than cores.
 RANKING_ENGINE_THREADS = env_int("RANKING_ENGINE_THREADS", 1, minimum=1)
 # A bootstrap of at least this many cells x rounds is fanned out over the Celery workers in
-# chunks of blocks (0: never); a worker's claim on a chunk lapses after the lease.
+# chunks of blocks (0: never), whatever the tie model (a Davidson round costs about 2.5-3x
+# a ties-as-half one); a worker's claim on a chunk lapses after the lease.
 RANKING_FANOUT_MIN_WORK = env_int("RANKING_FANOUT_MIN_WORK", 0, minimum=0)
 RANKING_FANOUT_CHUNK_BLOCKS = env_int("RANKING_FANOUT_CHUNK_BLOCKS", 8, minimum=1)
 RANKING_FANOUT_LEASE_SECONDS = env_int("RANKING_FANOUT_LEASE_SECONDS", 300, minimum=10)
