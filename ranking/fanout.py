@@ -15,8 +15,11 @@ fan-out (tested with 1 and 3 worker processes, ties as half and Davidson).
 Claims are cache entries (``cache.add``: Redis in production) that expire after
 ``RANKING_FANOUT_LEASE_SECONDS``; the files live under ``snapshots/fanout/<key>/<digest>/``
 (the snapshot's key, then the digest of the stored plan and chunks) in the default storage
-(shared by every machine in a multi-machine site) and are removed at the end. The plan is a
-pickle written and read only by the product's own processes.
+(shared by every machine in a multi-machine site) and the coordinator removes its folder at
+the end. What it cannot remove (the folder of an attempt that died, a chunk a slow worker
+stored after its coordinator finished) is removed by beat's hourly :func:`fanout_prune`
+(docs/reliability.md). The plan is a pickle written and read only by the product's own
+processes.
 """
 
 from __future__ import annotations
@@ -26,14 +29,19 @@ import io
 import logging
 import pickle
 import time
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
+from arena.media_staging import remove_empty_folders, stored_files
+from ranking.models import RatingSnapshot
 from ranking.stats.bootstrap import BootstrapPlan
 
+FANOUT_FOLDER = "snapshots/fanout"
 _POLL_SECONDS = 0.2
 logger = logging.getLogger(__name__)
 
@@ -68,7 +76,7 @@ class FanoutRunner:
                 bootstrap_chunk_task.delay(share, index)
             results = self._gather(share, plan, chunks)
         finally:
-            _remove(folder, len(chunks))
+            _remove(folder)
         return [result for chunk in results for result in chunk]
 
     @staticmethod
@@ -120,7 +128,7 @@ def _chunks(n_blocks: int) -> list[range]:
 
 
 def _folder(share: str) -> str:
-    return f"snapshots/fanout/{share}"
+    return f"{FANOUT_FOLDER}/{share}"
 
 
 def _claim(share: str, index: int) -> bool:
@@ -141,15 +149,58 @@ def _load(name: str) -> object:
 
 
 def _load_result(share: str, index: int) -> list[tuple] | None:
-    """A chunk's stored results, once its marker says the file is complete."""
+    """A chunk's stored results, once its marker says the file is complete (``None`` also
+    when the prune removed an old attempt's file meanwhile: the chunk is computed again)."""
     folder = _folder(share)
     if not default_storage.exists(f"{folder}/chunk-{index}.done"):
         return None
-    return _load(f"{folder}/chunk-{index}.pkl")
+    try:
+        return _load(f"{folder}/chunk-{index}.pkl")
+    except FileNotFoundError:
+        return None
 
 
-def _remove(folder: str, n_chunks: int) -> None:
-    names = ["plan.pkl"] + [f"chunk-{i}.{ext}" for i in range(n_chunks) for ext in ("pkl", "done")]
+def _remove(folder: str) -> None:
+    """Every file under ``folder``, then the folder (and the snapshot's, once empty)."""
+    try:
+        names = stored_files(default_storage, folder)
+    except FileNotFoundError:  # a local file system, the folder removed already
+        names = []
     for name in names:
-        if default_storage.exists(f"{folder}/{name}"):
-            default_storage.delete(f"{folder}/{name}")
+        default_storage.delete(name)
+    remove_empty_folders(default_storage, folder.rsplit("/", 1)[0])
+
+
+def fanout_prune(*, now: datetime | None = None) -> int:
+    """Scheduled by beat: remove the fan-out folders nobody needs, those of snapshots not
+    being computed whose files are all older than ``RANKING_FANOUT_KEEP_HOURS`` (a dead
+    attempt's, or a chunk a slow worker stored after its coordinator finished). Returns how
+    many folders were removed."""
+    try:
+        # Not storage.exists(): on an object store a folder is only a prefix, never an object.
+        keys = default_storage.listdir(FANOUT_FOLDER)[0]
+    except FileNotFoundError:  # a file system on which nothing was ever fanned out
+        return 0
+    oldest = (now or timezone.now()) - timedelta(hours=settings.RANKING_FANOUT_KEEP_HOURS)
+    # A snapshot computing now may be reading its folder whatever its files' age (one
+    # computed by `fit_ratings` has no time limit).
+    running = RatingSnapshot.objects.filter(key__in=keys, status=RatingSnapshot.Status.RUNNING)
+    removed = 0
+    for key in set(keys) - set(running.values_list("key", flat=True)):
+        removed += _prune_snapshot(f"{FANOUT_FOLDER}/{key}", oldest)
+        remove_empty_folders(default_storage, f"{FANOUT_FOLDER}/{key}")
+    return removed
+
+
+def _prune_snapshot(folder: str, oldest: datetime) -> int:
+    """Remove the plan folders under a snapshot's ``folder`` whose files are all older
+    than ``oldest`` (a worker may still be storing a chunk in a newer one)."""
+    removed = 0
+    for digest in default_storage.listdir(folder)[0]:
+        names = stored_files(default_storage, f"{folder}/{digest}")
+        if any(default_storage.get_modified_time(name) > oldest for name in names):
+            continue
+        for name in names:
+            default_storage.delete(name)
+        removed += 1
+    return removed

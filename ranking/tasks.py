@@ -62,6 +62,14 @@ def snapshot_recount_task() -> None:
     counts_recount()
 
 
+@shared_task(ignore_result=True, time_limit=300, soft_time_limit=280)
+def fanout_prune_task() -> None:
+    """Scheduled by beat, hourly: fan-out files no coordinator will read (ranking.fanout)."""
+    from ranking.fanout import fanout_prune
+
+    fanout_prune()
+
+
 @shared_task(
     ignore_result=True,
     time_limit=settings.CELERY_TASK_TIME_LIMIT,
