@@ -43,13 +43,13 @@ class MediaStaging:
         moved = sum(
             _promote(self.storage, staged, target) for target, staged in self.staged.items()
         )
-        _remove_folder(self.storage, self.folder)
+        remove_empty_folders(self.storage, self.folder)
         return moved
 
     def discard(self) -> None:
         for staged in self.staged.values():
             self.storage.delete(staged)
-        _remove_folder(self.storage, self.folder)
+        remove_empty_folders(self.storage, self.folder)
 
 
 def _promote(storage: Storage, staged: str, target: str) -> bool:
@@ -69,8 +69,9 @@ def _promote(storage: Storage, staged: str, target: str) -> bool:
     return True
 
 
-def _remove_folder(storage: Storage, folder: str) -> None:
-    """Empty folders of a local file system (an object store has none)."""
+def remove_empty_folders(storage: Storage, folder: str) -> None:
+    """Remove ``folder`` and the folders under it that are empty, deepest first, on a local
+    file system (an object store has no folders)."""
     try:
         root = storage.path(folder)
     except NotImplementedError:
@@ -80,10 +81,11 @@ def _remove_folder(storage: Storage, folder: str) -> None:
             os.rmdir(path)
 
 
-def _files(storage: Storage, folder: str) -> list[str]:
+def stored_files(storage: Storage, folder: str) -> list[str]:
+    """Every file under ``folder``, at any depth."""
     folders, files = storage.listdir(folder)
     return [f"{folder}/{name}" for name in files] + [
-        name for sub in folders for name in _files(storage, f"{folder}/{sub}")
+        name for sub in folders for name in stored_files(storage, f"{folder}/{sub}")
     ]
 
 
@@ -102,7 +104,7 @@ def staging_cleanup(*, now: datetime | None = None) -> tuple[int, int]:
     oldest = (now or timezone.now()) - STAGING_MAX_AGE
     moved = deleted = 0
     for folder in folders:
-        staged = _files(storage, f"{STAGING_FOLDER}/{folder}")
+        staged = stored_files(storage, f"{STAGING_FOLDER}/{folder}")
         if any(storage.get_modified_time(name) > oldest for name in staged):
             continue  # an import may still be writing here
         for name in staged:
@@ -116,5 +118,5 @@ def staging_cleanup(*, now: datetime | None = None) -> tuple[int, int]:
             else:
                 storage.delete(name)
                 deleted += 1
-        _remove_folder(storage, f"{STAGING_FOLDER}/{folder}")
+        remove_empty_folders(storage, f"{STAGING_FOLDER}/{folder}")
     return moved, deleted

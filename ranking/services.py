@@ -273,7 +273,7 @@ def _rate(snapshot: RatingSnapshot, counts: Counts) -> tuple[Ratings | None, lis
     threads = settings.RANKING_ENGINE_THREADS
     engine_counts = _engine_counts(counts)
     rounds = snapshot.params["rounds"]
-    fanout = snapshot.params["ties"] != "davidson" and fanout_wanted(len(counts.cells), rounds)
+    fanout = fanout_wanted(len(counts.cells), rounds)
     with threadpool_limits(limits=threads, user_api="blas"):
         ratings = rate(
             engine_counts,

@@ -62,14 +62,23 @@ def snapshot_recount_task() -> None:
     counts_recount()
 
 
+@shared_task(ignore_result=True, time_limit=300, soft_time_limit=280)
+def fanout_prune_task() -> None:
+    """Scheduled by beat, hourly: fan-out files no coordinator will read (ranking.fanout)."""
+    from ranking.fanout import fanout_prune
+
+    fanout_prune()
+
+
 @shared_task(
     ignore_result=True,
     time_limit=settings.CELERY_TASK_TIME_LIMIT,
     soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
 )
-def bootstrap_chunk_task(key: str, index: int) -> None:
-    """A share of a big snapshot's bootstrap (ranking.fanout): computed here if nobody has
-    claimed it yet; the snapshot's coordinator takes back a share whose worker died."""
+def bootstrap_chunk_task(share: str, index: int) -> None:
+    """Chunk ``index`` of a big snapshot's bootstrap (ranking.fanout; ``share``: the
+    snapshot's key and its stored plan's digest): computed here if nobody has claimed it
+    yet; the snapshot's coordinator takes back a chunk whose worker died."""
     from ranking.fanout import chunk_compute
 
-    chunk_compute(key, index)
+    chunk_compute(share, index)

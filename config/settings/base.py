@@ -234,6 +234,7 @@ HOUSEKEEPING_TASKS = [
     "arena.tasks.serving_plans_refresh_task",
     "ranking.tasks.snapshot_sweep_task",
     "ranking.tasks.snapshot_refresh_task",
+    "ranking.tasks.fanout_prune_task",
 ]
 CELERY_TASK_ROUTES = {name: {"queue": CELERY_HOUSEKEEPING_QUEUE} for name in HOUSEKEEPING_TASKS}
 # Not beat's: sent as a worker starts and after each import (RANKING_CATCH_UP), but like the
@@ -445,12 +446,21 @@ RANKING_RECOUNT_HOURS = env_int("RANKING_RECOUNT_HOURS", 24, minimum=1)
 # `--concurrency N` uses N cores; raise it with fewer processes than cores.
 RANKING_ENGINE_THREADS = env_int("RANKING_ENGINE_THREADS", 1, minimum=1)
 # A bootstrap of at least this many cells x rounds is fanned out over the Celery workers in
-# chunks of blocks (0: never); a worker's claim on a chunk lapses after the lease.
+# chunks of blocks (0: never), whatever the tie model (a Davidson round costs about 2.5-3x
+# a ties-as-half one); a worker's claim on a chunk lapses after the lease.
 RANKING_FANOUT_MIN_WORK = env_int("RANKING_FANOUT_MIN_WORK", 0, minimum=0)
 RANKING_FANOUT_CHUNK_BLOCKS = env_int("RANKING_FANOUT_CHUNK_BLOCKS", 8, minimum=1)
 RANKING_FANOUT_LEASE_SECONDS = env_int("RANKING_FANOUT_LEASE_SECONDS", 300, minimum=10)
 # Seconds the computing process leaves the chunks to the workers before taking unclaimed ones.
 RANKING_FANOUT_COORDINATOR_WAIT = env_int("RANKING_FANOUT_COORDINATOR_WAIT", 0, minimum=0)
+# Fan-out files left behind (an attempt that died, a chunk stored after its snapshot was done)
+# are removed hourly once all of a plan's files are this old and its snapshot is not running.
+RANKING_FANOUT_KEEP_HOURS = env_int("RANKING_FANOUT_KEEP_HOURS", 6, minimum=1)
+CELERY_BEAT_SCHEDULE["fanout-prune"] = {
+    "task": "ranking.tasks.fanout_prune_task",
+    "schedule": 3600.0,
+    "options": {"expires": 3600.0},
+}
 # Media range requests: "" streams from storage; "x-accel-redirect" (nginx, MEDIA_ROOT served
 # at ARENA_MEDIA_INTERNAL_URL as an `internal` location) or "x-sendfile" hand the bytes to
 # the web server.

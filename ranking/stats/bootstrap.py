@@ -309,45 +309,81 @@ def _chord_block(
     return theta, int(active.size), unconverged
 
 
-def _davidson_rounds(
-    fit: BTFit,
-    counts: PairCounts,
-    rounds: int,
-    rng: np.random.Generator,
-    resample: str,
-    tol: float,
-    max_iter: int,
-    check: ReplicateCheck | None,
-) -> tuple[np.ndarray, int, int, tuple[np.ndarray, np.ndarray] | None]:
-    """Davidson replicates, refitted like the ties-as-half ones: the rounds of a block iterate
-    together the chord method with the full-data Hessian of the Davidson likelihood (tie
-    parameter included, :func:`davidson_hessian`); a round that does not converge falls back
-    to its own L-BFGS fit. Blocks are drawn one after the other from ``rng``. Returns the
-    replicates, the rounds that fell back, of those the unconverged, and the rounds' openness
-    codes and reference groups."""
-    k = counts.n_models
-    pair_key, code, count = _davidson_cells(counts)
-    refit = _DavidsonRefit.make(fit, pair_key, code, count, k)
-    table = PoissonTable.for_counts(count) if is_integral(count) else None
-    draw = multinomial_counts if resample == "multinomial" else poisson_counts
-    block = int(np.clip(_BLOCK_ELEMENTS // max(count.size, 1), 4, 64))
-    parts, checked = [], []
-    fallback = unconverged = 0
-    for start in range(0, rounds, block):
-        drawn = draw(count, min(block, rounds - start), rng, table)
-        by_cell = np.ascontiguousarray(drawn.T)
-        theta, fell_back, failed = refit.block(by_cell, tol, max_iter)
-        parts.append(theta)
-        fallback, unconverged = fallback + fell_back, unconverged + failed
-        if check is not None:
-            checked.append(check.openness(drawn, check.credited(by_cell)))
-    openness = None
-    if check is not None:
-        openness = (
-            np.concatenate([codes for codes, _ in checked]),
-            np.concatenate([group for _, group in checked]),
+@dataclass
+class DavidsonPlan:
+    """A Davidson bootstrap cut into fixed blocks of rounds like :class:`BlockPlan` (the same
+    ``run``, ``run_blocks`` and results), each block with its own child generator spawned
+    from the seeded one, so that it too can run on threads, processes or machines and give
+    the same replicates. Its rounds are refitted like the ties-as-half ones: the rounds of a
+    block iterate together the chord method with the full-data Hessian of the Davidson
+    likelihood (tie parameter included, :func:`davidson_hessian`); a round that does not
+    converge falls back to its own L-BFGS fit. The refit's maps and Hessian factor are made
+    once, where the plan is made, and travel with it (pickled), so every process solves with
+    the very same factor."""
+
+    refit: _DavidsonRefit
+    cell_count: np.ndarray
+    table: PoissonTable | None
+    block: int
+    starts: list[int]
+    children: list[np.random.Generator]
+    resample: str
+    rounds: int
+    tol: float
+    max_iter: int
+    check: ReplicateCheck | None
+
+    @classmethod
+    def make(
+        cls,
+        counts: PairCounts | StyleCounts,
+        fit: BTFit,
+        rounds: int,
+        rng: np.random.Generator,
+        resample: str,
+        tol: float,
+        max_iter: int,
+        check: ReplicateCheck | None,
+    ) -> DavidsonPlan:
+        pair_counts = counts.pair_counts() if isinstance(counts, StyleCounts) else counts
+        pair_key, code, count = _davidson_cells(pair_counts)
+        # BLAS on one thread, as for the blocks: the factor is then the same whoever runs them.
+        with threadpool_limits(limits=1, user_api="blas"):
+            refit = _DavidsonRefit.make(fit, pair_key, code, count, pair_counts.n_models)
+        table = PoissonTable.for_counts(count) if is_integral(count) else None
+        block = int(np.clip(_BLOCK_ELEMENTS // max(count.size, 1), 4, 64))
+        starts = list(range(0, rounds, block))
+        children = rng.spawn(len(starts))
+        return cls(
+            refit, count, table, block, starts, children, resample, rounds, tol, max_iter, check
         )
-    return np.concatenate(parts), fallback, unconverged, openness
+
+    @property
+    def n_blocks(self) -> int:
+        return len(self.starts)
+
+    def run(self, index: int) -> tuple:
+        """Block ``index``: (replicates (r, K), rounds that fell back to L-BFGS, of those the
+        unconverged, openness (r, K) or None, reference (r, K) or None)."""
+        size = min(self.block, self.rounds - self.starts[index])
+        draw = multinomial_counts if self.resample == "multinomial" else poisson_counts
+        # A copy of the child generator: running a block twice gives the same draws.
+        rng = copy.deepcopy(self.children[index])
+        drawn = draw(self.cell_count, size, rng, self.table)
+        by_cell = np.ascontiguousarray(drawn.T)
+        theta, fallback, unconverged = self.refit.block(by_cell, self.tol, self.max_iter)
+        if self.check is None:
+            return theta, fallback, unconverged, None, None
+        return (
+            theta,
+            fallback,
+            unconverged,
+            *self.check.openness(drawn, self.check.credited(by_cell)),
+        )
+
+    def run_blocks(self, indices: range, workers: int) -> list[tuple]:
+        """Several blocks here, on ``workers`` threads, BLAS on one thread."""
+        return _run_blocks(lambda i: self.run(indices[i]), len(indices), workers)
 
 
 @dataclass(frozen=True, eq=False)
@@ -469,7 +505,7 @@ def bootstrap_intervals(
     max_iter: int = 25,
     workers: int | None = None,
     check: ReplicateCheck | None = None,
-    runner: Callable[[BlockPlan], list[tuple]] | None = None,
+    runner: Callable[[BootstrapPlan], list[tuple]] | None = None,
 ) -> BootstrapResult:
     """Bootstrap replicates of ``fit`` over the votes in ``counts``.
 
@@ -487,9 +523,10 @@ def bootstrap_intervals(
         workers: threads (numpy releases the GIL in the heavy loops); default: CPU count.
         check: which models each round's votes leave open (built on ``fit.credit``); without
             it no round is checked.
-        runner: runs the blocks of a :class:`BlockPlan` and returns their results in order
-            (default: ``workers`` threads here); the product's fans them out over Celery
-            workers (``ranking.fanout``). Either way the same seed gives the same replicates.
+        runner: runs the blocks of a :class:`BlockPlan` (a :class:`DavidsonPlan` for
+            ``fit.ties == "davidson"``) and returns their results in order (default:
+            ``workers`` threads here); the product's fans them out over Celery workers
+            (``ranking.fanout``). Either way the same seed gives the same replicates.
 
     Returns:
         A :class:`BootstrapResult` with (R, K) replicates.
@@ -500,15 +537,8 @@ def bootstrap_intervals(
         # rate() refuses fewer than min_bootstrap_rounds(level) for published intervals; the
         # replicates themselves can be drawn in any number.
         raise ValueError("rounds must be at least 1")
-    if fit.ties == "davidson":
-        pair_counts = counts.pair_counts() if isinstance(counts, StyleCounts) else counts
-        # BLAS on one thread, as for the blocks below: its threads only spin on these sizes.
-        with threadpool_limits(limits=1, user_api="blas"):
-            replicates, fallback, unconverged, checked = _davidson_rounds(
-                fit, pair_counts, rounds, rng, resample, tol, max_iter, check
-            )
-        return _result(replicates, rounds, resample, level, tol, fallback, unconverged, checked)
-    plan = BlockPlan.make(counts, fit, rounds, rng, resample, tol, max_iter, check)
+    plan_of = DavidsonPlan if fit.ties == "davidson" else BlockPlan
+    plan = plan_of.make(counts, fit, rounds, rng, resample, tol, max_iter, check)
     if runner is None:
         results = _run_blocks(plan.run, plan.n_blocks, workers or os.cpu_count() or 1)
     else:
@@ -623,6 +653,10 @@ class BlockPlan:
     def run_blocks(self, indices: range, workers: int) -> list[tuple]:
         """Several blocks here, on ``workers`` threads, BLAS on one thread."""
         return _run_blocks(lambda i: self.run(indices[i]), len(indices), workers)
+
+
+#: What :func:`bootstrap_intervals` hands its ``runner``: blocks of rounds that run anywhere.
+BootstrapPlan = BlockPlan | DavidsonPlan
 
 
 def _result(

@@ -12,7 +12,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ranking.stats.bootstrap import (
-    BlockPlan,
+    BootstrapPlan,
     BootstrapResult,
     analytic_intervals,
     bootstrap_intervals,
@@ -141,7 +141,7 @@ def rate(
     base: float = 10.0,
     mean: float = 1000.0,
     workers: int | None = None,
-    runner: Callable[[BlockPlan], list[tuple]] | None = None,
+    runner: Callable[[BootstrapPlan], list[tuple]] | None = None,
 ) -> Ratings:
     """Fit, bootstrap (or analytic intervals) and rank: the full leaderboard computation.
 
@@ -157,8 +157,8 @@ def rate(
         prior, tol, max_iter: fit settings (a fit that stops at ``max_iter`` before
             converging says so in ``warnings``). scale, base: the Elo scale (400, 10).
         workers: bootstrap threads (default: CPU count; results do not depend on it).
-        runner: who runs the bootstrap's blocks (:func:`bootstrap_intervals`; not for
-            ``ties="davidson"``); results do not depend on it either.
+        runner: who runs the bootstrap's blocks (:func:`bootstrap_intervals`, whatever
+            ``ties``); results do not depend on it either.
 
     Raises:
         ValueError: input it cannot rate (too few rounds, too many votes, a bad anchor, fewer

@@ -486,7 +486,10 @@ def open_side_bounds(
             inside = _reached_from(restricted, int(model), k)
             shift = _shift(rows, inside, ~open_mask, level, inside_won=side == "lower")
             absorbed = 0.0 if anchored else (inside & ident.reference).sum() / share
-            moved = shift * (1.0 - absorbed) * points
+            # A group holding every reference model carries the mean level with it: it does
+            # not move against the level, even when nothing outside it bounds the shift
+            # (inf: inf * 0 would be NaN, and the bound the model's own estimate).
+            moved = 0.0 if absorbed == 1.0 else shift * (1.0 - absorbed) * points
             if side == "lower":
                 lower[model] = np.min(score[inside]) - moved
             else:

@@ -1,7 +1,8 @@
 """A snapshot's bootstrap fanned out over real Celery workers on Redis (1, then 3 worker
-processes): the replicates are bit-identical to the engine's in one process. The computing
-command leaves every chunk to the workers (RANKING_FANOUT_COORDINATOR_WAIT), so they do the
-work; the worker log names the chunks each computed."""
+processes; ties as half, then Davidson): the replicates are bit-identical to the engine's in
+one process. The computing command leaves every chunk to the workers
+(RANKING_FANOUT_COORDINATOR_WAIT), so they do the work; the worker log names the chunks each
+computed."""
 
 from __future__ import annotations
 
@@ -38,12 +39,14 @@ def in_one_process(data: dict, params: dict, anchor_id: int | None, seed: int) -
     anchor = None
     if anchor_id in model_ids:
         anchor = (model_ids.index(anchor_id), float(params["anchor"]["score"]))
-    return rate(counts, rounds=params["rounds"], seed=seed, anchor=anchor).replicates
+    ratings = rate(counts, ties=params["ties"], rounds=params["rounds"], seed=seed, anchor=anchor)
+    return ratings.replicates
 
 
+@pytest.mark.parametrize("ties", ["half", "davidson"])
 @pytest.mark.parametrize("processes", [1, 3])
 def test_fanned_out_bootstrap_is_bit_identical_whatever_the_workers(
-    tmp_path, throwaway_database, isolated_redis, processes
+    tmp_path, throwaway_database, isolated_redis, processes, ties
 ):
     redis_url, queue = isolated_redis
     env = production_env(
@@ -65,12 +68,13 @@ def test_fanned_out_bootstrap_is_bit_identical_whatever_the_workers(
     try:
         run_once(
             [sys.executable, "manage.py", "fit_ratings", "--modality", "text"]
-            + ["--rounds", str(ROUNDS), "--seed", str(seed)],
+            + ["--rounds", str(ROUNDS), "--seed", str(seed), "--ties", ties],
             env,
         )
     finally:
         stack.stop()
     key, data_file, params, anchored, anchor_id = snapshot_row(throwaway_database, seed)
+    assert params["ties"] == ties
     data = dict(np.load(io.BytesIO((Path(env["MEDIA_ROOT"]) / data_file).read_bytes())))
     assert data["replicates"].shape[0] == ROUNDS
     expected = in_one_process(data, params, anchor_id if anchored else None, seed)
@@ -82,4 +86,5 @@ def test_fanned_out_bootstrap_is_bit_identical_whatever_the_workers(
         if "computed here" in line and key in line
     ]
     assert len(chunks) > 1 and sorted(chunks) == list(range(len(chunks)))
-    assert not (Path(env["MEDIA_ROOT"]) / "snapshots" / "fanout" / key / "plan.pkl").exists()
+    # The coordinator removed its files and its folders.
+    assert not (Path(env["MEDIA_ROOT"]) / "snapshots" / "fanout" / key).exists()

@@ -2,6 +2,7 @@
 few rounds, and scores that must not move on normal data."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -76,6 +77,20 @@ def test_a_chain_of_single_wins_leaves_the_middle_model_unbounded_on_both_sides(
     assert ratings.ci_low[2] == -math.inf and np.isfinite(ratings.ci_high[2])
     # The top model's bound is that of the group it beat, not its own prior-held gap.
     assert ratings.ci_low[0] < ratings.score[1]
+
+
+def test_a_model_that_lost_to_two_models_that_never_met_is_bounded_by_them_not_by_itself():
+    # Every model is open below and the loser's group (everyone) holds the whole mean level:
+    # raising the group moves nothing, however far it could go.
+    counts = PairCounts(3, [0, 1], [2, 2], [A, A], [3.0, 3.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        ratings = rate(counts, rounds=200)
+    assert ratings.open_below.all() and ratings.open_above.tolist() == [True, True, False]
+    assert ratings.ci_low[2] == -math.inf
+    # Its upper bound is the highest of the group's scores, not its own prior-held estimate.
+    assert ratings.ci_high[2] == pytest.approx(ratings.score[:2].max())
+    assert ratings.ci_high[2] - ratings.score[2] > 1000
 
 
 def test_a_tiny_sample_gets_an_interval_open_where_resampling_makes_a_perfect_record():
