@@ -73,6 +73,8 @@ _ANDERSON_DEPTH = 2
 #: more than this (its step against the one before): sparse data, about 0.13, not dense
 #: ones, 0.03-0.05, which stop after 3 steps either way and whose refits the mix cost 12%.
 _SLOW = 0.1
+#: A mixed iterate moving a round more than this many times its plain step is not used.
+_WILD = 4.0
 _BLOCK_ELEMENTS = 1 << 20
 #: Rounds per block of the ties-as-half bootstrap: this many (cell or row) x round elements,
 #: 2 MB of float32, so that a block's row totals, residuals and steps (rows x rounds each)
@@ -258,8 +260,13 @@ class _Anderson:
         if self.steps and mix:
             d_steps = [step - s for s in self.steps]
             gamma = _least_squares(d_steps, step)
+            mixed = following.copy()
             for weight, d_step, iterate in zip(gamma, d_steps, self.iterates, strict=True):
-                following -= weight * (d_step + (b - iterate))
+                mixed -= weight * (d_step + (b - iterate))
+            # A mix that moves a round much further than its step is an extrapolation off
+            # the iteration's linear regime (tiny, separated samples): that round steps.
+            wild = np.max(np.abs(mixed - b), axis=0) > _WILD * np.max(np.abs(step), axis=0)
+            following = np.where(wild, following, mixed)
         self.iterates = [b, *self.iterates][:_ANDERSON_DEPTH]
         self.steps = [step, *self.steps][:_ANDERSON_DEPTH]
         return following

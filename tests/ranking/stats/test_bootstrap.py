@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 
@@ -295,3 +297,14 @@ def test_accelerated_refits_agree_with_the_plain_chord_iteration(votes, fewer_st
         assert steps < plain_steps
     else:
         assert steps == plain_steps and np.array_equal(plain, accelerated, equal_nan=True)
+
+
+def test_accelerated_refits_do_not_extrapolate_tiny_separated_samples_into_overflow():
+    # 6 models, 40 votes: some rounds leave a model unbeaten, where an unchecked mix once
+    # overshot past exp's float32 range (inf * 0 in the odds) before the Newton fallback.
+    rng = np.random.default_rng(5)
+    for seed in range(20):
+        counts = synthetic_arena(6, 40, seed=seed).counts
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            rate(counts, rounds=100, seed=int(rng.integers(1000)))
