@@ -10,7 +10,9 @@ with ``H`` the Cholesky-factored full-data Hessian, shared by every round. Each 
 two sparse products over the non-empty comparison rows (no K^3 work), and since a replicate's
 Hessian differs from ``H`` by O(1/sqrt(votes)), the error contracts by that factor per
 iteration. A round stops once twice the estimated remaining error (from the ratio of its
-last two steps) or its last step is below ``tol``: 3 to 5 iterations. Rounds that do not
+last two steps) or its last step is below ``tol``: 3 to 5 iterations. In blocks that contract
+slowly (sparse data) the iteration is Anderson-accelerated (:class:`_Anderson`), with the same
+fixed point and stopping rule. Rounds that do not
 converge (sparse data, a model nearly lost in the replicate) fall back to a full damped Newton
 solve.
 
