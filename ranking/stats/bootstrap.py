@@ -10,7 +10,9 @@ with ``H`` the Cholesky-factored full-data Hessian, shared by every round. Each 
 two sparse products over the non-empty comparison rows (no K^3 work), and since a replicate's
 Hessian differs from ``H`` by O(1/sqrt(votes)), the error contracts by that factor per
 iteration. A round stops once twice the estimated remaining error (from the ratio of its
-last two steps) or its last step is below ``tol``: 3 to 5 iterations. Rounds that do not
+last two steps) or its last step is below ``tol``: 3 to 5 iterations. In blocks that contract
+slowly (sparse data) the iteration is Anderson-accelerated (:class:`_Anderson`), with the same
+fixed point and stopping rule. Rounds that do not
 converge (sparse data, a model nearly lost in the replicate) fall back to a full damped Newton
 solve.
 
@@ -65,6 +67,16 @@ if TYPE_CHECKING:
     import scipy.sparse as sp
 
 BOOTSTRAP_TOL = 1e-5
+#: Previous iterates the chord refits' Anderson acceleration mixes (:class:`_Anderson`, 0
+#: for the plain chord iteration, at most 2): 2 takes sparse K = 200 rounds from 5.6 to 5.0
+#: steps, 1 to 5.3; depths 3 and 5 (a general solve) went no further than 2.
+_ANDERSON_DEPTH = 2
+#: The chord refits mix (accelerate) a step only in blocks where some round contracted by
+#: more than this (its step against the one before): sparse data, about 0.13, not dense
+#: ones, 0.03-0.05, which stop after 3 steps either way and whose refits the mix cost 12%.
+_SLOW = 0.1
+#: A mixed iterate moving a round more than this many times its plain step is not used.
+_WILD = 4.0
 _BLOCK_ELEMENTS = 1 << 20
 #: Rounds per block of the ties-as-half bootstrap: this many (cell or row) x round elements,
 #: 2 MB of float32, so that a block's row totals, residuals and steps (rows x rounds each)
@@ -231,6 +243,66 @@ def _start_residuals(probability: np.ndarray, n: np.ndarray, y: np.ndarray) -> n
     return residual
 
 
+class _Anderson:
+    """Anderson acceleration (type II, depth ``_ANDERSON_DEPTH``) of the rounds' chord
+    iterations, each round (column) on its own: the next iterate is ``b + step`` less the
+    mix of the last differences of iterates and steps that best cancels this step (least
+    squares per column, :func:`_least_squares`; depth 1 or 2). The iteration keeps its
+    fixed point, the full Newton solution, and sparse rounds (contraction about 0.13) take
+    about 5.0 steps instead of 5.6 to reach the tolerance."""
+
+    def __init__(self) -> None:
+        self.iterates: list[np.ndarray] = []
+        self.steps: list[np.ndarray] = []
+
+    def next(self, b: np.ndarray, step: np.ndarray, mix: bool = True) -> np.ndarray:
+        """The next iterate (p, r) from the iterates ``b`` and their chord steps (p, r),
+        ``b + step`` unless ``mix`` (the history is kept either way)."""
+        following = b + step
+        if self.steps and mix:
+            d_steps = [step - s for s in self.steps]
+            gamma = _least_squares(d_steps, step)
+            mixed = following.copy()
+            for weight, d_step, iterate in zip(gamma, d_steps, self.iterates, strict=True):
+                mixed -= weight * (d_step + (b - iterate))
+            # A mix that moves a round much further than its step is an extrapolation off
+            # the iteration's linear regime (tiny, separated samples): that round steps.
+            wild = np.max(np.abs(mixed - b), axis=0) > _WILD * np.max(np.abs(step), axis=0)
+            following = np.where(wild, following, mixed)
+        self.iterates = [b, *self.iterates][:_ANDERSON_DEPTH]
+        self.steps = [step, *self.steps][:_ANDERSON_DEPTH]
+        return following
+
+    def keep(self, going: np.ndarray) -> None:
+        """Drop the rounds that stopped (``going`` False) from the history."""
+        self.iterates = [i[:, going] for i in self.iterates]
+        self.steps = [s[:, going] for s in self.steps]
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Column-wise dot products of two (p, r) arrays -> (r,)."""
+    return np.einsum("ij,ij->j", a, b)
+
+
+def _least_squares(columns: list[np.ndarray], target: np.ndarray) -> list[np.ndarray]:
+    """Per round (column), the weights of one or two (p, r) arrays whose mix is nearest
+    ``target`` (p, r), by the normal equations solved in closed form; 0 where they are
+    (nearly) degenerate."""
+    first = columns[0]
+    a, u = _dot(first, first), _dot(first, target)
+    if len(columns) == 1:
+        return [u / np.where(a > 0, a, 1.0)]
+    second = columns[1]
+    c, e, v = _dot(first, second), _dot(second, second), _dot(second, target)
+    determinant = a * e - c * c
+    ok = determinant > 1e-12 * a * e
+    determinant = np.where(ok, determinant, 1.0)
+    return [
+        np.where(ok, (e * u - c * v) / determinant, 0.0),
+        np.where(ok, (a * v - c * u) / determinant, 0.0),
+    ]
+
+
 def _chord_block(
     fit: BTFit,
     totals: _RowTotals,
@@ -261,6 +333,7 @@ def _chord_block(
     present_active = component_present
     previous = np.zeros(rounds)  # no ratio before the second step
     b = beta.copy()
+    anderson = _Anderson()
     for iteration in range(max_iter):
         if iteration == 0:
             residual = _start_residuals(start, n_active, y_active)
@@ -277,8 +350,12 @@ def _chord_block(
         gradient -= prior * b
         strengths[absent_active] = 0.0
         step = fit.hessian_factor.solve(gradient)
-        b += step
         size = np.max(np.abs(step), axis=0)
+        # The first step is not in the history: accelerating the second one gains no step.
+        if iteration:
+            b = anderson.next(b, step, mix=bool(np.any(size > _SLOW * previous)))
+        else:
+            b = b + step
         going = _still_going(size, previous, tol)
         previous = size
         if not going.all():
@@ -287,6 +364,7 @@ def _chord_block(
             if active.size == 0:
                 break
             b = b[:, going]
+            anderson.keep(going)
             previous = previous[going]
             n_active, y_active = n_active[:, going], y_active[:, going]
             absent_active = absent_active[:, going]
