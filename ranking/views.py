@@ -30,6 +30,8 @@ from ranking.selectors import (
 from ranking.stats import elo_factor
 
 HEATMAP_MODELS = 25
+#: Finished snapshots offered in the page's history menu.
+HISTORY_LENGTH = 100
 
 
 def _int(value: str | None, default: int) -> int:
@@ -49,14 +51,14 @@ def leaderboard(request: HttpRequest, modality: str = "text") -> HttpResponse:
     style_offered = modality in STYLE_MODALITIES
     style_control = style_offered and request.GET.get("style") == "control"
     scope = {"modality": modality, "category": category, "language": language}
-    history = list(snapshots_done(**scope, style_control=style_control)[:100])
+    history = list(snapshots_done(**scope, style_control=style_control)[:HISTORY_LENGTH])
     chosen = request.GET.get("snapshot")
     if chosen:
         snapshot = next((s for s in history if str(s.pk) == chosen), None)
         if snapshot is None:
             raise Http404("No such finished snapshot for this leaderboard.")
     else:
-        snapshot = leaderboard_latest(**scope, style_control=style_control)
+        snapshot = _latest(history, scope, style_control)
     ctx = {
         "modality": Modality(modality),
         "tabs": modality_tabs(
@@ -80,11 +82,20 @@ def leaderboard(request: HttpRequest, modality: str = "text") -> HttpResponse:
         ),
     }
     if snapshot is not None:
-        ctx |= {
-            "board_html": _board_html(snapshot, min_votes),
-            "style_coefficients": _style_coefficients(snapshot),
-        }
+        ctx["board_html"] = _board_html(snapshot, min_votes)
     return render(request, "ranking/leaderboard.html", ctx)
+
+
+def _latest(
+    history: list[RatingSnapshot], scope: dict, style_control: bool
+) -> RatingSnapshot | None:
+    """``leaderboard_latest`` of the scope, found in ``history`` (the scope's newest finished
+    snapshots in the same order) without a query of its own; queried only when the history
+    is full and holds month-end snapshots only."""
+    current = next((s for s in history if s.kind == RatingSnapshot.Kind.CURRENT), None)
+    if current is None and len(history) == HISTORY_LENGTH:
+        current = leaderboard_latest(**scope, style_control=style_control)
+    return current
 
 
 class SnapshotBoard:
@@ -109,15 +120,20 @@ class SnapshotBoard:
 
 
 def _board_html(snapshot: RatingSnapshot, min_votes: int) -> str:
-    """The page's tables and figures' data, rendered once per snapshot and threshold and
-    cached under the snapshot's key: rendering 100 rows cost more than the rest of the page.
-    A cache outage only costs the rendering."""
-    key = f"ranking:leaderboard-board:{snapshot.key}:{min_votes}"
+    """The page's method note, tables and figures' data, rendered once per snapshot and
+    threshold and cached under the snapshot's key: rendering 100 rows cost more than the rest
+    of the page, and the note's ten links much of what remained. A cache outage only costs
+    the rendering."""
+    # "note": the fragment holds the method note since 2026-12-03; a new name keeps servers
+    # of the code before it (in a rolling deploy) from reading it, and the reverse.
+    key = f"ranking:leaderboard-board-note:{snapshot.key}:{min_votes}"
     html = cache_get_or_none(key)
     if html is None:
         html = render_to_string(
             "ranking/_board.html",
             {
+                "snapshot": snapshot,
+                "style_coefficients": _style_coefficients(snapshot),
                 "board": SnapshotBoard(snapshot, min_votes),
                 "modality": Modality(snapshot.modality),
                 "provisional_votes": settings.RANKING_PROVISIONAL_VOTES,

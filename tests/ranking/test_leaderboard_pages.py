@@ -7,6 +7,7 @@ import pytest
 
 from arena.models import Vote
 from arena.site_data import demo_data_present
+from ranking import views
 from ranking.services import SnapshotSpec, snapshot_compute, snapshot_request
 from tests.factories import AIModelFactory, LabFactory
 
@@ -44,7 +45,7 @@ def test_the_leaderboard_page_runs_a_constant_number_of_queries(
 ):
     arena_of(size)
     demo_data_present()  # the banner's flag is cached: a minute's first request looks it up
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):  # history (the latest is in it), scopes, board rows
         response = client.get("/leaderboard/text/")
     assert response.status_code == 200
     assert response.content.decode().count('href="/leaderboard/text/models/') == size
@@ -81,6 +82,30 @@ def test_minimum_votes_hides_thin_models_and_history_picks_a_snapshot(client, vo
     assert client.get("/leaderboard/text/?snapshot=999999").status_code == 404
 
 
+def computed(kind: str, month: int):
+    requested, _ = snapshot_request(
+        spec=SnapshotSpec(
+            modality="text", rounds=100, kind=kind, cutoff=datetime(2024, month, 1, tzinfo=UTC)
+        )
+    )
+    snapshot_compute(snapshot_id=requested.pk)
+    return requested
+
+
+def test_the_latest_board_is_shown_when_newer_month_ends_fill_the_history(
+    client, voted_models, monkeypatch
+):
+    monkeypatch.setattr(views, "HISTORY_LENGTH", 2)
+    older = computed("current", 2)
+    latest = computed("current", 3)
+    for month in (4, 5):
+        computed("month_end", month)
+    html = client.get("/leaderboard/text/").content.decode()
+    assert f"Snapshot {latest.pk} ·" in html and f"Snapshot {older.pk} ·" not in html
+    monkeypatch.setattr(views, "HISTORY_LENGTH", 4)  # the history holds it: same answer
+    assert f"Snapshot {latest.pk} ·" in client.get("/leaderboard/text/").content.decode()
+
+
 def test_a_model_page_draws_its_score_over_time(client, voted_models):
     for month in (2, 3, 4):
         requested, _ = snapshot_request(
@@ -115,7 +140,7 @@ def test_the_board_of_a_finished_snapshot_is_rendered_once_and_cached(
 ):
     arena_of(4)
     first = client.get("/leaderboard/text/")
-    with django_assert_num_queries(3):  # the board's rows are not read again
+    with django_assert_num_queries(2):  # history and scopes: the board's rows are not read again
         second = client.get("/leaderboard/text/")
     assert second.content == first.content
     assert second.content.decode().count('href="/leaderboard/text/models/') == 4
