@@ -30,6 +30,7 @@ import copy
 import functools
 import math
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -388,7 +389,74 @@ def _chord_block(
 
 
 @dataclass
-class DavidsonPlan:
+class _Blocks(ABC):
+    """What both plans share: the cells' counts and how a block draws its rounds from them
+    (``block`` rounds a block, the last one shorter, each block with its own child generator
+    spawned from the seeded one), and the refits' settings. A plan adds what its rounds are
+    refitted with and ``run(i)``."""
+
+    cell_count: np.ndarray
+    table: PoissonTable | None
+    block: int
+    starts: list[int]
+    children: list[np.random.Generator]
+    resample: str
+    rounds: int
+    tol: float
+    max_iter: int
+    check: ReplicateCheck | None
+
+    @staticmethod
+    def fields(
+        cell_count: np.ndarray,
+        block: int,
+        rounds: int,
+        rng: np.random.Generator,
+        resample: str,
+        tol: float,
+        max_iter: int,
+        check: ReplicateCheck | None,
+    ) -> dict:
+        """The shared fields of a plan of ``rounds`` rounds in blocks of ``block``."""
+        starts = list(range(0, rounds, block))
+        return {
+            "cell_count": cell_count,
+            "table": PoissonTable.for_counts(cell_count) if is_integral(cell_count) else None,
+            "block": block,
+            "starts": starts,
+            "children": rng.spawn(len(starts)),
+            "resample": resample,
+            "rounds": rounds,
+            "tol": tol,
+            "max_iter": max_iter,
+            "check": check,
+        }
+
+    @property
+    def n_blocks(self) -> int:
+        return len(self.starts)
+
+    def draws(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """Block ``index``'s resampled counts, (rounds, cells) and a contiguous (cells,
+        rounds) copy for the refits' products (each would gather from a transposed view)."""
+        size = min(self.block, self.rounds - self.starts[index])
+        draw = multinomial_counts if self.resample == "multinomial" else poisson_counts
+        # A copy of the child generator: running a block twice gives the same draws.
+        rng = copy.deepcopy(self.children[index])
+        drawn = draw(self.cell_count, size, rng, self.table)
+        return drawn, np.ascontiguousarray(drawn.T)
+
+    @abstractmethod
+    def run(self, index: int) -> tuple:
+        """Block ``index``'s replicates, refit counts and openness (see the plans)."""
+
+    def run_blocks(self, indices: range, workers: int) -> list[tuple]:
+        """Several blocks here, on ``workers`` threads, BLAS on one thread."""
+        return _run_blocks(lambda i: self.run(indices[i]), len(indices), workers)
+
+
+@dataclass
+class DavidsonPlan(_Blocks):
     """A Davidson bootstrap cut into fixed blocks of rounds like :class:`BlockPlan` (the same
     ``run``, ``run_blocks`` and results), each block with its own child generator spawned
     from the seeded one, so that it too can run on threads, processes or machines and give
@@ -400,16 +468,6 @@ class DavidsonPlan:
     the very same factor."""
 
     refit: _DavidsonRefit
-    cell_count: np.ndarray
-    table: PoissonTable | None
-    block: int
-    starts: list[int]
-    children: list[np.random.Generator]
-    resample: str
-    rounds: int
-    tol: float
-    max_iter: int
-    check: ReplicateCheck | None
 
     @classmethod
     def make(
@@ -428,27 +486,14 @@ class DavidsonPlan:
         # BLAS on one thread, as for the blocks: the factor is then the same whoever runs them.
         with threadpool_limits(limits=1, user_api="blas"):
             refit = _DavidsonRefit.make(fit, pair_key, code, count, pair_counts.n_models)
-        table = PoissonTable.for_counts(count) if is_integral(count) else None
         block = int(np.clip(_BLOCK_ELEMENTS // max(count.size, 1), 4, 64))
-        starts = list(range(0, rounds, block))
-        children = rng.spawn(len(starts))
-        return cls(
-            refit, count, table, block, starts, children, resample, rounds, tol, max_iter, check
-        )
-
-    @property
-    def n_blocks(self) -> int:
-        return len(self.starts)
+        shared = _Blocks.fields(count, block, rounds, rng, resample, tol, max_iter, check)
+        return cls(**shared, refit=refit)
 
     def run(self, index: int) -> tuple:
         """Block ``index``: (replicates (r, K), rounds that fell back to L-BFGS, of those the
         unconverged, openness (r, K) or None, reference (r, K) or None)."""
-        size = min(self.block, self.rounds - self.starts[index])
-        draw = multinomial_counts if self.resample == "multinomial" else poisson_counts
-        # A copy of the child generator: running a block twice gives the same draws.
-        rng = copy.deepcopy(self.children[index])
-        drawn = draw(self.cell_count, size, rng, self.table)
-        by_cell = np.ascontiguousarray(drawn.T)
+        drawn, by_cell = self.draws(index)
         theta, fallback, unconverged = self.refit.block(by_cell, self.tol, self.max_iter)
         if self.check is None:
             return theta, fallback, unconverged, None, None
@@ -458,10 +503,6 @@ class DavidsonPlan:
             unconverged,
             *self.check.openness(drawn, self.check.credited(by_cell)),
         )
-
-    def run_blocks(self, indices: range, workers: int) -> list[tuple]:
-        """Several blocks here, on ``workers`` threads, BLAS on one thread."""
-        return _run_blocks(lambda i: self.run(indices[i]), len(indices), workers)
 
 
 @dataclass(frozen=True, eq=False)
@@ -634,7 +675,7 @@ def bootstrap_intervals(
 
 
 @dataclass
-class BlockPlan:
+class BlockPlan(_Blocks):
     """The bootstrap of one fit cut into fixed blocks of rounds, each with its own child
     generator spawned from the seeded one: block ``i``'s result depends only on the plan and
     ``i``, whoever computes it, in whatever order. Picklable (the sparse maps are rebuilt
@@ -644,16 +685,6 @@ class BlockPlan:
     unconverged, openness (r, K) or None, reference (r, K) or None)."""
 
     fit: BTFit
-    cell_count: np.ndarray
-    table: PoissonTable | None
-    block: int
-    starts: list[int]
-    children: list[np.random.Generator]
-    resample: str
-    rounds: int
-    tol: float
-    max_iter: int
-    check: ReplicateCheck | None
 
     @classmethod
     def make(
@@ -669,28 +700,12 @@ class BlockPlan:
     ) -> BlockPlan:
         design = fit.design
         assert design is not None
-        cell_count = design.cell_count
-        table = PoissonTable.for_counts(cell_count) if is_integral(cell_count) else None
         width = max(design.cell_row.size, design.n_rows, 1)
         block = int(np.clip(_REFIT_ELEMENTS // width, 4, 64))
-        starts = list(range(0, rounds, block))
-        return cls(
-            fit,
-            cell_count,
-            table,
-            block,
-            starts,
-            rng.spawn(len(starts)),
-            resample,
-            rounds,
-            tol,
-            max_iter,
-            check,
+        shared = _Blocks.fields(
+            design.cell_count, block, rounds, rng, resample, tol, max_iter, check
         )
-
-    @property
-    def n_blocks(self) -> int:
-        return len(self.starts)
+        return cls(**shared, fit=fit)
 
     @functools.cached_property
     def matrices(self) -> tuple:
@@ -702,13 +717,7 @@ class BlockPlan:
         return state
 
     def run(self, index: int) -> tuple:
-        size = min(self.block, self.rounds - self.starts[index])
-        draw = multinomial_counts if self.resample == "multinomial" else poisson_counts
-        # A copy of the child generator: running a block twice gives the same draws.
-        rng = copy.deepcopy(self.children[index])
-        cell_draws = draw(self.cell_count, size, rng, self.table)
-        # One contiguous copy for the products (each would gather from a transposed view).
-        by_cell = np.ascontiguousarray(cell_draws.T)
+        cell_draws, by_cell = self.draws(index)
         totals = _RowTotals.of(self.matrices[0], by_cell)
         theta, fallback, unconverged = _chord_block(
             self.fit, totals, self.matrices, self.tol, self.max_iter
@@ -727,10 +736,6 @@ class BlockPlan:
         style features), so that the row totals tell who got credit in each pair."""
         assert self.fit.design is not None and self.fit.credit is not None
         return np.array_equal(self.fit.credit.cell_pair, self.fit.design.cell_row)
-
-    def run_blocks(self, indices: range, workers: int) -> list[tuple]:
-        """Several blocks here, on ``workers`` threads, BLAS on one thread."""
-        return _run_blocks(lambda i: self.run(indices[i]), len(indices), workers)
 
 
 #: What :func:`bootstrap_intervals` hands its ``runner``: blocks of rounds that run anywhere.
