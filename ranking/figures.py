@@ -14,6 +14,7 @@ import io
 import json
 import math
 import textwrap
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
@@ -29,6 +30,7 @@ FRONTIER_CHARTS = ("tops", "lag")
 LEADERBOARD_CHARTS = ("scores", "observed", "predicted", "battles")
 COLOURS = {"a": "#0b57d0", "b": "#c5221f"}
 INTERVAL = "95% bootstrap interval"
+NO_MONTHS = "No month has figures for these groups yet."
 _STYLE = {
     "svg.fonttype": "none",
     "svg.hashsalt": "arena",  # stable element ids: the same rows give the same file
@@ -38,6 +40,11 @@ _STYLE = {
     "axes.labelsize": 9,
 }
 _PNG_DPI = 150
+# A character the font lacks (a model named in a script DejaVu Sans does not cover) is a box
+# in a PNG; an SVG keeps the text and the reader's fonts draw it. Either way matplotlib's
+# warning per character would only fill the logs. Set once here, not around each drawing:
+# warnings.catch_warnings is not thread-safe.
+warnings.filterwarnings("ignore", r"Glyph \d+ .* missing from font", UserWarning)
 _WIDTH = 8.0  # inches: a report's text width
 _CAPTION_LINE = 0.17  # inches per caption line
 #: Drawing takes a second or more (bench/figures.py); the same rows and words give the same
@@ -116,10 +123,13 @@ def _number(value: object) -> float:
 
 
 def _month_ticks(axes: object, months: Sequence[str]) -> None:
+    """At most about 12 month labels under the bars; an empty period says so in the plot."""
     step = max(1, math.ceil(len(months) / 12))
     positions = list(range(0, len(months), step))
     axes.set_xticks(positions, [months[i] for i in positions], rotation=45, ha="right")
-    axes.set_xlim(-0.5, len(months) - 0.5)
+    axes.set_xlim(-0.5, max(len(months), 1) - 0.5)
+    if not months:
+        axes.text(0.5, 0.5, NO_MONTHS, transform=axes.transAxes, ha="center", va="center")
 
 
 def frontier_tops_figure(rows: Sequence[dict], text: FigureText) -> Figure:

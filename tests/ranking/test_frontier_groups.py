@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import warnings
 import xml.etree.ElementTree as ElementTree
 
 import pytest
@@ -14,7 +15,13 @@ from django.core.management.base import CommandError
 from django.utils.html import escape
 from PIL import Image
 
-from ranking.figures import FRONTIER_FIGURES, frontier_text, render_figure
+from ranking.figures import (
+    FRONTIER_FIGURES,
+    NO_MONTHS,
+    FigureText,
+    frontier_text,
+    render_figure,
+)
 from ranking.frontier import frontier_monthly
 from ranking.frontier_groups import COMPARISONS
 from ranking.frontier_rows import COLUMNS, COUNT_COLUMNS, FLAG_COLUMNS, TEXT_COLUMNS
@@ -153,6 +160,16 @@ def test_a_figure_is_drawn_from_the_rows_of_the_csv(client, open_data, settings,
     assert image.getpixel((2, 2))[:3] == (255, 255, 255)  # a light background
     assert "95% bootstrap interval" in image.text["Description"]
     assert "Data: test licence CC0" in image.text["Description"]
+
+
+@pytest.mark.parametrize("chart", FRONTIER_FIGURES)
+def test_a_figure_of_no_months_says_so(chart):
+    text = FigureText(title="Empty", x_title="Month", y_title="Score", caption=("None yet.",))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        svg = render_figure(FRONTIER_FIGURES[chart]([], text), "svg", text)
+    assert NO_MONTHS in svg_texts(svg)
+    assert not [w for w in caught if "singular" in str(w.message)]
 
 
 def test_the_page_offers_named_comparisons_figures_and_the_summary(client, open_data):
