@@ -15,7 +15,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -125,59 +125,50 @@ def stop(processes: list[subprocess.Popen], *, seconds: float = 30) -> list[int]
     return codes
 
 
+@contextlib.contextmanager
+def postgres_database(prefix: str, template: str | None = None) -> Iterator[tuple[str, str]]:
+    """A PostgreSQL database of our own, a copy of ``template`` if given: its name and URL.
+    Dropped afterwards, whoever is still connected."""
+    admin_url = require_postgres()
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    copy = f' TEMPLATE "{template}"' if template else ""
+    _administer(admin_url, f'CREATE DATABASE "{name}"{copy}')
+    try:
+        yield name, admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        _administer(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _administer(admin_url: str, statement: str) -> None:
+    with psycopg.connect(
+        admin_url.replace("postgres://", "postgresql://"), autocommit=True
+    ) as conn:
+        conn.execute(statement)
+
+
 @pytest.fixture
 def throwaway_database():
-    admin_url = require_postgres()
-    name = f"arena_stack_{secrets.token_hex(4)}"
-    with psycopg.connect(
-        admin_url.replace("postgres://", "postgresql://"), autocommit=True
-    ) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(
-        admin_url.replace("postgres://", "postgresql://"), autocommit=True
-    ) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_database("arena_stack") as (_, url):
+        yield url
 
 
 @pytest.fixture(scope="session")
 def seeded_template(tmp_path_factory):
     """A database migrated and seeded with the demo once per session, for fault tests to
     copy (CREATE DATABASE ... TEMPLATE takes a second; migrating and seeding, a minute)."""
-    admin_url = require_postgres()
-    name = f"arena_stack_template_{secrets.token_hex(4)}"
-    with psycopg.connect(
-        admin_url.replace("postgres://", "postgresql://"), autocommit=True
-    ) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
-    # No task is sent while seeding: the Redis URL is only required by the settings.
-    env = production_env(tmp_path_factory.mktemp("template"), url, require_redis(), "unused")
-    try:
+    with postgres_database("arena_stack_template") as (name, url):
+        # No task is sent while seeding: the Redis URL is only required by the settings.
+        env = production_env(tmp_path_factory.mktemp("template"), url, require_redis(), "unused")
         run_once([sys.executable, "manage.py", "migrate", "--noinput"], env)
         run_once([sys.executable, "manage.py", "seed_demo", "--votes-per-month", "40"], env)
         yield name
-    finally:
-        with psycopg.connect(
-            admin_url.replace("postgres://", "postgresql://"), autocommit=True
-        ) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
 def seeded_database(seeded_template):
     """A throwaway copy of the seeded template (the demo: text votes over many months)."""
-    admin_url = require_postgres()
-    name = f"arena_stack_{secrets.token_hex(4)}"
-    with psycopg.connect(
-        admin_url.replace("postgres://", "postgresql://"), autocommit=True
-    ) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{seeded_template}"')
-    yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(
-        admin_url.replace("postgres://", "postgresql://"), autocommit=True
-    ) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_database("arena_stack", template=seeded_template) as (_, url):
+        yield url
 
 
 @pytest.fixture

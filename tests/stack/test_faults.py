@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -48,6 +49,20 @@ def prepared(
         run_once([sys.executable, "manage.py", "migrate", "--noinput"], env)
         run_once([sys.executable, "manage.py", "seed_demo", "--votes-per-month", "40"], env)
     return Stack(tmp_path, env)
+
+
+def gated_stack(
+    tmp_path, database_url: str, redis_url: str, queue: str, *, concurrency: int = 1
+) -> tuple[Stack, Path]:
+    """A running stack whose fits wait at a gate folder until it opens (gated_worker): a
+    worker of ``concurrency`` slots, the housekeeper and beat. The stack and its gate."""
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    stack = prepared(tmp_path, database_url, redis_url, queue, ARENA_TEST_FIT_GATE=str(gate))
+    stack.worker(concurrency=concurrency, gated=True)
+    stack.housekeeper()
+    stack.beat()
+    return stack, gate
 
 
 def backfill(stack: Stack) -> int:
@@ -167,12 +182,7 @@ def test_a_pool_process_killed_mid_fit_is_taken_over_after_its_lease(
     tmp_path, seeded_database, isolated_redis
 ):
     redis_url, queue = isolated_redis
-    gate = tmp_path / "gate"
-    gate.mkdir()
-    stack = prepared(tmp_path, seeded_database, redis_url, queue, ARENA_TEST_FIT_GATE=str(gate))
-    stack.worker(gated=True)
-    stack.housekeeper()
-    stack.beat()
+    stack, gate = gated_stack(tmp_path, seeded_database, redis_url, queue)
     try:
         schedule_overall(stack)
         [first] = wait_for(
@@ -209,12 +219,7 @@ def test_fits_holding_every_worker_slot_do_not_stall_the_heartbeat_or_their_leas
     tmp_path, seeded_database, isolated_redis
 ):
     redis_url, queue = isolated_redis
-    gate = tmp_path / "gate"
-    gate.mkdir()
-    stack = prepared(tmp_path, seeded_database, redis_url, queue, ARENA_TEST_FIT_GATE=str(gate))
-    stack.worker(concurrency=2, gated=True)
-    stack.housekeeper()
-    stack.beat()
+    stack, gate = gated_stack(tmp_path, seeded_database, redis_url, queue, concurrency=2)
     try:
         requested = backfill(stack)
         wait_for(
