@@ -245,9 +245,14 @@ class ReplicateCheck:
     Built once per fit. The pairs of a maximum spanning forest of the reference groups' pairs
     with credit both ways (weighted by the smaller of the two credit counts) are checked first:
     when they all keep credit both ways in a round, the reference groups are unchanged and
-    strongly connected there, and two reachability sweeps over the pairs settle every other
-    model; on a board whose reference groups hold every model, nothing is left to settle. Only
-    other rounds need the strongly connected components of the round (:meth:`one`).
+    strongly connected there; on a board whose reference groups hold every model, nothing is
+    left to settle. Every other round first tries two reachability sweeps over its credit
+    edges from one present model of each reference group (:meth:`_held`): when they show each
+    group's present models strongly connected (the usual round of sparse data, whose forest
+    pairs have few votes and break in about half the rounds), the sweeps are the bounds, and
+    the round's reference groups are those present models. Only the remaining rounds need the
+    strongly connected components of the round (:meth:`one`). Either way a round gets the
+    codes :meth:`one` gives it.
     """
 
     def __init__(
@@ -298,23 +303,39 @@ class ReplicateCheck:
         else:
             intact = np.zeros(rounds, dtype=bool)
         for r in range(rounds):
-            if not intact[r]:
-                codes[r], reference[r] = self.one(draws[r])
-            elif not self.whole:
-                alive = np.concatenate([first[:, r], second[:, r]])
-                codes[r] = self._swept(alive)
+            if intact[r] and self.whole:
+                continue
+            held = self._held(np.concatenate([first[:, r], second[:, r]]))
+            codes[r], reference[r] = held if held is not None else self.one(draws[r])
         return codes, reference
 
-    def _swept(self, alive: np.ndarray) -> np.ndarray:
-        """(K,) codes of a round whose reference groups are intact and strongly connected,
-        from the (2P,) liveness of the credit edges (``source`` -> ``target``)."""
+    def _held(self, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """:meth:`one`'s (K,) codes and (K,) reference group for a round in which each
+        reference group's present models are strongly connected, from the (2P,) liveness of
+        the credit edges (``source`` -> ``target``); ``None`` for any other round.
+
+        Two sweeps, forward and backward from one present model of each group, decide it:
+        the group is strongly connected when both reach all its present models. Its strongly
+        connected part is then all of them (:meth:`one`'s reference group), and what it
+        reaches and is reached from are :meth:`one`'s bounded sides. A sweep stays within its
+        component (the round's edges are some of the full data's), so one sweep serves all
+        groups."""
         k = self.cells.n_models
+        source, target = self.source[alive], self.target[alive]
         present = np.zeros(k, dtype=bool)
-        present[self.source[alive]] = True
-        present[self.target[alive]] = True
-        above = reached(self.source[alive], self.target[alive], self.ident.reference)
-        below = reached(self.target[alive], self.source[alive], self.ident.reference)
-        return _codes(above, below, present)
+        present[source] = True
+        present[target] = True
+        start = np.zeros(k, dtype=bool)
+        for group in self.groups:
+            members = group[present[group]]
+            if members.size:
+                start[members[0]] = True
+        above = reached(source, target, start)
+        below = reached(target, source, start)
+        reference = self.ident.reference & present
+        if not (above[reference].all() and below[reference].all()):
+            return None
+        return _codes(above, below, present), reference
 
     def one(self, cell_count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(K,) int8 codes and (K,) bool reference group of one round's (c,) cell counts."""
