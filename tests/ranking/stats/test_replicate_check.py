@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from bench.synthetic import synthetic_arena
-from ranking.stats import Outcome, PairCounts
+from ranking.stats import Outcome, PairCounts, separation
 from ranking.stats.bradley_terry import fit_bradley_terry
 from ranking.stats.resample import multinomial_counts
 from ranking.stats.separation import OPEN_ABOVE, OPEN_BELOW, ReplicateCheck, identify
@@ -96,3 +96,17 @@ def test_a_round_whose_reference_group_falls_apart_is_left_to_the_full_search():
     codes, _ = check.openness(round_counts[None, :])
     assert np.array_equal(codes[0], check.one(round_counts)[0])
     assert codes[0][0] == OPEN_ABOVE and codes[0][2] == OPEN_BELOW
+
+
+@pytest.mark.parametrize("table_per_edge", [0, 1_000_000], ids=["edge lists", "tables"])
+def test_the_sweeps_over_tables_and_over_edge_lists_settle_the_same_rounds(
+    table_per_edge, monkeypatch
+):
+    monkeypatch.setattr(separation, "_TABLE_PER_EDGE", table_per_edge)
+    check, draws = check_and_draws(synthetic_arena(40, 600, seed=3, keep_votes=False).counts, None)
+    assert (check.edge_key is not None) == (table_per_edge > 0)
+    codes, reference = check.openness(draws)
+    for r in range(ROUNDS):
+        expected_codes, expected_reference = check.one(draws[r])
+        assert np.array_equal(codes[r], expected_codes), r
+        assert np.array_equal(reference[r], expected_reference), r
