@@ -342,24 +342,28 @@ class ReplicateCheck:
             table[self.edge_key] = alive
             table = table.reshape(k, k)
             present = table.any(axis=0) | table.any(axis=1)
+            start = self._starts(present)
+            above, below = reached_in_table(table, start), reached_in_table(table.T, start)
         else:
             source, target = self.source[alive], self.target[alive]
             present = np.zeros(k, dtype=bool)
             present[source] = True
             present[target] = True
-        start = np.zeros(k, dtype=bool)
-        for group in self.groups:
-            members = group[present[group]]
-            if members.size:
-                start[members[0]] = True
-        if self.edge_key is not None:
-            above, below = reached_in_table(table, start), reached_in_table(table.T, start)
-        else:
+            start = self._starts(present)
             above, below = reached(source, target, start), reached(target, source, start)
         reference = self.ident.reference & present
         if not (above[reference].all() and below[reference].all()):
             return None
         return _codes(above, below, present), reference
+
+    def _starts(self, present: np.ndarray) -> np.ndarray:
+        """(K,) bool: the first present model of each reference group."""
+        start = np.zeros(self.cells.n_models, dtype=bool)
+        for group in self.groups:
+            members = group[present[group]]
+            if members.size:
+                start[members[0]] = True
+        return start
 
     def one(self, cell_count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(K,) int8 codes and (K,) bool reference group of one round's (c,) cell counts."""
