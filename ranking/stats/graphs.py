@@ -25,6 +25,21 @@ def reached(source: np.ndarray, target: np.ndarray, start: np.ndarray) -> np.nda
         reached[grown] = True
 
 
+def reached_in_table(table: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """:func:`reached` along the edges of a (K, K) bool table (``table[i, j]``: an edge
+    i -> j; its transpose gives what reaches ``start``): each step looks at the rows of the
+    models the last step reached, where an edge list is gathered whole at every step."""
+    reached = start.copy()
+    frontier = start
+    while True:
+        grown = table[frontier].any(axis=0)
+        grown &= ~reached
+        if not grown.any():
+            return reached
+        reached |= grown
+        frontier = grown
+
+
 def _one_group(k: int, source: np.ndarray, target: np.ndarray, *, directed: bool) -> bool:
     """Whether every model with an edge reaches, and is reached from, every other (one
     connected component, or one strongly connected one when ``directed``)."""

@@ -5,7 +5,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
-from ranking.stats.graphs import component_labels, max_spanning_forest
+from ranking.stats.graphs import component_labels, max_spanning_forest, reached, reached_in_table
 
 
 def scipy_labels(k, source, target, strong):
@@ -31,6 +31,22 @@ def test_component_labels_are_scipys(name, strong):
     source, target = np.array(source, dtype=np.int64), np.array(target, dtype=np.int64)
     labels = component_labels(k, source, target, strong=strong)
     np.testing.assert_array_equal(labels, scipy_labels(k, source, target, strong))
+
+
+@pytest.mark.parametrize("name", GRAPHS)
+def test_sweeps_over_a_table_reach_what_sweeps_over_the_edge_list_reach(name):
+    k, source, target = GRAPHS[name]
+    source, target = np.array(source, dtype=np.int64), np.array(target, dtype=np.int64)
+    table = np.zeros((k, k), dtype=bool)
+    table[source, target] = True
+    for model in range(k):
+        start = np.arange(k) == model
+        np.testing.assert_array_equal(
+            reached_in_table(table, start), reached(source, target, start)
+        )
+        np.testing.assert_array_equal(
+            reached_in_table(table.T, start), reached(target, source, start)
+        )
 
 
 def test_the_spanning_forest_has_the_maximum_weight():
