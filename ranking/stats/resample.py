@@ -7,9 +7,12 @@ Poisson(count): the total is no longer fixed at N (it varies by about sqrt(N)).
 
 Both are drawn here through one fast exact sampler: Poisson variates by table-guided inversion
 (Chen and Asau 1974) of the Poisson CDF of each distinct integer count, and the multinomial as
-the Poisson vector conditioned on its total. The conditioning is exact and cheap: given its
-total T, a Poisson vector is Multinomial(T, p); removing ``T - N`` of its T votes uniformly at
-random, or adding an independent Multinomial(N - T, p), leaves exactly Multinomial(N, p).
+a Poisson vector conditioned on its total. The conditioning is exact and cheap: given its
+total T, a vector of independent Poisson(q count) is Multinomial(T, p) whatever q > 0;
+adding an independent Multinomial(N - T, p), or removing ``T - N`` of its T votes uniformly
+at random, leaves exactly Multinomial(N, p). With q three standard deviations short of 1,
+nearly every round adds a few thousand votes (each a uniform vote's cell) and no round needs
+a pass over its cells to find votes to remove.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ RESAMPLE: tuple[str, ...] = ("multinomial", "poisson")
 
 @dataclass(frozen=True, eq=False)
 class PoissonTable:
-    """Inversion tables for Poisson(count[c]) of each cell c, for integer counts.
+    """Inversion tables for Poisson(scale count[c]) of each cell c, for integer counts.
 
     ``cdf`` concatenates, per distinct count v, ``F_v(x)`` for x in ``[low_v, high_v]`` (the
     last entry set to +inf); ``guide`` holds, per distinct v and bucket b of ``[0, 1)`` split in
@@ -41,6 +44,12 @@ class PoissonTable:
     ``k >> (32 - m)`` (``cell_shift``), so the draws are those of the floating-point inversion
     of these uniforms, without its float-to-integer conversions. The 32-bit resolution moves
     each point's probability by less than ``2**-32`` (ratings.md, "Why a sampler of our own").
+
+    Most buckets hold at most one point of the CDF, and a draw is then one look-up and one
+    comparison (:meth:`guide_steps`): with the guide's point ``x`` and ``F(x) > b / buckets``,
+    a uniform of the bucket inverts to ``x`` when ``k <= cdf_limit[x]`` and else to ``x + 1``
+    (whose CDF lies beyond the bucket). Only the draws of buckets holding several points walk
+    the CDF, the same inversion: the draws are those of the plain inversion bit for bit.
     """
 
     cdf: np.ndarray
