@@ -75,9 +75,10 @@ class PoissonTable:
         return (_UNIFORM_BITS - np.log2(self.cell_buckets)).astype(np.uint32)
 
     @functools.cached_property
-    def _guide_steps(self) -> tuple[np.ndarray, np.ndarray]:
+    def guide_steps(self) -> tuple[np.ndarray, np.ndarray]:
         """Per ``guide`` entry, the draw of a uniform ``k`` of its bucket as ``value + (k >
-        limit)`` (float64, uint32), where the bucket holds at most one point of the CDF:
+        limit)`` (float32 when every value is exact in it, below 2**24 in magnitude, else
+        float64; uint32), where the bucket holds at most one point of the CDF:
 
         * no point (every uniform of the bucket inverts to the guide's point): ``value`` is
           that point's draw, ``limit`` is ``2**32 - 1``, which no ``k`` exceeds;
@@ -102,13 +103,9 @@ class PoissonTable:
         value = self.guide + self.cell_value_offset[segment_cell][segment]
         value = np.where(settled | next_settled, value, -1.0 - self.guide)
         step_limit = np.where(settled | ~next_settled, _UNIFORM_SCALE - 1.0, limit[self.guide])
-        return value, step_limit.astype(np.uint32)
-
-    def guide_steps(self, dtype: type) -> tuple[np.ndarray, np.ndarray]:
-        """:attr:`_guide_steps` with values in ``dtype``: exact in float32 too, values and
-        indices staying below 2**24 when the votes do (:func:`multinomial_dtype`)."""
-        value, step_limit = self._guide_steps
-        return value.astype(dtype, copy=False), step_limit
+        # float32 halves the table the draws gather from, whatever the draws' type.
+        narrow = np.abs(value).max(initial=0.0) < 2 * _FLOAT32_EXACT
+        return value.astype(np.float32 if narrow else np.float64), step_limit.astype(np.uint32)
 
     @functools.cached_property
     def short(self) -> PoissonTable:
@@ -179,7 +176,7 @@ class PoissonTable:
         out = np.empty((cells, rounds), dtype).T
         if not out.size:
             return out
-        value, step_limit = self.guide_steps(out.dtype)
+        value, step_limit = self.guide_steps
         # The uniforms of `block` rounds per call of the generator (the draws of a seed do not
         # depend on how the cells are walked below).
         block = max(1, _BLOCK_ELEMENTS // max(cells, 1))
@@ -192,7 +189,7 @@ class PoissonTable:
         # part of `out` stay in cache.
         chunk = min(cells, max(_CHUNK_CELLS, _CHUNK_ELEMENTS // rounds))
         bucket = np.empty(chunk, np.intp)
-        drawn = np.empty(chunk, out.dtype)
+        drawn = np.empty(chunk, value.dtype)
         bucket_limit = np.empty(chunk, np.uint32)
         above = np.empty(chunk, bool)
         # Draws whose buckets hold several points: place in `out`'s memory, uniform, mark.
