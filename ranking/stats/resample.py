@@ -169,9 +169,9 @@ class PoissonTable:
         )
 
     def sample(self, rounds: int, rng: np.random.Generator, dtype: type = np.float64) -> np.ndarray:
-        """(rounds, c) independent Poisson(count[c]) draws, float64 or (when the caller knows
-        every count and sum it makes stays below 2**24) float32, laid out in memory as
-        (c, rounds) (the transpose of a C-contiguous array): the refits' layout."""
+        """(rounds, c) independent Poisson(scale count[c]) draws, float64 or (when the
+        caller knows every count and sum it makes stays below 2**24) float32, laid out in
+        memory as (c, rounds) (the transpose of a C-contiguous array): the refits' layout."""
         cells = self.cell_guide_start.size
         out = np.empty((cells, rounds), dtype).T
         if not out.size:
