@@ -437,8 +437,9 @@ class _Blocks(ABC):
         return len(self.starts)
 
     def draws(self, index: int) -> tuple[np.ndarray, np.ndarray]:
-        """Block ``index``'s resampled counts, (rounds, cells) and a contiguous (cells,
-        rounds) copy for the refits' products (each would gather from a transposed view)."""
+        """Block ``index``'s resampled counts, (rounds, cells) and C-contiguous (cells,
+        rounds) for the refits' products (each would gather from a transposed view): one
+        array for integer counts, whose sampler writes that layout, else a copy."""
         size = min(self.block, self.rounds - self.starts[index])
         draw = multinomial_counts if self.resample == "multinomial" else poisson_counts
         # A copy of the child generator: running a block twice gives the same draws.

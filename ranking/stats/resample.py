@@ -7,9 +7,12 @@ Poisson(count): the total is no longer fixed at N (it varies by about sqrt(N)).
 
 Both are drawn here through one fast exact sampler: Poisson variates by table-guided inversion
 (Chen and Asau 1974) of the Poisson CDF of each distinct integer count, and the multinomial as
-the Poisson vector conditioned on its total. The conditioning is exact and cheap: given its
-total T, a Poisson vector is Multinomial(T, p); removing ``T - N`` of its T votes uniformly at
-random, or adding an independent Multinomial(N - T, p), leaves exactly Multinomial(N, p).
+a Poisson vector conditioned on its total. The conditioning is exact and cheap: given its
+total T, a vector of independent Poisson(q count) is Multinomial(T, p) whatever q > 0;
+adding an independent Multinomial(N - T, p), or removing ``T - N`` of its T votes uniformly
+at random, leaves exactly Multinomial(N, p). With q three standard deviations short of 1,
+nearly every round adds a few thousand votes (each a uniform vote's cell) and no round needs
+a pass over its cells to find votes to remove.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ RESAMPLE: tuple[str, ...] = ("multinomial", "poisson")
 
 @dataclass(frozen=True, eq=False)
 class PoissonTable:
-    """Inversion tables for Poisson(count[c]) of each cell c, for integer counts.
+    """Inversion tables for Poisson(scale count[c]) of each cell c, for integer counts.
 
     ``cdf`` concatenates, per distinct count v, ``F_v(x)`` for x in ``[low_v, high_v]`` (the
     last entry set to +inf); ``guide`` holds, per distinct v and bucket b of ``[0, 1)`` split in
@@ -41,6 +44,12 @@ class PoissonTable:
     ``k >> (32 - m)`` (``cell_shift``), so the draws are those of the floating-point inversion
     of these uniforms, without its float-to-integer conversions. The 32-bit resolution moves
     each point's probability by less than ``2**-32`` (ratings.md, "Why a sampler of our own").
+
+    Most buckets hold at most one point of the CDF, and a draw is then one look-up and one
+    comparison (:meth:`guide_steps`): with the guide's point ``x`` and ``F(x) > b / buckets``,
+    a uniform of the bucket inverts to ``x`` when ``k <= cdf_limit[x]`` and else to ``x + 1``
+    (whose CDF lies beyond the bucket). Only the draws of buckets holding several points walk
+    the CDF, the same inversion: the draws are those of the plain inversion bit for bit.
     """
 
     cdf: np.ndarray
@@ -49,9 +58,9 @@ class PoissonTable:
     cell_buckets: np.ndarray
     cell_value_offset: np.ndarray
     cell_cdf_last: np.ndarray
-    #: ``cumsum(count / sum(count))``: where the multinomial adds votes to a round short of
-    #: N (kept here, built once, rather than summed again for every block of rounds).
-    cumulative_p: np.ndarray
+    #: ``cumsum(count)`` (int64): the cells of votes numbered cell by cell, where the
+    #: multinomial adds votes to a round short of N (:meth:`cells_of_votes`).
+    cumulative_count: np.ndarray
 
     @functools.cached_property
     def cdf_limit(self) -> np.ndarray:
@@ -66,16 +75,19 @@ class PoissonTable:
         return (_UNIFORM_BITS - np.log2(self.cell_buckets)).astype(np.uint32)
 
     @functools.cached_property
-    def cell_guide_start32(self) -> np.ndarray:
-        return self.cell_guide_start.astype(np.uint32)
+    def guide_steps(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per ``guide`` entry, the draw of a uniform ``k`` of its bucket as ``value + (k >
+        limit)`` (float32 when every value is exact in it, below 2**24 in magnitude, else
+        float64; uint32), where the bucket holds at most one point of the CDF:
 
-    @functools.cached_property
-    def marked_guide(self) -> np.ndarray:
-        """``guide``, each entry whose bucket holds a point of the CDF (a uniform of the bucket
-        may lie above the guide's value) bitwise inverted (negative), int32: the other
-        buckets' draws are their guide's value, and need no look-up of the CDF (most draws:
-        a segment's few likely points fall in few of its buckets)."""
-        # Any cell of a segment will do: its buckets and shift are the segment's.
+        * no point (every uniform of the bucket inverts to the guide's point): ``value`` is
+          that point's draw, ``limit`` is ``2**32 - 1``, which no ``k`` exceeds;
+        * one point, the guide's: its draw and its ``cdf_limit`` (a uniform above it inverts
+          to the next point, whose CDF exceeds the bucket's uniforms);
+        * more (under 1% of the draws: the tails, whose points crowd a few buckets):
+          ``value`` is ``-1 - guide``, negative, and the draw looks the CDF up from there.
+        """
+        # Any cell of a segment will do: its buckets, shift and offset are the segment's.
         starts, segment_of_cell = distinct_keys(self.cell_guide_start, self.guide.size)
         segment_cell = np.empty(starts.size, dtype=np.int64)
         segment_cell[segment_of_cell] = np.arange(segment_of_cell.size)
@@ -84,20 +96,60 @@ class PoissonTable:
         bucket = np.arange(self.guide.size) - starts[segment]
         shift = self.cell_shift[segment_cell].astype(np.int64)[segment]
         bucket_last_bits = ((bucket + 1) << shift) - 1
-        settled = self.cdf_limit[self.guide] >= bucket_last_bits
-        return np.where(settled, self.guide, ~self.guide).astype(np.int32)
+        limit = self.cdf_limit
+        settled = limit[self.guide] >= bucket_last_bits
+        # A segment's last point (+inf) is always settled: the next index is the segment's.
+        next_settled = limit[np.minimum(self.guide + 1, limit.size - 1)] >= bucket_last_bits
+        value = self.guide + self.cell_value_offset[segment_cell][segment]
+        value = np.where(settled | next_settled, value, -1.0 - self.guide)
+        step_limit = np.where(settled | ~next_settled, _UNIFORM_SCALE - 1.0, limit[self.guide])
+        # float32 halves the table the draws gather from, whatever the draws' type.
+        narrow = np.abs(value).max(initial=0.0) < 2 * _FLOAT32_EXACT
+        return value.astype(np.float32 if narrow else np.float64), step_limit.astype(np.uint32)
+
+    @functools.cached_property
+    def short(self) -> PoissonTable:
+        """The tables of Poisson(q count), ``q = 1 - 3 / sqrt(N)`` (at least 1/2) for ``N =
+        sum(count)`` votes: rounds whose total falls short of N in all but 0.13% of rounds
+        (three standard deviations), for the multinomial to fill up."""
+        total = int(self.cumulative_count[-1]) if self.cumulative_count.size else 0
+        scale = max(0.5, 1.0 - _SHORT_BY / math.sqrt(max(total, 1)))
+        return PoissonTable.for_counts(np.diff(self.cumulative_count, prepend=0), scale)
+
+    @functools.cached_property
+    def _vote_guide(self) -> tuple[int, np.ndarray]:
+        """``(shift, guide)``: ``guide[b]`` is the cell of vote ``b << shift``, for buckets of
+        ``2**shift`` votes, a power of two no larger than the mean count (one or two cells
+        a bucket)."""
+        total = int(self.cumulative_count[-1]) if self.cumulative_count.size else 0
+        shift = max(0, (total // max(self.cumulative_count.size, 1)).bit_length() - 1)
+        first_votes = np.arange(0, total, 1 << shift)
+        return shift, np.searchsorted(self.cumulative_count, first_votes, side="right")
+
+    def cells_of_votes(self, votes: np.ndarray) -> np.ndarray:
+        """The cell of each of ``votes``, integers in ``[0, N)`` numbering the votes cell by
+        cell (``searchsorted(cumulative_count, votes, side="right")``): from its bucket's
+        cell, walking forward the cells whose votes end at or before it."""
+        shift, guide = self._vote_guide
+        cumulative = self.cumulative_count
+        cell = guide[votes >> shift]
+        walking = np.flatnonzero(cumulative[cell] <= votes)
+        while walking.size:
+            cell[walking] += 1
+            walking = walking[cumulative[cell[walking]] <= votes[walking]]
+        return cell
 
     @classmethod
-    def for_counts(cls, count: np.ndarray) -> PoissonTable:
-        """Tables for every distinct integer count, built in vectorised passes over groups of
-        counts (the number of distinct counts grows with the number of votes; groups bound
-        the temporaries)."""
+    def for_counts(cls, count: np.ndarray, scale: float = 1.0) -> PoissonTable:
+        """Tables of Poisson(scale count) for every distinct integer count, built in
+        vectorised passes over groups of counts (the number of distinct counts grows with
+        the number of votes; groups bound the temporaries)."""
         integral = count.astype(np.int64)
         values, cell_value = distinct_keys(integral, int(integral.max(initial=0)) + 1)
         cdf_parts, guide_parts, bucket_parts, offset_parts = [], [], [], []
         cdf_used = 0
         for first in range(0, values.size, _TABLE_GROUP):
-            cdf, guide, buckets, offset = _tables(values[first : first + _TABLE_GROUP])
+            cdf, guide, buckets, offset = _tables(scale * values[first : first + _TABLE_GROUP])
             cdf_parts.append(cdf)
             guide_parts.append((guide + cdf_used).astype(np.int32))
             bucket_parts.append(buckets)
@@ -111,51 +163,77 @@ class PoissonTable:
             np.concatenate(guide_parts),
             guide_starts[cell_value],
             buckets[cell_value].astype(np.float64),
-            # int32 like the guide's indices (the sum is the draw): numpy adds two int32
-            # arrays into the float output twice as fast as int32 and int64.
             np.concatenate(offset_parts)[cell_value].astype(np.int32),
             np.flatnonzero(np.isinf(cdf))[cell_value],
-            np.cumsum(count / count.sum()),
+            np.cumsum(integral),
         )
 
     def sample(self, rounds: int, rng: np.random.Generator, dtype: type = np.float64) -> np.ndarray:
-        """(rounds, c) independent Poisson(count[c]) draws, float64 or (when the caller knows
-        every count and sum it makes stays below 2**24) float32."""
+        """(rounds, c) independent Poisson(scale count[c]) draws, float64 or (when the
+        caller knows every count and sum it makes stays below 2**24) float32, laid out in
+        memory as (c, rounds) (the transpose of a C-contiguous array): the refits' layout."""
         cells = self.cell_guide_start.size
-        out = np.empty((rounds, cells), dtype)
-        # Small blocks keep the temporaries in cache and reuse their pages.
+        out = np.empty((cells, rounds), dtype).T
+        if not out.size:
+            return out
+        value, step_limit = self.guide_steps
+        # The uniforms of `block` rounds per call of the generator (the draws of a seed do not
+        # depend on how the cells are walked below).
         block = max(1, _BLOCK_ELEMENTS // max(cells, 1))
-        bucket = np.empty((block, cells), np.uint32)
-        index = np.empty(block * cells, self.guide.dtype)
-        limit, shift, guide_start = self.cdf_limit, self.cell_shift, self.cell_guide_start32
-        for start in range(0, rounds, block):
-            stop = min(rounds, start + block)
-            n = stop - start
-            bits = uniform_bits(rng, (n, cells))
-            bucket_n = bucket[:n]
-            np.right_shift(bits, shift, out=bucket_n)
-            bucket_n += guide_start
-            index_n = index[: n * cells]
-            np.take(self.marked_guide, bucket_n.ravel(), out=index_n)
-            flat_bits = bits.ravel()
-            # Only a draw whose bucket holds a point of the CDF can lie above its guide.
-            todo = np.flatnonzero(index_n < 0)
-            index_n[todo] = ~index_n[todo]
-            todo = todo[flat_bits[todo] > limit[index_n[todo]]]
-            for _ in range(_LINEAR_STEPS):
-                if not todo.size:
-                    break
-                index_n[todo] += 1
-                todo = todo[flat_bits[todo] > limit[index_n[todo]]]
-            if todo.size:
-                index_n[todo] = self._search(flat_bits[todo], index_n[todo], todo % cells)
-            np.add(
-                index_n.reshape(n, cells),
-                self.cell_value_offset,
-                out=out[start:stop],
-                casting="unsafe",
-            )
+        bits = [
+            row
+            for start in range(0, rounds, block)
+            for row in uniform_bits(rng, (min(rounds, start + block) - start, cells))
+        ]
+        # Chunks of cells, every round of a chunk in turn: the temporaries and the chunk's
+        # part of `out` stay in cache.
+        chunk = min(cells, max(_CHUNK_CELLS, _CHUNK_ELEMENTS // rounds))
+        bucket = np.empty(chunk, np.intp)
+        drawn = np.empty(chunk, value.dtype)
+        bucket_limit = np.empty(chunk, np.uint32)
+        above = np.empty(chunk, bool)
+        # Draws whose buckets hold several points: place in `out`'s memory, uniform, mark.
+        places: list[np.ndarray] = []
+        crowded_bits: list[np.ndarray] = []
+        marks: list[np.ndarray] = []
+        for first in range(0, cells, chunk):
+            last = min(cells, first + chunk)
+            size = last - first
+            shift, guide_start = self.cell_shift[first:last], self.cell_guide_start[first:last]
+            for r, round_bits in enumerate(bits):
+                k = round_bits[first:last]
+                np.right_shift(k, shift, out=bucket[:size])
+                bucket[:size] += guide_start
+                np.take(value, bucket[:size], out=drawn[:size], mode="clip")
+                np.take(step_limit, bucket[:size], out=bucket_limit[:size], mode="clip")
+                np.greater(k, bucket_limit[:size], out=above[:size])
+                np.add(drawn[:size], above[:size], out=out[r, first:last])
+                todo = np.flatnonzero(drawn[:size] < 0)
+                places.append((first + todo) * rounds + r)
+                crowded_bits.append(k[todo])
+                marks.append(drawn[todo])
+        # Looked up all at once: a few thousand draws a round.
+        place = np.concatenate(places)
+        out.T.reshape(-1)[place] = self._walk(
+            np.concatenate(crowded_bits), np.concatenate(marks), place // rounds
+        )
         return out
+
+    def _walk(self, bits: np.ndarray, marked: np.ndarray, cell: np.ndarray) -> np.ndarray:
+        """The draws of ``cell`` for uniforms ``bits`` whose bucket holds several points of
+        the CDF, from the bucket's marked value ``-1 - guide``: walking the CDF a point at a
+        time, then bisecting."""
+        index = (-1.0 - marked).astype(np.int64)
+        limit = self.cdf_limit
+        walking = np.flatnonzero(bits > limit[index])
+        for _ in range(_LINEAR_STEPS):
+            if not walking.size:
+                break
+            index[walking] += 1
+            walking = walking[bits[walking] > limit[index[walking]]]
+        if walking.size:
+            index[walking] = self._search(bits[walking], index[walking], cell[walking])
+        return index + self.cell_value_offset[cell]
 
     def _search(self, bits: np.ndarray, low: np.ndarray, cell: np.ndarray) -> np.ndarray:
         """The smallest index ``x >= low`` of each draw's CDF segment with ``bits <=
@@ -194,20 +272,24 @@ def uniform_bits(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray
 
 
 _BLOCK_ELEMENTS = 1 << 19
+#: Cells inverted at a time: at least _CHUNK_CELLS, and _CHUNK_ELEMENTS draws over all rounds.
+_CHUNK_CELLS = 1 << 12
+_CHUNK_ELEMENTS = 1 << 18
 
 
 _TABLE_GROUP = 256
+#: Standard deviations by which the multinomial's Poisson rounds fall short of N.
+_SHORT_BY = 3.0
 
 
-def _tables(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _tables(lam: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """CDF segments, guide tables (indices local to the returned cdf), buckets per value and
-    ``low - start`` per value, for distinct integer counts ``values`` (d,)."""
-    lam = values.astype(np.float64)
+    ``low - start`` per value, for distinct Poisson means ``lam`` (d,)."""
     spread = 12.0 * np.sqrt(lam) + 25.0
     low = np.maximum(0, (lam - spread).astype(np.int64))
     sizes = (lam + spread).astype(np.int64) + 1 - low
     starts = np.cumsum(sizes) - sizes
-    segment = np.repeat(np.arange(values.size), sizes)
+    segment = np.repeat(np.arange(lam.size), sizes)
     xs = low[segment] + np.arange(segment.size) - starts[segment]
     pmf = np.exp(xs * np.log(lam[segment]) - lam[segment] - _log_factorial(xs))
     running = np.cumsum(pmf)
@@ -226,7 +308,7 @@ def _tables(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     bins = (guide_starts[segment[finite]] + scaled)[in_range]
     histogram = np.bincount(bins, minlength=int(buckets.sum()))
     running_count = np.cumsum(histogram)
-    guide_segment = np.repeat(np.arange(values.size), buckets)
+    guide_segment = np.repeat(np.arange(lam.size), buckets)
     before = running_count[guide_starts] - histogram[guide_starts]
     guide = running_count - before[guide_segment] + starts[guide_segment]
     return cdf, guide, buckets, low - starts
@@ -285,49 +367,36 @@ def multinomial_counts(
         probabilities = count / count.sum()
         return rng.multinomial(total, probabilities, size=rounds).astype(np.float64)
     table = table or PoissonTable.for_counts(count)
-    draws = poisson_counts(count, rounds, rng, table, multinomial_dtype(total))
-    cumulative_p = table.cumulative_p
-    for r in range(rounds):
-        row = draws[r]
-        # Summed in float64: a Poisson round's total is not bounded by N.
-        excess = int(row.sum(dtype=np.float64)) - total
-        if excess > 0:
-            # Sorted, the searches below walk forward (numpy's search starts from the
-            # previous key's place): several times faster, and the same cells.
-            position = np.sort(rng.choice(total + excess, size=excess, replace=False))
-            if position.size * _SEGMENT * 4 < row.size:
-                cells = _cells_holding(row, position)
-            else:
-                # Integer cumulative sum: the same values, several times faster than in
-                # floating point (whose additions are one long dependency chain).
-                cells = np.searchsorted(np.cumsum(row.astype(np.int64)), position, side="right")
-            # A typed scalar: with a float64 one, numpy's ufunc.at takes its slow path on
-            # float32 rows.
-            np.subtract.at(row, cells, row.dtype.type(1.0))
-        elif excess < 0:
-            cells = np.searchsorted(cumulative_p, np.sort(rng.random(-excess)), side="right")
-            np.add.at(row, np.minimum(cells, row.size - 1), row.dtype.type(1.0))
+    # Poisson rounds short of N but rarely (PoissonTable.short), filled up to N.
+    draws = table.short.sample(rounds, rng, multinomial_dtype(total))
+    # Votes are added in the draws' memory, (cells, rounds): ufunc.at takes its slow path on
+    # a strided row, and on float32 with a float64 scalar.
+    memory = draws.T.reshape(-1)
+    one = draws.dtype.type(1.0)
+    for r, drawn in enumerate(_round_totals(draws)):
+        if drawn < total:
+            votes = rng.integers(0, total, size=total - drawn)
+            np.add.at(memory, table.cells_of_votes(votes) * rounds + r, one)
+        elif drawn > total:
+            # Sorted, the search walks forward (numpy's search starts from the previous
+            # key's place): several times faster, and the same cells.
+            position = np.sort(rng.choice(drawn, size=drawn - total, replace=False))
+            # Integer cumulative sum: the same values, several times faster than in floating
+            # point (whose additions are one long dependency chain).
+            cumulative = np.cumsum(draws[r].astype(np.int64))
+            cells = np.searchsorted(cumulative, position, side="right")
+            np.subtract.at(memory, cells * rounds + r, one)
     return draws
 
 
-_SEGMENT = 64
-
-
-def _cells_holding(row: np.ndarray, position: np.ndarray) -> np.ndarray:
-    """``np.searchsorted(np.cumsum(row), position, side="right")`` for integer-valued ``row``
-    and ``0 <= position < row.sum()``, without the full cumulative sum (the slowest pass of a
-    multinomial round when there are a million cells and a few thousand positions): sums per
-    segment of ``_SEGMENT`` cells locate each position's segment, and only those segments are
-    cumulated (in integers, faster than floating point and as exact)."""
-    starts = np.arange(0, row.size, _SEGMENT)
-    # Exact in float32 too (multinomial_dtype): 64 draws of at most count + 12 sqrt(count) + 25
-    # each add up to less than N + 64 * 35,000 < 2**24 for N <= 2**23.
-    segment_sum = np.add.reduceat(row, starts)
-    segment_end = np.cumsum(segment_sum.astype(np.int64))
-    segment = np.searchsorted(segment_end, position, side="right")
-    before = segment_end[segment] - segment_sum[segment]
-    cell = starts[segment][:, None] + np.arange(_SEGMENT)
-    inside = cell < row.size
-    values = np.where(inside, row[np.minimum(cell, row.size - 1)], 0.0)
-    running = np.cumsum(values.astype(np.int64), axis=1) + before[:, None]
-    return starts[segment] + np.count_nonzero(running <= position[:, None], axis=1)
+def _round_totals(draws: np.ndarray) -> list[int]:
+    """Each round's total of (rounds, c) integer-valued draws, exact: a product with ones
+    (one pass over the draws in whatever layout), whose float32 partial sums of
+    non-negative integers are exact below 2**24 in any order; a float32 total at or above
+    2**24 (which no smaller true total rounds to) is summed again in float64."""
+    totals = draws @ np.ones(draws.shape[1], draws.dtype)
+    rounded = (totals >= 2 * _FLOAT32_EXACT) & (draws.dtype == np.float32)
+    return [
+        int(draws[r].sum(dtype=np.float64) if rounded[r] else total)
+        for r, total in enumerate(totals.tolist())
+    ]

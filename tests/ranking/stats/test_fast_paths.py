@@ -3,6 +3,8 @@ sampler the floating-point inversion's draws of the same 32-bit uniforms, float3
 float64 ones, and the plain
 pair-counts reader the full reader's votes (docs/performance.md, "Faster engine")."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -66,6 +68,29 @@ def test_multinomial_draws_in_float32_are_the_float64_draws(monkeypatch):
     assert narrow.dtype == np.float32
     assert np.array_equal(narrow, wide)
     assert np.all(narrow.sum(axis=1, dtype=np.float64) == count.sum())
+
+
+def test_the_cells_of_votes_are_those_of_a_search_in_the_cumulative_counts():
+    count = np.random.default_rng(4).integers(1, 400, 5000).astype(np.float64)
+    count[::7] = 1.0
+    table = PoissonTable.for_counts(count)
+    votes = np.arange(int(count.sum()))
+    expected = np.searchsorted(np.cumsum(count), votes, side="right")
+    assert np.array_equal(table.cells_of_votes(votes), expected)
+
+
+def test_multinomial_rounds_above_n_lose_votes_uniformly(monkeypatch):
+    # Poisson rounds not drawn short of N exceed it half the time: votes are then removed.
+    # Each cell's count is then Binomial(N, p): its frequencies within 4 standard errors.
+    monkeypatch.setattr(resample, "_SHORT_BY", 0.0)
+    count = np.array([1.0, 2.0, 3.0])
+    draws = resample.multinomial_counts(count, 20000, np.random.default_rng(2))
+    n = int(count.sum())
+    assert np.all(draws.sum(axis=1) == n)
+    for cell, p in enumerate(count / n):
+        binomial = [math.comb(n, x) * p**x * (1 - p) ** (n - x) for x in range(n + 1)]
+        frequency = np.bincount(draws[:, cell].astype(np.int64), minlength=n + 1) / 20000
+        assert np.max(np.abs(frequency - binomial)) < 4 * np.sqrt(0.25 / 20000)
 
 
 PAIR_COUNT_FILES = {
