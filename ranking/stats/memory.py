@@ -1,7 +1,7 @@
 """How a process that runs the engine asks the C allocator to keep freed memory.
 
 The bootstrap allocates and frees temporaries of a few megabytes per block of rounds (draws,
-their transposed copy, row totals, residuals). glibc's malloc serves such sizes with
+row totals, residuals, the replicate check's arrays). glibc's malloc serves such sizes with
 ``mmap`` and, once freed, hands them back to the kernel (``munmap``, or a trim of the heap's
 top), so the next block's arrays fault their pages in again: at K = 200, N = 5 M, 1,000
 rounds, 269,000 page faults and about 0.8 s of system time in a 4 s command. With a high
