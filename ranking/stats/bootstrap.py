@@ -162,23 +162,20 @@ def percentile_intervals(
     return lower, upper
 
 
-def _cell_matrices(
-    fit: BTFit,
-) -> tuple[RowPlacement, TransposedRows, PairRows, TransposedRows, np.ndarray]:
+def _cell_matrices(fit: BTFit) -> tuple[RowPlacement, PairRows, TransposedRows, np.ndarray]:
     """Maps shared by every block: cells to each row's outcome totals (first won, second
-    won, tie: three stacked (rows,) blocks; each cell is one of them), rows to model
-    presence, the float32 design and its transpose, and the (rows,) float32 probability
-    that the row's first model wins at the full-data fit, where every refit starts."""
+    won, tie: three stacked (rows,) blocks; each cell is one of them), the float32 design
+    and its transpose, and the (rows,) float32 probability that the row's first model wins
+    at the full-data fit, where every refit starts."""
     design = fit.design
     assert design is not None and fit.beta is not None
     to_outcomes = RowPlacement.of(
         cell_codes(design) * design.n_rows + design.cell_row, 3 * design.n_rows
     )
-    presence = design.x.presence().T
     # float32 like the draws (resample.multinomial_dtype): their sums are exact either way.
     x32 = design.x.astype(np.float32)
     start = 1.0 / (1.0 + x32.odds_against(fit.beta))
-    return to_outcomes, presence, x32, x32.T, start
+    return to_outcomes, x32, x32.T, start
 
 
 @dataclass(frozen=True)
@@ -315,10 +312,10 @@ def _chord_block(
     rounds that fell back to full Newton, and of those the number that did not converge."""
     design = fit.design
     assert design is not None and fit.beta is not None and fit.hessian_factor is not None
-    _, presence, x32, xt32, start = matrices
+    _, x32, xt32, start = matrices
     k = design.n_models
     n, y = totals.n, totals.y
-    absent = np.asarray(presence @ n) == 0
+    absent = ~x32.models_with(n > 0)
     rounds = n.shape[1]
     beta = np.repeat(fit.beta[:, None], rounds, axis=1)
     prior = design.prior[:, None]
