@@ -264,6 +264,7 @@ class ReplicateCheck:
         self.groups = ident.reference_groups()
         self.tree = _two_way_forest(cells, cell_count, ident)
         self.whole = bool(np.array_equal(ident.reference, ident.rated)) and not ident.separated
+        self.one_group = self.whole and ident.n_components == 1
         self.source = np.concatenate([cells.first, cells.second])
         self.target = np.concatenate([cells.second, cells.first])
 
@@ -299,11 +300,37 @@ class ReplicateCheck:
             intact = np.zeros(rounds, dtype=bool)
         for r in range(rounds):
             if not intact[r]:
-                codes[r], reference[r] = self.one(draws[r])
+                settled = None
+                if self.one_group:
+                    settled = self._strongly_connected(np.concatenate([first[:, r], second[:, r]]))
+                codes[r], reference[r] = settled if settled is not None else self.one(draws[r])
             elif not self.whole:
                 alive = np.concatenate([first[:, r], second[:, r]])
                 codes[r] = self._swept(alive)
         return codes, reference
+
+    def _strongly_connected(self, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """On a board of one strongly connected component, what :meth:`one` finds for a round
+        whose forest lost a pair but whose models with votes are still strongly connected,
+        from the (2P,) liveness of the credit edges: every such model bounded and in the
+        reference group, the others unknown. Two sweeps, where :meth:`one` counts the votes
+        and labels the strongly connected components anew (10 against 50 ms at K = 1,000,
+        about 2% of its rounds). ``None`` for any other round."""
+        sources, targets = self.source[alive], self.target[alive]
+        present = np.zeros(self.cells.n_models, dtype=bool)
+        present[sources] = True
+        present[targets] = True
+        if not present.any():
+            return None
+        start = np.zeros_like(present)
+        start[np.argmax(present)] = True
+        forward = reached(sources, targets, start)
+        if not (
+            np.array_equal(forward, present)
+            and np.array_equal(reached(targets, sources, start), present)
+        ):
+            return None
+        return _codes(present, present, present), present
 
     def _swept(self, alive: np.ndarray) -> np.ndarray:
         """(K,) codes of a round whose reference groups are intact and strongly connected,
