@@ -193,7 +193,11 @@ class RowPlacement:
 
     def __matmul__(self, by_cell: np.ndarray) -> np.ndarray:
         out = np.take(by_cell, self.source, axis=0)
-        out[self.missing] = 0
+        # The empty rows zeroed as whole rows of bytes: numpy assigns a 2-d array's rows
+        # element by element (2.0 against 0.7 ms for 200 k rows of four rounds).
+        rows = out.reshape(out.shape[0], -1)
+        as_bytes = rows.view(np.dtype((np.void, rows.shape[1] * rows.itemsize)))[:, 0]
+        as_bytes[self.missing] = np.zeros((), as_bytes.dtype)
         return out
 
 
