@@ -6,7 +6,8 @@ a block start from the full-data solution and iterate the chord (simplified Newt
 
     beta <- beta + H^{-1} grad_r(beta)
 
-with ``H`` the Cholesky-factored full-data Hessian, shared by every round. Each iteration costs
+with ``H`` the full-data Hessian, its inverse shared by every round (:class:`_ChordSolve`,
+float32 apart from each component's all-ones direction). Each iteration costs
 two sparse products over the non-empty comparison rows (no K^3 work), and since a replicate's
 Hessian differs from ``H`` by O(1/sqrt(votes)), the error contracts by that factor per
 iteration. A round stops once twice the estimated remaining error (from the ratio of its
