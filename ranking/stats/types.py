@@ -18,6 +18,8 @@ from pairwise.outcomes import FLIPPED, Outcome
 # 1.2: the same seed draws other replicates (Davidson blocks seeded per block for fan-out,
 # smaller ties-as-half blocks), and an open side whose group holds every reference model is
 # bounded by the group's highest score instead of the model's own.
+# 1.3: multinomial rounds are drawn a little short of N and topped up (other, equally exact
+# draws for a seed), and the chord refits solve with a float32 inverse (about 1e-7 nat).
 ENGINE_VERSION = "ranking.stats/1.3"
 
 

@@ -12,7 +12,7 @@ def dense(rows: PairRows) -> np.ndarray:
     matrix = np.zeros(rows.shape)
     index = np.arange(rows.first.size)
     matrix[index, rows.first] = 1.0
-    matrix[index, rows.second] = rows.sign
+    matrix[index, rows.second] = -1.0
     matrix[:, k:] = rows.features
     return matrix
 
@@ -42,11 +42,12 @@ def test_products_are_those_of_the_dense_matrix(design, with_features):
     np.testing.assert_allclose(rows.gram(weight), matrix.T @ (weight[:, None] * matrix))
 
 
-def test_presence_counts_both_models_of_a_row(design):
-    presence = design.presence()
-    matrix = np.abs(dense(design)[:, :7])
-    block = np.random.default_rng(6).random((30, 3))
-    np.testing.assert_allclose(presence.T @ block, matrix.T @ block)
+def test_models_with_a_true_row_count_both_models_of_a_row(design):
+    involved = np.abs(dense(design)[:, :7])
+    mask = np.random.default_rng(6).random((30, 3)) < 0.1
+    expected = involved.T @ mask > 0
+    assert expected.any() and not expected.all()
+    np.testing.assert_array_equal(design.models_with(mask), expected)
 
 
 def test_float32_products_stay_float32(design):
