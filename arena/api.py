@@ -208,7 +208,7 @@ def vote_body(result: VoteResult) -> dict:
 
 class JsonOnly(DefaultContentNegotiation):
     """The voting views answer JSON whatever the client accepts, without weighing its
-    ``Accept`` header against the browsable API's HTML: that negotiation took a tenth of a
+    ``Accept`` header against the browsable API's HTML: that negotiation took about 5% of a
     battle's or a vote's processor time in the application (docs/performance.md)."""
 
     def select_renderer(
