@@ -12,7 +12,7 @@ from functools import cache, lru_cache
 
 import numpy as np
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import Field, Model
 from django.db.models.expressions import Col
 from django.utils import timezone
@@ -141,21 +141,25 @@ def _insert_statement(model: type[Model], vendor: str) -> tuple[str, tuple[Field
     return sql, fields
 
 
-def _insert(row: Model) -> Model:
+def _insert(row: Model, *, with_clause: str = "", with_params: tuple = ()) -> Model:
     """``row.save()`` for a new row, with the INSERT compiled once per model: the ORM
     compiling it on every battle and vote cost more processor time than the database spent
     on the row (docs/performance.md, "Fourth round"). Field defaults and conversions are the
     ORM's (``pre_save``, ``get_db_prep_save``); no signal is sent (none is connected to
-    battles or votes)."""
-    if not connection.features.can_return_columns_from_insert:  # SQLite before 3.35
+    battles or votes). ``with_clause`` (and its parameters) go before the INSERT: a
+    data-modifying ``WITH`` on PostgreSQL, run in the same statement. The fields are given
+    the connection itself, not ``django.db.connection``, whose every attribute is looked up
+    in the thread's connections (a third of the fields' conversion time)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if not db.features.can_return_columns_from_insert:  # SQLite before 3.35
         row.save(force_insert=True)
         return row
-    sql, fields = _insert_statement(type(row), connection.vendor)
-    params = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    sql, fields = _insert_statement(type(row), db.vendor)
+    params = [field.get_db_prep_save(field.pre_save(row, True), db) for field in fields]
+    with db.cursor() as cursor:
+        cursor.execute(with_clause + sql, [*with_params, *params])
         row.pk = cursor.fetchone()[0]
-    row._state.adding, row._state.db = False, connection.alias
+    row._state.adding, row._state.db = False, db.alias
     return row
 
 
@@ -314,36 +318,41 @@ def _exclusion(
     return ""
 
 
-# The two statements of every vote are written as SQL: built with the ORM (five joined
+# The statements of every vote are written as SQL: built with the ORM (five joined
 # relations, three filtered counts) they cost more processor time than the rest of the vote
 # together (docs/performance.md, "What a request costs").
 
 
-def _earlier_votes(*, voter_key: str, ip_hash: str, now: datetime) -> _EarlierVotes:
-    """In one query: the index on ``(voter_key, created_at)`` serves the voter's side of the
-    OR, the one on ``(ip_hash, created_at)`` the address's. Each side repeats its index's
-    condition (``VOTER_KNOWN``, ``ADDRESS_KNOWN`` in ``arena.models``), without which SQLite
-    does not use a partial index."""
+@cache
+def _earlier_votes_sql(*, with_address: bool) -> str:
+    """The counts of ``_EarlierVotes``, a query of its own within the vote's locked read
+    (``_earlier_votes_params`` gives its parameters). The index on ``(voter_key,
+    created_at)`` serves the voter's side of the OR, the one on ``(ip_hash, created_at)``
+    the address's. Each side repeats its index's condition (``VOTER_KNOWN``,
+    ``ADDRESS_KNOWN`` in ``arena.models``), without which SQLite does not use a partial
+    index."""
+    mine = "(voter_key = %s AND voter_key > '')"
+    if with_address:
+        mine += " OR (ip_hash = %s AND ip_hash > '' AND created_at >= %s)"
+    return (
+        "SELECT COUNT(CASE WHEN voter_key = %s AND (excluded = %s OR created_at > %s) THEN 1 END) "
+        "AS voter, COUNT(CASE WHEN voter_key = %s AND created_at >= %s THEN 1 END) AS voter_day, "
+        "COUNT(CASE WHEN voter_key = %s AND created_at >= %s THEN 1 END) AS voter_minute, "
+        "COUNT(CASE WHEN ip_hash = %s AND created_at >= %s THEN 1 END) AS address_minute "
+        f"FROM {Vote._meta.db_table} WHERE source = %s AND ({mine})"
+    )
+
+
+def _earlier_votes_params(*, voter_key: str, ip_hash: str, now: datetime) -> list:
     adapt = connection.ops.adapt_datetimefield_value
     minute_ago, day_ago = adapt(now - timedelta(minutes=1)), adapt(now - timedelta(days=1))
     settled = adapt(now - timedelta(hours=settings.ARENA_VOTE_COUNT_SETTLE_HOURS))
-    mine = "(voter_key = %s AND voter_key > '')"
     params = [voter_key, False, settled, voter_key, day_ago, voter_key, minute_ago]
     params += [ip_hash, minute_ago]
     params += [Vote.SOURCE_ARENA, voter_key]
     if ip_hash:
-        mine += " OR (ip_hash = %s AND ip_hash > '' AND created_at >= %s)"
         params += [ip_hash, minute_ago]
-    sql = (
-        "SELECT COUNT(CASE WHEN voter_key = %s AND (excluded = %s OR created_at > %s) THEN 1 END), "
-        "COUNT(CASE WHEN voter_key = %s AND created_at >= %s THEN 1 END), "
-        "COUNT(CASE WHEN voter_key = %s AND created_at >= %s THEN 1 END), "
-        "COUNT(CASE WHEN ip_hash = %s AND created_at >= %s THEN 1 END) "
-        f"FROM {Vote._meta.db_table} WHERE source = %s AND ({mine})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return _EarlierVotes(*cursor.fetchone())
+    return params
 
 
 @dataclass(frozen=True)
@@ -393,11 +402,14 @@ revealed_models = _RevealCache()
 
 
 @cache
-def _locked_battle_sql(vendor: str) -> str:
+def _locked_battle_sql(vendor: str, *, with_address: bool) -> str:
+    """The vote's one read: the voter's battle, its row locked, and the voter's and the
+    address's earlier votes (``_earlier_votes_sql``), counted in the same statement."""
     names = {
         "battle": Battle._meta.db_table,
         "output": Output._meta.db_table,
         "prompt": Prompt._meta.db_table,
+        "earlier": _earlier_votes_sql(with_address=with_address),
     }
     # Only the battle row is locked (FOR UPDATE OF): its outputs and prompt are read
     # unlocked, so votes on battles that share an output never wait for each other (locking
@@ -407,10 +419,11 @@ def _locked_battle_sql(vendor: str) -> str:
     return (
         "SELECT b.id, b.modality, b.model_a_id, b.model_b_id, b.served_at, b.expires_at, "
         "b.state, oa.identity_leak AS leak_a, ob.identity_leak AS leak_b, "
-        "p.category AS prompt_category, p.language AS prompt_language "
+        "p.category AS prompt_category, p.language AS prompt_language, "
+        "e.voter, e.voter_day, e.voter_minute, e.address_minute "
         "FROM {battle} b "
         "JOIN {output} oa ON oa.id = b.output_a_id JOIN {output} ob ON ob.id = b.output_b_id "
-        "JOIN {prompt} p ON p.id = b.prompt_id "
+        "JOIN {prompt} p ON p.id = b.prompt_id CROSS JOIN ({earlier}) e "
         "WHERE b.token = %s AND b.session_key = %s"
     ).format(**names) + lock
 
@@ -445,16 +458,22 @@ def _from_db_datetime(value: object) -> datetime:
     return value
 
 
-def _locked_battle(*, token: str, voter_key: str) -> _LockedBattle | None:
-    """The voter's battle with its row locked, read with a plain cursor (through a raw
-    queryset, making a model instance of the row cost more than the statement)."""
+def _locked_battle(
+    *, token: str, voter_key: str, ip_hash: str, now: datetime
+) -> tuple[_LockedBattle, _EarlierVotes] | None:
+    """The voter's battle with its row locked, and the earlier votes the vote's rules count,
+    read in one statement with a plain cursor (through a raw queryset, making a model
+    instance of the row cost more than the statement)."""
+    sql = _locked_battle_sql(connection.vendor, with_address=bool(ip_hash))
+    params = _earlier_votes_params(voter_key=voter_key, ip_hash=ip_hash, now=now)
     with connection.cursor() as cursor:
-        cursor.execute(_locked_battle_sql(connection.vendor), [token, voter_key])
+        cursor.execute(sql, [*params, token, voter_key])
         row = cursor.fetchone()
     if row is None:
         return None
-    pk, modality, model_a, model_b, served_at, expires_at, state, leak_a, leak_b, *prompt = row
-    return _LockedBattle(
+    pk, modality, model_a, model_b, served_at, expires_at, state, leak_a, leak_b, *rest = row
+    category, language, *earlier = rest
+    battle = _LockedBattle(
         pk,
         modality,
         model_a,
@@ -463,13 +482,31 @@ def _locked_battle(*, token: str, voter_key: str) -> _LockedBattle | None:
         _from_db_datetime(expires_at),
         state,
         bool(leak_a or leak_b),
-        *prompt,
+        category,
+        language,
     )
+    return battle, _EarlierVotes(*earlier)
 
 
 @cache
 def _mark_voted_sql(vendor: str) -> str:
-    return f"UPDATE {Battle._meta.db_table} SET state = %s WHERE id = %s"
+    """Marks the battle voted; on PostgreSQL a ``WITH`` clause of the vote's INSERT (a
+    data-modifying WITH runs once, whether or not the INSERT reads it), which saves the
+    statement's round trip on every vote."""
+    update = f"UPDATE {Battle._meta.db_table} SET state = %s WHERE id = %s"
+    return f"WITH voted AS ({update}) " if vendor == "postgresql" else update
+
+
+def _vote_insert(vote: Vote) -> None:
+    """Insert the vote and mark its battle voted (one statement on PostgreSQL)."""
+    mark_voted = _mark_voted_sql(connection.vendor)
+    marked = (Battle.State.VOTED, vote.battle_id)
+    if connection.vendor == "postgresql":
+        _insert(vote, with_clause=mark_voted, with_params=marked)
+        return
+    _insert(vote)
+    with connection.cursor() as cursor:
+        cursor.execute(mark_voted, marked)
 
 
 @dataclass(frozen=True)
@@ -493,9 +530,11 @@ def vote_cast(*, token: str, choice: str, voter_key: str, ip: str = "") -> VoteR
     now = timezone.now()
     try:
         with transaction.atomic():
-            battle = _locked_battle(token=token, voter_key=voter_key)
-            if battle is None:
+            ip_hash = client_ip_hash(ip)
+            read = _locked_battle(token=token, voter_key=voter_key, ip_hash=ip_hash, now=now)
+            if read is None:
                 raise BattleNotFound("No battle with this token was served to this session.")
+            battle, earlier = read
             # The battle is marked voted with its vote, under the lock just taken: only then
             # is there an earlier vote to read (a vote written otherwise still trips the
             # unique battle constraint below and is replayed from there).
@@ -503,8 +542,6 @@ def vote_cast(*, token: str, choice: str, voter_key: str, ip: str = "") -> VoteR
                 return _replay(Vote.objects.get(battle_id=battle.pk), choice)
             if now >= battle.expires_at:
                 raise BattleExpired("This battle has expired; load a new one to vote.")
-            ip_hash = client_ip_hash(ip)
-            earlier = _earlier_votes(voter_key=voter_key, ip_hash=ip_hash, now=now)
             reason = _exclusion(battle=battle, earlier=earlier, ip_hash=ip_hash, now=now)
             vote = Vote(
                 battle_id=battle.pk,
@@ -521,9 +558,7 @@ def vote_cast(*, token: str, choice: str, voter_key: str, ip: str = "") -> VoteR
                 category=battle.prompt_category,
                 language=battle.prompt_language,
             )
-            _insert(vote)
-            with connection.cursor() as cursor:
-                cursor.execute(_mark_voted_sql(connection.vendor), [Battle.State.VOTED, battle.pk])
+            _vote_insert(vote)
     except IntegrityError:
         # A concurrent request voted on this battle between our read and our write.
         return _replay(Vote.objects.get(battle__token=token), choice)

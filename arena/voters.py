@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -40,10 +41,12 @@ def client_ip(request: HttpRequest) -> str:
     return entries[-trusted] if len(entries) >= trusted else remote
 
 
+@lru_cache(maxsize=4096)
 def network_prefix(ip: str) -> str:
     """The network an address belongs to, as rate limits and manipulation checks group
     addresses: its IPv4 /24 or its IPv6 /48 (one home, office or small provider block).
-    "" for no address or one that does not parse."""
+    "" for no address or one that does not parse. Kept per process for the addresses seen
+    last: parsing took about 1% of a battle and vote's processor time."""
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:

@@ -1,7 +1,8 @@
 """The vote table's partial indexes on voters and addresses leave imported votes out (they
-have neither), and the queries that count a voter's or an address's votes still use them:
-on SQLite only if the query repeats the index's condition, on PostgreSQL if the planner
-can prove it from the values."""
+have neither), and the queries that count a voter's or an address's votes still use them
+(the rate limits' counts within the vote's locked read of its battle too): on SQLite only
+if the query repeats the index's condition, on PostgreSQL if the planner can prove it from
+the values."""
 
 from __future__ import annotations
 
@@ -9,15 +10,16 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from arena.models import Vote
 from arena.selectors import personal_leaderboard, voter_vote_count
-from arena.services import _earlier_votes
-from tests.factories import AIModelFactory
+from arena.services import _locked_battle
+from tests.factories import AIModelFactory, BattleFactory
 
 VOTERS = 100
+TOKEN = "battle-of-voter-7"
 
 
 @pytest.fixture
@@ -43,6 +45,7 @@ def arena_and_imported_votes() -> None:
         for n in range(2 * VOTERS)
     ]
     Vote.objects.bulk_create(arena + imported)
+    BattleFactory(token=TOKEN, session_key="voter-7")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
@@ -71,10 +74,19 @@ def _plan(sql: str, params: list) -> str:
         return "\n".join(str(row[-1]) for row in cursor.fetchall())
 
 
+def _earlier_votes(*, voter_key: str, ip_hash: str):
+    """The rate limits' counts, as the vote reads them with its battle."""
+    with transaction.atomic():
+        _, earlier = _locked_battle(
+            token=TOKEN, voter_key=voter_key, ip_hash=ip_hash, now=timezone.now()
+        )
+    return earlier
+
+
 def _calls() -> dict[str, Callable[[], object]]:
     voter, address = "voter-7", f"{7:032x}"
     return {
-        "rate limits": lambda: _earlier_votes(voter_key=voter, ip_hash=address, now=timezone.now()),
+        "rate limits": lambda: _earlier_votes(voter_key=voter, ip_hash=address),
         "voter's count": lambda: voter_vote_count(voter_key=voter),
         "voter's board": lambda: personal_leaderboard(voter_key=voter, modality="text"),
     }
@@ -111,7 +123,7 @@ def test_a_voters_votes_are_found_through_the_partial_indexes_on_postgresql(
 
 @pytest.mark.django_db
 def test_the_counts_through_the_partial_indexes_are_exact(arena_and_imported_votes):
-    earlier = _earlier_votes(voter_key="voter-7", ip_hash=f"{7:032x}", now=timezone.now())
+    earlier = _earlier_votes(voter_key="voter-7", ip_hash=f"{7:032x}")
     # voter-7 cast votes 7 and 107 seconds ago, from the same address.
     assert (earlier.voter, earlier.voter_day, earlier.voter_minute) == (2, 2, 1)
     assert earlier.address_minute == 1
