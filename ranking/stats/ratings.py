@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -166,6 +167,12 @@ def rate(
     """
     anchor = _checked_anchor(anchor, counts.n_models)
     _check_request(counts, rounds=rounds, interval=interval, level=level, ties=ties)
+    pair_counts = counts.pair_counts() if isinstance(counts, StyleCounts) else counts
+    # The votes' own summaries feed only the result: a second thread computes them while the
+    # fit, which the bootstrap's threads wait for, keeps the first core.
+    tallies = ThreadPoolExecutor(max_workers=1)
+    vote_summary = tallies.submit(_vote_summary, pair_counts)
+    tallies.shutdown(wait=False)
     # BLAS on one thread: the fit's dense solves are small (K x K), and OpenBLAS's threads
     # only spin when other threads or processes hold the cores (a K = 200 Cholesky factor
     # took 50-150 ms that way on a loaded machine, 0.5 ms on one thread).
@@ -231,7 +238,6 @@ def rate(
     # A percentile interval can miss its own estimate when the replicates are skewed (few
     # votes); it is widened to hold it, so "+x / -y" is never negative.
     ci_low, ci_high = np.fmin(ci_low, score), np.fmax(ci_high, score)
-    pair_counts = counts.pair_counts() if isinstance(counts, StyleCounts) else counts
     style_coef = {}
     if fit.style_coef is not None:
         style_coef = dict(zip(fit.style_names, fit.style_coef.tolist(), strict=True))
@@ -246,11 +252,10 @@ def rate(
         rated=ident.rated,
         open_above=ident.open_above,
         open_below=ident.open_below,
-        **pair_counts.per_model_totals(),
+        **vote_summary.result(),
         avg_win_rate=average_win_rate(score, scale=scale, base=base),
         replicates=replicates,
         openness=openness if openness is not None else np.zeros(replicates.shape, np.int8),
-        observed_win_rate=observed_win_rates(pair_counts),
         predicted_win_rate=predicted_win_rates(score, scale=scale, base=base),
         warnings=notes,
         tie_model=ties,
@@ -269,6 +274,12 @@ def rate(
         tie_parameter=fit.tie_parameter,
         style_coef=style_coef,
     )
+
+
+def _vote_summary(counts: PairCounts) -> dict[str, np.ndarray]:
+    """The :class:`Ratings` fields read straight off the votes: each model's votes, wins, ties
+    and losses, and the observed win rate of each pair."""
+    return {**counts.per_model_totals(), "observed_win_rate": observed_win_rates(counts)}
 
 
 def _checked_anchor(anchor: tuple[int, float] | None, n_models: int) -> tuple[int, float] | None:
