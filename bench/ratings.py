@@ -53,6 +53,7 @@ from ranking.stats import (
     to_elo_scale,
 )
 from ranking.stats.io import read_pair_counts_csv
+from ranking.stats.separation import ReplicateCheck, identify
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("ARENA_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -454,12 +455,17 @@ def cli_runs(k: int, n_votes: int, runs: int, before: str | None = None) -> None
         print(f"board of {label} against the reference: {differences}")
 
 
-def bootstrap_cpu(counts: PairCounts, ties: str, rounds: int) -> float:
-    """Processor seconds of one single-threaded bootstrap of ``rounds`` rounds (fit excluded)."""
+def bootstrap_cpu(counts: PairCounts, ties: str, rounds: int, *, checked: bool = False) -> float:
+    """Processor seconds of one single-threaded bootstrap of ``rounds`` rounds (fit excluded);
+    ``checked``: with the replicate check, as ``rate()`` runs it (its set-up excluded)."""
     fit = fit_bradley_terry(counts, ties=ties)
+    check = None
+    if checked:
+        ident = identify(fit.credit, fit.credit_count)
+        check = ReplicateCheck(fit.credit, ident, fit.credit_count)
     started = time.process_time()
     bootstrap.bootstrap_intervals(
-        counts, fit, rounds=rounds, rng=np.random.default_rng(0), workers=1
+        counts, fit, rounds=rounds, rng=np.random.default_rng(0), workers=1, check=check
     )
     return time.process_time() - started
 
@@ -474,21 +480,23 @@ def resampled_cells(counts: PairCounts) -> int:
 
 def engine_runs(rounds: int, runs: int, with_k1000: bool) -> None:
     """The engine goals other than the whole command, in one run: bootstrap processor time per
-    (cell, round) on sparse and dense data and the Davidson bootstrap against ties-as-half (one
-    thread, median of ``runs``, alternating), and optionally K = 1,000 (``rate()``, default
-    threads, 1,000 rounds)."""
+    (cell, round) on sparse and dense data, without and with the replicate check, and the
+    Davidson bootstrap against ties-as-half (one thread, median of ``runs``, alternating), and
+    optionally K = 1,000 (``rate()``, default threads, 1,000 rounds)."""
     dense = synthetic_arena(200, 1_000_000, seed=200, keep_votes=False).counts
     sparse = synthetic_arena(200, 100_000, seed=201, keep_votes=False).counts
     cases = {
-        "half, dense (K = 200, N = 1 M)": (dense, "half"),
-        "half, sparse (K = 200, N = 100 k)": (sparse, "half"),
-        "davidson, dense (K = 200, N = 1 M)": (dense, "davidson"),
+        "half, dense (K = 200, N = 1 M)": (dense, "half", False),
+        "half, sparse (K = 200, N = 100 k)": (sparse, "half", False),
+        "davidson, dense (K = 200, N = 1 M)": (dense, "davidson", False),
+        "half, dense, with the replicate check": (dense, "half", True),
+        "half, sparse, with the replicate check": (sparse, "half", True),
     }
     cpu: dict[str, list[float]] = {label: [] for label in cases}
     load_before = os.getloadavg()[0]
     for _ in range(runs):
-        for label, (counts, ties) in cases.items():
-            cpu[label].append(bootstrap_cpu(counts, ties, rounds))
+        for label, (counts, ties, checked) in cases.items():
+            cpu[label].append(bootstrap_cpu(counts, ties, rounds, checked=checked))
     print(
         f"\nbootstrap, {rounds} rounds, one thread, processor time, median of {runs}; load "
         f"average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after\n"
@@ -496,13 +504,18 @@ def engine_runs(rounds: int, runs: int, with_k1000: bool) -> None:
     print("| case | resampled cells | CPU s | ns per cell and round |")
     print("|---|---|---|---|")
     per_cell = {}
-    for label, (counts, _) in cases.items():
+    for label, (counts, *_) in cases.items():
         seconds = float(np.median(cpu[label]))
         cells = resampled_cells(counts)
         per_cell[label] = seconds / (cells * rounds) * 1e9
         print(f"| {label} | {cells:,} | {seconds:.2f} | {per_cell[label]:.1f} |")
-    half, sparse_label, davidson = list(cases)
+    half, sparse_label, davidson, half_checked, sparse_checked = list(cases)
     print(f"\nsparse / dense per cell: {per_cell[sparse_label] / per_cell[half]:.2f}")
+    checked_ratio = per_cell[sparse_checked] / per_cell[half_checked]
+    print(
+        f"sparse / dense per cell, with the replicate check (as rate() runs it): "
+        f"{checked_ratio:.2f}"
+    )
     davidson_ratio = np.median(cpu[davidson]) / np.median(cpu[half])
     print(f"davidson / half: {davidson_ratio:.2f}")
     if with_k1000:
