@@ -36,7 +36,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -433,8 +433,9 @@ def _chord_block(
 class _Blocks(ABC):
     """What both plans share: the cells' counts and how a block draws its rounds from them
     (``block`` rounds a block, the last one shorter, each block with its own child generator
-    spawned from the seeded one), and the refits' settings. A plan adds what its rounds are
-    refitted with and ``run(i)``."""
+    spawned from the seeded one), the refits' settings, and how a plan is made (``make``,
+    one signature for both). A plan adds what its rounds are refitted with
+    (``_refitted_with``) and ``run(i)``."""
 
     cell_count: np.ndarray
     table: PoissonTable | None
@@ -447,31 +448,43 @@ class _Blocks(ABC):
     max_iter: int
     check: ReplicateCheck | None
 
-    @staticmethod
-    def fields(
-        cell_count: np.ndarray,
-        block: int,
+    @classmethod
+    def make(
+        cls,
+        counts: PairCounts | StyleCounts,
+        fit: BTFit,
         rounds: int,
         rng: np.random.Generator,
         resample: str,
         tol: float,
         max_iter: int,
         check: ReplicateCheck | None,
-    ) -> dict:
-        """The shared fields of a plan of ``rounds`` rounds in blocks of ``block``."""
+    ) -> Self:
+        """The plan of ``rounds`` rounds of ``fit``'s bootstrap over ``counts``: the shared
+        fields, and what the plan's rounds are refitted with (:meth:`_refitted_with`)."""
+        cell_count, block, own = cls._refitted_with(counts, fit)
         starts = list(range(0, rounds, block))
-        return {
-            "cell_count": cell_count,
-            "table": PoissonTable.for_counts(cell_count) if is_integral(cell_count) else None,
-            "block": block,
-            "starts": starts,
-            "children": rng.spawn(len(starts)),
-            "resample": resample,
-            "rounds": rounds,
-            "tol": tol,
-            "max_iter": max_iter,
-            "check": check,
-        }
+        return cls(
+            cell_count=cell_count,
+            table=PoissonTable.for_counts(cell_count) if is_integral(cell_count) else None,
+            block=block,
+            starts=starts,
+            children=rng.spawn(len(starts)),
+            resample=resample,
+            rounds=rounds,
+            tol=tol,
+            max_iter=max_iter,
+            check=check,
+            **own,
+        )
+
+    @classmethod
+    @abstractmethod
+    def _refitted_with(
+        cls, counts: PairCounts | StyleCounts, fit: BTFit
+    ) -> tuple[np.ndarray, int, dict]:
+        """The (c,) cell counts the rounds draw, the rounds of a block, and the plan's own
+        fields (what its rounds are refitted with)."""
 
     @property
     def n_blocks(self) -> int:
@@ -512,25 +525,16 @@ class DavidsonPlan(_Blocks):
     refit: _DavidsonRefit
 
     @classmethod
-    def make(
-        cls,
-        counts: PairCounts | StyleCounts,
-        fit: BTFit,
-        rounds: int,
-        rng: np.random.Generator,
-        resample: str,
-        tol: float,
-        max_iter: int,
-        check: ReplicateCheck | None,
-    ) -> DavidsonPlan:
+    def _refitted_with(
+        cls, counts: PairCounts | StyleCounts, fit: BTFit
+    ) -> tuple[np.ndarray, int, dict]:
         pair_counts = counts.pair_counts() if isinstance(counts, StyleCounts) else counts
         pair_key, code, count = _davidson_cells(pair_counts)
         # BLAS on one thread, as for the blocks: the factor is then the same whoever runs them.
         with threadpool_limits(limits=1, user_api="blas"):
             refit = _DavidsonRefit.make(fit, pair_key, code, count, pair_counts.n_models)
         block = int(np.clip(_BLOCK_ELEMENTS // max(count.size, 1), 4, 64))
-        shared = _Blocks.fields(count, block, rounds, rng, resample, tol, max_iter, check)
-        return cls(**shared, refit=refit)
+        return count, block, {"refit": refit}
 
     def run(self, index: int) -> tuple:
         """Block ``index``: (replicates (r, K), rounds that fell back to L-BFGS, of those the
@@ -729,25 +733,14 @@ class BlockPlan(_Blocks):
     fit: BTFit
 
     @classmethod
-    def make(
-        cls,
-        counts: PairCounts | StyleCounts,
-        fit: BTFit,
-        rounds: int,
-        rng: np.random.Generator,
-        resample: str,
-        tol: float,
-        max_iter: int,
-        check: ReplicateCheck | None,
-    ) -> BlockPlan:
+    def _refitted_with(
+        cls, counts: PairCounts | StyleCounts, fit: BTFit
+    ) -> tuple[np.ndarray, int, dict]:
         design = fit.design
         assert design is not None
         width = max(design.cell_row.size, design.n_rows, 1)
         block = int(np.clip(_REFIT_ELEMENTS // width, 4, 64))
-        shared = _Blocks.fields(
-            design.cell_count, block, rounds, rng, resample, tol, max_iter, check
-        )
-        return cls(**shared, fit=fit)
+        return design.cell_count, block, {"fit": fit}
 
     @functools.cached_property
     def matrices(self) -> tuple:
