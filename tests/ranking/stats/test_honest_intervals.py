@@ -11,9 +11,6 @@ from scipy.special import expit
 from bench.synthetic import synthetic_arena
 from ranking.stats import Outcome, PairCounts, elo_factor, rate
 from ranking.stats.bootstrap import min_bootstrap_rounds
-from ranking.stats.bradley_terry import fit_bradley_terry
-from ranking.stats.resample import multinomial_counts
-from ranking.stats.separation import ReplicateCheck, identify
 
 A, B, TIE = Outcome.A_WINS, Outcome.B_WINS, Outcome.TIE
 POINTS = elo_factor()
@@ -177,27 +174,3 @@ def test_scores_on_normal_data_do_not_depend_on_the_new_checks():
     assert not ratings.openness.any()
     assert ratings.score.mean() == pytest.approx(1000.0, abs=1e-9)
     assert np.all(np.isfinite(ratings.ci_low) & np.isfinite(ratings.ci_high))
-
-
-def test_rounds_that_break_the_check_forest_get_what_their_own_votes_say(monkeypatch):
-    # 30 models, 400 votes: most rounds lose a pair of the spanning forest the check looks
-    # at first; most stay strongly connected (settled by two sweeps), 20 of 300 do not.
-    counts = synthetic_arena(30, 400, seed=2, keep_votes=False).counts
-    fit = fit_bradley_terry(counts)
-    ident = identify(fit.credit, fit.credit_count)
-    check = ReplicateCheck(fit.credit, ident, fit.credit_count)
-    draws = multinomial_counts(fit.credit_count, 300, np.random.default_rng(2))
-    swept = []
-    held = check._held
-
-    def counting(alive):
-        settled = held(alive)
-        swept.append(settled is not None)
-        return settled
-
-    monkeypatch.setattr(check, "_held", counting)
-    codes, reference = check.openness(draws)
-    assert any(swept) and not all(swept)
-    for r in range(draws.shape[0]):
-        own_codes, own_reference = check.one(draws[r])
-        assert np.array_equal(codes[r], own_codes) and np.array_equal(reference[r], own_reference)

@@ -43,6 +43,14 @@ def check_and_draws(counts: PairCounts, anchor: int | None) -> tuple[ReplicateCh
     return check, draws
 
 
+def assert_every_round_as_its_full_search(check: ReplicateCheck, draws: np.ndarray) -> None:
+    codes, reference = check.openness(draws)
+    for r in range(draws.shape[0]):
+        expected_codes, expected_reference = check.one(draws[r])
+        assert np.array_equal(codes[r], expected_codes), r
+        assert np.array_equal(reference[r], expected_reference), r
+
+
 @pytest.mark.parametrize(
     "counts, anchor",
     [
@@ -55,11 +63,7 @@ def check_and_draws(counts: PairCounts, anchor: int | None) -> tuple[ReplicateCh
 )
 def test_every_round_gets_the_codes_and_reference_of_its_full_search(counts, anchor):
     check, draws = check_and_draws(counts, anchor)
-    codes, reference = check.openness(draws)
-    for r in range(ROUNDS):
-        expected_codes, expected_reference = check.one(draws[r])
-        assert np.array_equal(codes[r], expected_codes), r
-        assert np.array_equal(reference[r], expected_reference), r
+    assert_every_round_as_its_full_search(check, draws)
 
 
 def test_sparse_rounds_whose_forest_breaks_are_settled_by_two_sweeps():
@@ -105,8 +109,4 @@ def test_the_sweeps_over_tables_and_over_edge_lists_settle_the_same_rounds(
     monkeypatch.setattr(separation, "_TABLE_PER_EDGE", table_per_edge)
     check, draws = check_and_draws(synthetic_arena(40, 600, seed=3, keep_votes=False).counts, None)
     assert (check.edge_key is not None) == (table_per_edge > 0)
-    codes, reference = check.openness(draws)
-    for r in range(ROUNDS):
-        expected_codes, expected_reference = check.one(draws[r])
-        assert np.array_equal(codes[r], expected_codes), r
-        assert np.array_equal(reference[r], expected_reference), r
+    assert_every_round_as_its_full_search(check, draws)
