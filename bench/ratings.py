@@ -33,6 +33,7 @@ import datetime
 import math
 import os
 import platform
+import resource
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
@@ -391,11 +392,10 @@ def board_differences(output: bytes, reference: bytes) -> str:
 
 def cli_runs(k: int, n_votes: int, runs: int, before: str | None = None) -> None:
     """The whole command (``python -m ranking.stats`` on pair counts, imports included):
-    default threads and one thread, beside the reference (the engine at
+    default workers and one worker, beside the reference (the engine at
     ``REFERENCE_COMMIT``, one thread), alternating, median of ``runs`` each; wall and CPU
-    seconds (user + system of the process). ``before``: also a commit's command, default
-    threads (the code before a change)."""
-    import resource
+    seconds (user + system of the process and its forked workers). ``before``: also a
+    commit's command, default workers (the code before a change)."""
     import subprocess
     import sys
     import tempfile
@@ -406,11 +406,11 @@ def cli_runs(k: int, n_votes: int, runs: int, before: str | None = None) -> None
         reference_root = reference_tree(Path(folder))
         command = [sys.executable, "-m", "ranking.stats", str(path), "--format-in", "pair_counts"]
         variants = {
-            "default threads": ([], ROOT),
-            "one thread": (["--threads", "1"], ROOT),
+            "default workers": ([], ROOT),
+            "one worker": (["--threads", "1"], ROOT),
         }
         if before is not None:
-            variants[f"before: {before}, default threads"] = (
+            variants[f"before: {before}, default workers"] = (
                 [],
                 reference_tree(Path(folder), before),
             )
@@ -455,6 +455,14 @@ def cli_runs(k: int, n_votes: int, runs: int, before: str | None = None) -> None
         print(f"board of {label} against the reference: {differences}")
 
 
+def processor_seconds() -> float:
+    """User and system seconds of this process and of its ended children (the engine's
+    forked bootstrap workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def bootstrap_cpu(counts: PairCounts, ties: str, rounds: int, *, checked: bool = False) -> float:
     """Processor seconds of one single-threaded bootstrap of ``rounds`` rounds (fit excluded);
     ``checked``: with the replicate check, as ``rate()`` runs it (its set-up excluded)."""
@@ -482,7 +490,7 @@ def engine_runs(rounds: int, runs: int, with_k1000: bool) -> None:
     """The engine goals other than the whole command, in one run: bootstrap processor time per
     (cell, round) on sparse and dense data, without and with the replicate check, and the
     Davidson bootstrap against ties-as-half (one thread, median of ``runs``, alternating), and
-    optionally K = 1,000 (``rate()``, default threads, 1,000 rounds)."""
+    optionally K = 1,000 (``rate()``, default workers, 1,000 rounds)."""
     dense = synthetic_arena(200, 1_000_000, seed=200, keep_votes=False).counts
     sparse = synthetic_arena(200, 100_000, seed=201, keep_votes=False).counts
     cases = {
@@ -521,11 +529,11 @@ def engine_runs(rounds: int, runs: int, with_k1000: bool) -> None:
     if with_k1000:
         counts = synthetic_arena(1000, 5_000_000, seed=1000, keep_votes=False).counts
         load_before = os.getloadavg()[0]
-        wall, used = time.perf_counter(), time.process_time()
+        wall, used = time.perf_counter(), processor_seconds()
         rate(counts, rounds=ROUNDS, seed=0)
         print(
-            f"\nK = 1,000, N = 5 M, {ROUNDS} rounds, rate(), default threads: wall "
-            f"{time.perf_counter() - wall:.1f} s, CPU {time.process_time() - used:.1f} s; load "
+            f"\nK = 1,000, N = 5 M, {ROUNDS} rounds, rate(), default workers: wall "
+            f"{time.perf_counter() - wall:.1f} s, CPU {processor_seconds() - used:.1f} s; load "
             f"average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
         )
 
@@ -543,7 +551,7 @@ def main() -> None:
         "--cli", action="store_true", help="time the whole command line at K=200, N=5M instead"
     )
     parser.add_argument("--runs", type=int, default=3, help="runs of each command (--cli)")
-    parser.add_argument("--before", help="with --cli: also this commit's command (default threads)")
+    parser.add_argument("--before", help="with --cli: also this commit's command (default workers)")
     parser.add_argument(
         "--engine",
         action="store_true",

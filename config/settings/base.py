@@ -442,8 +442,9 @@ CELERY_BEAT_SCHEDULE["vote-integrity-check"] = {
 RANKING_FULL_COUNT_EVERY = env_int("RANKING_FULL_COUNT_EVERY", 100, minimum=0)
 # Hours between full recounts that check the latest incremental counts of every scope.
 RANKING_RECOUNT_HOURS = env_int("RANKING_RECOUNT_HOURS", 24, minimum=1)
-# Threads of the rating engine (bootstrap and BLAS) per Celery process: one by default, so
-# `--concurrency N` uses N cores; raise it with fewer processes than cores.
+# Cores of the rating engine per Celery process (BLAS threads, and bootstrap workers forked
+# from the process on Linux): one by default, so `--concurrency N` uses N cores; raise it
+# with fewer processes than cores.
 RANKING_ENGINE_THREADS = env_int("RANKING_ENGINE_THREADS", 1, minimum=1)
 # A bootstrap of at least this many cells x rounds is fanned out over the Celery workers in
 # chunks of blocks (0: never), whatever the tie model (a Davidson round costs about 2.5-3x

@@ -49,10 +49,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--interval", choices=("bootstrap", "analytic"), default="bootstrap")
     parser.add_argument("--out", choices=("csv", "json"), default="csv")
     parser.add_argument(
+        "--workers",
         "--threads",
+        dest="workers",
         type=int,
         default=None,
-        help="bootstrap threads (default: the CPU count; the numbers do not depend on it)",
+        help=(
+            "cores the bootstrap uses: forked worker processes on Linux, threads elsewhere "
+            "(default: the CPU count; the numbers do not depend on it; --threads is its old name)"
+        ),
     )
     return parser
 
@@ -108,8 +113,8 @@ def _read(args: argparse.Namespace) -> tuple[LabelledVotes, tuple[int, float] | 
 def main(argv: Sequence[str] | None = None) -> int:
     keep_freed_memory()
     args = _parser().parse_args(argv)
-    if args.threads is not None and args.threads < 1:
-        print(f"error: --threads must be at least 1 (got {args.threads})", file=sys.stderr)
+    if args.workers is not None and args.workers < 1:
+        print(f"error: --workers must be at least 1 (got {args.workers})", file=sys.stderr)
         return 2
     if args.interval == "bootstrap" and args.rounds < min_bootstrap_rounds():
         print(
@@ -128,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             anchor=anchor,
             resample=args.resample,
             interval=args.interval,
-            workers=args.threads,
+            workers=args.workers,
         )
     except (InputError, ValueError) as error:
         # rate() raises ValueError only for input it cannot rate, with a one-line reason.

@@ -54,6 +54,7 @@ from ranking.stats.bradley_terry import (
     newton_solve,
 )
 from ranking.stats.incidence import PairRows, RowPlacement, TransposedRows
+from ranking.stats.processes import FORK_AVAILABLE, forked_map
 from ranking.stats.resample import (
     RESAMPLE,
     PoissonTable,
@@ -506,7 +507,8 @@ class _Blocks(ABC):
         """Block ``index``'s replicates, refit counts and openness (see the plans)."""
 
     def run_blocks(self, indices: range, workers: int) -> list[tuple]:
-        """Several blocks here, on ``workers`` threads, BLAS on one thread."""
+        """Several blocks here, on ``workers`` cores (:func:`_run_blocks`), BLAS on one
+        thread."""
         return _run_blocks(lambda i: self.run(indices[i]), len(indices), workers)
 
 
@@ -685,12 +687,13 @@ def bootstrap_intervals(
         level: coverage of the percentile intervals.
         tol: convergence tolerance of each refit, natural-log units (bound on twice the
             estimated remaining error, or on the last step).
-        workers: threads (numpy releases the GIL in the heavy loops); default: CPU count.
+        workers: cores (forked processes on Linux, threads elsewhere: :func:`_run_blocks`);
+            default: CPU count.
         check: which models each round's votes leave open (built on ``fit.credit``); without
             it no round is checked.
         runner: runs the blocks of a :class:`BlockPlan` (a :class:`DavidsonPlan` for
             ``fit.ties == "davidson"``) and returns their results in order (default:
-            ``workers`` threads here); the product's fans them out over Celery workers
+            ``workers`` cores here); the product's fans them out over Celery workers
             (``ranking.fanout``). Either way the same seed gives the same replicates.
 
     Returns:
@@ -806,14 +809,17 @@ def _result(
 
 
 def _run_blocks(run: Callable[[int], tuple], n_blocks: int, workers: int) -> list[tuple]:
-    """``run`` of every block, in order, on ``workers`` threads (numpy releases the GIL in the
-    heavy loops), with BLAS on one thread: the blocks' small dense solves would otherwise
-    start OpenBLAS threads on top of ours, which oversubscribe the cores and spin (slower
-    than no threads on 2 cores). threadpoolctl's limit is process-wide, so it is set once
-    around all blocks rather than in each thread."""
+    """``run`` of every block, in order, on ``workers`` cores: forked processes on Linux
+    (:mod:`ranking.stats.processes`; threads held each other up on the interpreter lock),
+    threads elsewhere. BLAS runs on one thread: the blocks' small dense solves would
+    otherwise start OpenBLAS threads on top of ours, which oversubscribe the cores and spin
+    (slower than no threads on 2 cores). threadpoolctl's limit is process-wide (and forked
+    children inherit it), so it is set once around all blocks."""
     with threadpool_limits(limits=1, user_api="blas"):
         if workers == 1 or n_blocks == 1:
             return [run(i) for i in range(n_blocks)]
+        if FORK_AVAILABLE:
+            return forked_map(run, n_blocks, workers)
         with ThreadPoolExecutor(max_workers=workers) as pool:
             return list(pool.map(run, range(n_blocks)))
 

@@ -157,7 +157,8 @@ def rate(
         interval: ``"bootstrap"`` (percentile) or ``"analytic"`` (sandwich, normal).
         prior, tol, max_iter: fit settings (a fit that stops at ``max_iter`` before
             converging says so in ``warnings``). scale, base: the Elo scale (400, 10).
-        workers: bootstrap threads (default: CPU count; results do not depend on it).
+        workers: cores the bootstrap uses, forked processes on Linux, threads elsewhere
+            (default: CPU count; results do not depend on it).
         runner: who runs the bootstrap's blocks (:func:`bootstrap_intervals`, whatever
             ``ties``); results do not depend on it either.
 
@@ -169,7 +170,7 @@ def rate(
     _check_request(counts, rounds=rounds, interval=interval, level=level, ties=ties)
     pair_counts = counts.pair_counts() if isinstance(counts, StyleCounts) else counts
     # The votes' own summaries feed only the result: a second thread computes them while the
-    # fit, which the bootstrap's threads wait for, keeps the first core.
+    # fit, which the bootstrap's workers wait for, keeps the first core.
     tallies = ThreadPoolExecutor(max_workers=1)
     vote_summary = tallies.submit(_vote_summary, pair_counts)
     tallies.shutdown(wait=False)

@@ -48,15 +48,50 @@ def in_one_process(data: dict, params: dict, anchor_id: int | None, seed: int) -
 def test_fanned_out_bootstrap_is_bit_identical_whatever_the_workers(
     tmp_path, throwaway_database, isolated_redis, processes, ties
 ):
-    redis_url, queue = isolated_redis
-    env = production_env(
+    fanned_out(tmp_path, throwaway_database, isolated_redis, processes, ties, ROUNDS)
+
+
+def test_a_worker_with_two_engine_cores_forks_its_blocks_and_gets_the_same_replicates(
+    tmp_path, throwaway_database, isolated_redis
+):
+    # Chunks of four blocks (two chunks), each run by the Celery process and one bootstrap
+    # worker forked from it (RANKING_ENGINE_THREADS = 2).
+    fanned_out(
         tmp_path,
         throwaway_database,
+        isolated_redis,
+        1,
+        "half",
+        8 * ROUNDS // 4,
+        RANKING_ENGINE_THREADS="2",
+        RANKING_FANOUT_CHUNK_BLOCKS="4",
+    )
+
+
+def fanned_out(
+    tmp_path: Path,
+    database_url: str,
+    redis: tuple[str, str],
+    processes: int,
+    ties: str,
+    rounds: int,
+    **settings: str,
+) -> None:
+    """A snapshot of ``rounds`` rounds computed in chunks by ``processes`` worker processes
+    (with the ``settings``; a block a chunk by default) has the replicates of the engine in
+    one process, and every chunk was computed once, by the workers."""
+    redis_url, queue = redis
+    env = production_env(
+        tmp_path,
+        database_url,
         redis_url,
         queue,
-        RANKING_FANOUT_MIN_WORK="1",
-        RANKING_FANOUT_CHUNK_BLOCKS="1",
-        RANKING_FANOUT_COORDINATOR_WAIT="600",
+        **{
+            "RANKING_FANOUT_MIN_WORK": "1",
+            "RANKING_FANOUT_CHUNK_BLOCKS": "1",
+            "RANKING_FANOUT_COORDINATOR_WAIT": "600",
+            **settings,
+        },
     )
     run_once([sys.executable, "manage.py", "migrate", "--noinput"], env)
     run_once([sys.executable, "manage.py", "seed_demo", "--votes-per-month", "300"], env)
@@ -68,15 +103,15 @@ def test_fanned_out_bootstrap_is_bit_identical_whatever_the_workers(
     try:
         run_once(
             [sys.executable, "manage.py", "fit_ratings", "--modality", "text"]
-            + ["--rounds", str(ROUNDS), "--seed", str(seed), "--ties", ties],
+            + ["--rounds", str(rounds), "--seed", str(seed), "--ties", ties],
             env,
         )
     finally:
         stack.stop()
-    key, data_file, params, anchored, anchor_id = snapshot_row(throwaway_database, seed)
+    key, data_file, params, anchored, anchor_id = snapshot_row(database_url, seed)
     assert params["ties"] == ties
     data = dict(np.load(io.BytesIO((Path(env["MEDIA_ROOT"]) / data_file).read_bytes())))
-    assert data["replicates"].shape[0] == ROUNDS
+    assert data["replicates"].shape[0] == rounds
     expected = in_one_process(data, params, anchor_id if anchored else None, seed)
     assert np.array_equal(data["replicates"], expected, equal_nan=True)
     # Every chunk computed once, by the workers.

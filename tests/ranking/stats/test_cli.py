@@ -93,10 +93,20 @@ def test_same_seed_gives_the_same_output(tmp_path):
     )
 
 
+def test_the_output_does_not_depend_on_the_workers(tmp_path):
+    path = write(tmp_path, VOTES)
+    outputs = {
+        run(path, "--rounds", "100", "--seed", "7", *workers).stdout
+        for workers in (("--workers", "1"), ("--workers", "3"), ("--threads", "2"))
+    }
+    assert len(outputs) == 1 and outputs != {""}
+
+
 @pytest.mark.parametrize(
     ("text", "args", "message"),
     [
         ("model_a,winner\nx,model_a\n", (), "line 1: missing columns: model_b"),
+        ("model_a,model_b,winner\nx,y,model_a\n", ("--workers", "0"), "--workers must be"),
         (
             "model_a,model_b,winner\nx,y,model_a\nx,y,draw\n",
             (),

@@ -1,0 +1,95 @@
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from ranking.stats.processes import FORK_AVAILABLE, WorkerDied, forked_map
+
+pytestmark = pytest.mark.skipif(not FORK_AVAILABLE, reason="forked workers run on Linux only")
+
+#: The test process: with two processes it computes items 0, 1, 3, 5, ..., a child 2, 4, ...
+PARENT = os.getpid()
+
+
+def child_pids() -> set[int]:
+    """This process's children, waited for or not (zombies included), from /proc."""
+    tasks = Path("/proc/self/task")
+    return {int(pid) for task in tasks.iterdir() for pid in (task / "children").read_text().split()}
+
+
+@pytest.fixture
+def no_child_left():
+    """The test leaves no child process of its own behind, running or unwaited."""
+    before = child_pids()
+    yield
+    assert child_pids() <= before
+
+
+def squared_with_pid(index: int) -> tuple[int, int]:
+    return index * index, os.getpid()
+
+
+@pytest.mark.parametrize(("count", "processes"), [(0, 2), (1, 2), (2, 2), (3, 2), (17, 3), (5, 9)])
+def test_results_come_back_in_item_order_whatever_the_processes(count, processes, no_child_left):
+    results = forked_map(squared_with_pid, count, processes)
+    assert [square for square, _ in results] == [i * i for i in range(count)]
+
+
+def test_the_items_are_shared_by_as_many_processes_as_asked(no_child_left):
+    pids = [pid for _, pid in forked_map(squared_with_pid, 30, 3)]
+    assert pids[0] == os.getpid()  # item 0 runs here, before the children are forked
+    assert len(set(pids)) == 3
+    # Round-robin after item 0: every process gets every third item.
+    assert all(pids[i] == pids[i + 3] for i in range(1, 27))
+
+
+def fails_in_a_child(index: int) -> int:
+    if index == 4 and os.getpid() != PARENT:
+        raise ValueError(f"item {index} cannot be computed")
+    return index
+
+
+def test_an_exception_in_a_child_is_raised_here_with_its_traceback(no_child_left):
+    with pytest.raises(ValueError, match="item 4 cannot be computed") as raised:
+        forked_map(fails_in_a_child, 10, 2)
+    assert any("in bootstrap worker process" in note for note in raised.value.__notes__)
+    assert any("fails_in_a_child" in note for note in raised.value.__notes__)
+
+
+class Unpicklable(Exception):
+    def __reduce__(self):
+        raise TypeError("not picklable")
+
+
+def raises_unpicklable(index: int) -> int:
+    if index == 2:
+        raise Unpicklable("the child's own error")
+    return index
+
+
+def test_an_exception_that_does_not_pickle_comes_back_as_its_traceback(no_child_left):
+    with pytest.raises(RuntimeError, match="the child's own error"):
+        forked_map(raises_unpicklable, 6, 2)
+
+
+def killed_at_item_4(index: int) -> int:
+    if index == 4 and os.getpid() != PARENT:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return index
+
+
+def test_a_child_that_dies_is_named_with_its_signal(no_child_left):
+    with pytest.raises(WorkerDied, match="ended without its results .killed by SIGKILL"):
+        forked_map(killed_at_item_4, 10, 2)
+
+
+def fails_here(index: int) -> int:
+    if index == 4 and os.getpid() == PARENT:
+        raise KeyError("the parent's own item")
+    return index
+
+
+def test_children_are_ended_and_waited_for_when_this_process_fails(no_child_left):
+    with pytest.raises(KeyError, match="the parent's own item"):
+        forked_map(fails_here, 40, 3)
