@@ -14,6 +14,7 @@ callers use threads (:data:`FORK_AVAILABLE`).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import pickle
 import signal
@@ -74,8 +75,10 @@ class _Child:
     @classmethod
     def fork(cls, function: Callable[[int], T], indices: range) -> _Child:
         read_end, write_end = os.pipe()
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:
+            _end_with(parent)
             os.close(read_end)
             _compute(function, indices, write_end)
         os.close(write_end)
@@ -110,6 +113,20 @@ class _Child:
                 os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
             self.pid = None
+
+
+#: Linux's prctl option: the signal the kernel sends a process when its parent ends.
+_PR_SET_PDEATHSIG = 1
+
+
+def _end_with(parent: int) -> None:
+    """In the child: killed by the kernel if its parent ends first. A Celery hard time limit
+    SIGKILLs the process that computes a bootstrap; its forked workers would otherwise
+    compute on, orphaned, for results nobody reads."""
+    with contextlib.suppress(AttributeError, OSError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent ended before the request took effect
+        os._exit(1)
 
 
 def _compute(function: Callable[[int], T], indices: range, write_end: int) -> NoReturn:

@@ -1,10 +1,15 @@
 import os
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from ranking.stats.processes import FORK_AVAILABLE, WorkerDied, forked_map
+
+ROOT = Path(__file__).resolve().parents[3]
 
 pytestmark = pytest.mark.skipif(not FORK_AVAILABLE, reason="forked workers run on Linux only")
 
@@ -93,3 +98,39 @@ def fails_here(index: int) -> int:
 def test_children_are_ended_and_waited_for_when_this_process_fails(no_child_left):
     with pytest.raises(KeyError, match="the parent's own item"):
         forked_map(fails_here, 40, 3)
+
+
+ORPHANED = """
+import os, sys, time
+from ranking.stats.processes import forked_map
+
+def wait(index):
+    if os.getpid() != PARENT:
+        print(os.getpid(), flush=True)
+        time.sleep(120)
+    return index
+
+PARENT = os.getpid()
+forked_map(wait, 8, 3)
+"""
+
+
+def ended(pid: int) -> bool:
+    """Whether ``pid`` has ended (gone, or a zombie nobody has waited for yet)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_the_workers_end_when_their_parent_is_killed():
+    parent = subprocess.Popen(
+        [sys.executable, "-c", ORPHANED], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    workers = [int(parent.stdout.readline()) for _ in range(2)]
+    parent.kill()
+    parent.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while not all(ended(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(ended(pid) for pid in workers)
