@@ -43,6 +43,7 @@ from unittest import mock
 
 import numpy as np
 import scipy.optimize
+from threadpoolctl import threadpool_limits
 
 from bench.synthetic import synthetic_arena
 from ranking.stats import (
@@ -475,8 +476,13 @@ def processor_seconds() -> float:
 
 def bootstrap_cpu(counts: PairCounts, ties: str, rounds: int, *, checked: bool = False) -> float:
     """Processor seconds of one single-threaded bootstrap of ``rounds`` rounds (fit excluded);
-    ``checked``: with the replicate check, as ``rate()`` runs it (its set-up excluded)."""
-    fit = fit_bradley_terry(counts, ties=ties)
+    ``checked``: with the replicate check, as ``rate()`` runs it (its set-up excluded).
+
+    The fit runs with BLAS on one thread, as in ``rate()``: otherwise an idle OpenBLAS thread
+    spins for about 0.1 s after it, which the process's clock counts in the bootstrap (a
+    fixed cost that weighed 1.4 times more per cell on the sparse case)."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        fit = fit_bradley_terry(counts, ties=ties)
     check = None
     if checked:
         ident = identify(fit.credit, fit.credit_count)
