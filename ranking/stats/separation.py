@@ -47,9 +47,9 @@ if TYPE_CHECKING:
 #: as edge lists: on sparse K = 200 data (every pair compared) the table's sweeps took a
 #: third of the lists' time.
 _TABLE_PER_EDGE = 8
-#: Rounds whose sweeps over a (K, K) table run together, a bit each of a word
-#: (:meth:`ReplicateCheck._swept_in_tables`).
-_SWEPT_TOGETHER = 64
+#: Rounds whose sweeps over a (K, K) table run together, a bit each of a 16-bit word
+#: (:meth:`ReplicateCheck._swept_in_tables`; packed by a float32 product, exact to 24 bits).
+_SWEPT_TOGETHER = 16
 #: Codes of :func:`replicate_openness`: bounded, open above, open below, unknown (both open or
 #: absent from the replicate).
 BOUNDED, OPEN_ABOVE, OPEN_BELOW, UNKNOWN = 0, 1, -1, 2
@@ -260,7 +260,7 @@ class ReplicateCheck:
     strongly connected there; on a board whose reference groups hold every model, nothing is
     left to settle. Every other round first tries two reachability sweeps over its credit
     edges from one present model of each reference group (:meth:`_held`; on a (K, K) table,
-    up to 64 rounds at once, a bit of each word per round): when they show each
+    up to 16 rounds at once, a bit of each word per round): when they show each
     group's present models strongly connected (the usual round of sparse data, whose forest
     pairs have few votes and break in about half the rounds), the sweeps are the bounds, and
     the round's reference groups are those present models. Only the remaining rounds need the
@@ -321,21 +321,20 @@ class ReplicateCheck:
             intact = np.zeros(rounds, dtype=bool)
         unsettled = np.flatnonzero(~(intact & self.whole))
         if unsettled.size:
-            # The (2P, u) liveness of the credit edges (``source`` -> ``target``).
-            held, held_codes, held_reference = self._held(
-                np.concatenate([first, second])[:, unsettled]
-            )
+            held, held_codes, held_reference = self._held(first, second, unsettled)
             settled = unsettled[held]
             codes[settled], reference[settled] = held_codes[held], held_reference[held]
             for r in unsettled[~held]:
                 codes[r], reference[r] = self.one(draws[r])
         return codes, reference
 
-    def _held(self, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Which of u rounds have each reference group's present models strongly connected,
-        from the (2P, u) liveness of their credit edges (``source`` -> ``target``): (u,)
-        bool, and for those rounds :meth:`one`'s (u, K) codes and (u, K) reference groups
-        (the other rows mean nothing).
+    def _held(
+        self, first: np.ndarray, second: np.ndarray, rounds: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Which of u ``rounds`` (indices into the columns of the (P, r) :meth:`credited`
+        ``first`` and ``second``) have each reference group's present models strongly
+        connected: (u,) bool, and for those rounds :meth:`one`'s (u, K) codes and (u, K)
+        reference groups (the other rows mean nothing).
 
         Two sweeps, forward and backward from one present model of each group, decide it:
         the group is strongly connected when both reach all its present models. Its strongly
@@ -344,25 +343,27 @@ class ReplicateCheck:
         component (the round's edges are some of the full data's), so one sweep serves all
         groups."""
         sweep = self._swept_in_tables if self.edge_key is not None else self._swept_in_lists
-        above, below, present = sweep(alive)
+        above, below, present = sweep(first, second, rounds)
         reference = self.ident.reference & present
         held = np.all((above & below) | ~reference, axis=1)
         return held, _codes(above, below, present), reference
 
-    def _swept_in_tables(self, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _swept_in_tables(
+        self, first: np.ndarray, second: np.ndarray, rounds: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """What the sweeps reach forward and backward, and the present models, each (u, K)
-        bool, for the (2P, u) liveness of u rounds' credit edges, up to 64 rounds at once: a
-        (K, K) table of words whose bit j is an edge of round j (:func:`_packed`), each
-        sweep step OR-ing the table rows of the models the last step reached (a table and
-        sweeps per round, in Python, cost sparse data half its check)."""
+        bool, for u ``rounds`` of the credited ``first`` and ``second``, up to
+        ``_SWEPT_TOGETHER`` at once: a (K, K) table of words whose bit j is an edge of round
+        j (:func:`_packed`), each sweep step OR-ing the table rows of the models the last
+        step reached (a table and sweeps per round, in Python, cost sparse data half its
+        check)."""
         k = self.cells.n_models
-        rounds = alive.shape[1]
-        above, below, present = (np.zeros((rounds, k), dtype=bool) for _ in range(3))
-        for first in range(0, rounds, _SWEPT_TOGETHER):
-            chunk = slice(first, first + _SWEPT_TOGETHER)
-            bits = _packed(alive[:, chunk])
-            forward = np.zeros(k * k, dtype=bits.dtype)
-            forward[self.edge_key] = bits
+        above, below, present = (np.zeros((rounds.size, k), dtype=bool) for _ in range(3))
+        words = _packed(first, second, rounds)
+        for group in range(words.shape[1]):
+            chunk = slice(group * _SWEPT_TOGETHER, (group + 1) * _SWEPT_TOGETHER)
+            forward = np.zeros(k * k, dtype=words.dtype)
+            forward[self.edge_key] = words[:, group]
             forward = forward.reshape(k, k)
             backward = np.ascontiguousarray(forward.T)
             width = present[chunk].shape[0]
@@ -370,19 +371,21 @@ class ReplicateCheck:
                 np.bitwise_or.reduce(forward, axis=0) | np.bitwise_or.reduce(backward, axis=0),
                 width,
             )
-            start = _packed(self._starts(present[chunk]).T)
+            start = _bits(self._starts(present[chunk]))
             above[chunk] = _unpacked(_reached_in_words(forward, start), width)
             below[chunk] = _unpacked(_reached_in_words(backward, start), width)
         return above, below, present
 
-    def _swept_in_lists(self, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _swept_in_lists(
+        self, first: np.ndarray, second: np.ndarray, rounds: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`_swept_in_tables` along each round's list of live edges, round by round
         (boards too sparse for a (K, K) table)."""
         k = self.cells.n_models
-        rounds = alive.shape[1]
-        above, below, present = (np.zeros((rounds, k), dtype=bool) for _ in range(3))
-        # Each round's (2P,) liveness contiguous (a column of (2P, u) is strided).
-        for r, round_alive in enumerate(np.ascontiguousarray(alive.T)):
+        above, below, present = (np.zeros((rounds.size, k), dtype=bool) for _ in range(3))
+        # Each round's (2P,) liveness of the edges, contiguous.
+        alive = np.ascontiguousarray(np.concatenate([first, second])[:, rounds].T)
+        for r, round_alive in enumerate(alive):
             source, target = self.source[round_alive], self.target[round_alive]
             present[r, source] = True
             present[r, target] = True
@@ -428,27 +431,27 @@ def _codes(above: np.ndarray, below: np.ndarray, present: np.ndarray) -> np.ndar
     return codes
 
 
-#: Multiplying a 64-bit word whose eight bytes are 0 or 1 by this gathers them into its top
-#: byte, byte j to bit 56 + j (each product term a distinct power of two: no carries).
-_GATHER_BYTES = np.uint64(0x0102040810204080)
+def _packed(first: np.ndarray, second: np.ndarray, rounds: np.ndarray) -> np.ndarray:
+    """(2P, groups) uint16 words of the credit edges (``source`` -> ``target``: the pairs'
+    ``first`` then their ``second`` credit, (P, r) bool each), bit j of group g set where
+    edge is live in round ``rounds[g * _SWEPT_TOGETHER + j]``: one float32 product with
+    powers of two (exact below 2**24) packs them, where selecting the rounds' columns and
+    packing them bytewise cost the sparse check more than its sweeps."""
+    index = np.arange(rounds.size)
+    weights = np.zeros((first.shape[1], -(-rounds.size // _SWEPT_TOGETHER)), dtype=np.float32)
+    weights[rounds, index // _SWEPT_TOGETHER] = 2.0 ** (index % _SWEPT_TOGETHER)
+    packed = [flags.astype(np.float32) @ weights for flags in (first, second)]
+    return np.concatenate(packed).astype(np.uint16)
 
 
-def _packed(flags: np.ndarray) -> np.ndarray:
-    """(m,) unsigned words, bit j of word i ``flags[i, j]``, from (m, u) bool flags of u <=
-    64 rounds, in the narrowest word that holds u bits: eight flags at a time, as the bytes
-    of a 64-bit word gathered into one (:data:`_GATHER_BYTES`); a shift and OR per round
-    took a fifth of the sparse check."""
-    m, rounds = flags.shape
-    size = next(size for size in (1, 2, 4, 8) if 8 * size >= rounds)
-    padded = np.zeros((m, 8 * size), dtype=bool)
-    padded[:, :rounds] = flags
-    gathered = padded.view(np.uint64) * _GATHER_BYTES
-    gathered >>= np.uint64(56)
-    return gathered.astype(np.uint8).view(f"<u{size}")[:, 0]
+def _bits(flags: np.ndarray) -> np.ndarray:
+    """(m,) uint16 words, bit j ``flags[j]``, of (u, m) bool flags, u <= 16."""
+    weights = 2.0 ** np.arange(flags.shape[0], dtype=np.float32)
+    return (weights @ flags.astype(np.float32)).astype(np.uint16)
 
 
 def _unpacked(bits: np.ndarray, rounds: int) -> np.ndarray:
-    """(rounds, m) bool from (m,) words of :func:`_packed`."""
+    """(rounds, m) bool from (m,) words, bit j to row j."""
     shifts = np.arange(rounds, dtype=bits.dtype)[:, None]
     return ((bits[None, :] >> shifts) & bits.dtype.type(1)).astype(bool)
 
