@@ -245,8 +245,9 @@ class _ChordSolve:
         # d weight / d (beta_first - beta_second), summed per pair in a (K, K) antisymmetric
         # table (style control has several rows a pair).
         slope = weight * (1.0 - 2.0 * p)
-        pairs = np.bincount(x.first * k + x.second, slope, k * k).reshape(k, k)
-        skew = (pairs - pairs.T).astype(np.float32)
+        pairs = np.bincount(x.first * k + x.second, slope, k * k).astype(np.float32)
+        pairs = pairs.reshape(k, k)
+        skew = pairs - pairs.T
         curvature = x.model_totals(weight)
         rest32 = rest.astype(np.float32)
         condition = _largest_eigenvalue(rest32[:k, :k]) * float(np.max(curvature, initial=0.0))
