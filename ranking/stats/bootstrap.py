@@ -87,8 +87,13 @@ _ANDERSON_DEPTH = 2
 _SLOW = 0.1
 #: A round's chord steps are rescaled by its estimated curvatures (:meth:`_ChordSolve.scale`)
 #: only while the condition of ``H`` times the largest relative change of a model's scale
-#: stays below this (sparse K = 200 rounds: 2.6 x 0.06-0.11, dense ones 3.4 x 0.02-0.03).
-_SAFE_RESCALING = 0.5
+#: stays below this (sparse K = 200 rounds: 2.6 x 0.06-0.11, dense ones 3.4 x 0.02-0.03,
+#: LMSYS's K = 129 board 155 x 0.01-0.04), and its first step moved no strength by more than
+#: ``_FAR_MOVED`` (natural-log units), where the estimate, first-order in that move, holds.
+#: Without either, rounds of tiny boards (K = 6-80, 5-100 votes a model) ran away to beyond
+#: float32's exponentials; with both, none of 60 such boards did.
+_SAFE_RESCALING = 5.0
+_FAR_MOVED = 0.5
 #: A mixed iterate moving a round more than this many times its plain step is not used.
 _WILD = 4.0
 _BLOCK_ELEMENTS = 1 << 20
@@ -263,8 +268,8 @@ class _ChordSolve:
         first-order change of its rows' curvatures, ``sum_j skew_ij (moved_i - moved_j)``.
         1 for a model without votes; all 1 in a round where the rescaling could mislead:
         rescaling ``H`` by ``1 + e`` moves ``H^{-1} H_r`` by up to about ``condition`` times
-        ``max |e|``, and the chord iteration diverges when that nears 1 (tiny boards,
-        models nearly cut off from the rest, boards compared along a chain)."""
+        ``max |e|`` (a bound rarely reached: ``_SAFE_RESCALING``), and a first step that
+        moved a strength far leaves the first-order estimate behind (``_FAR_MOVED``)."""
         full = self.curvature[:, None]
         moved32 = moved.astype(np.float32)
         change = self.skew.sum(axis=1)[:, None] * moved32 - self.skew @ moved32
@@ -272,6 +277,7 @@ class _ChordSolve:
         ratio = np.where((full > 0) & (votes > 0), estimate / np.maximum(full, 1e-300), 1.0)
         scale = np.sqrt(np.maximum(ratio, 0.0))
         misleading = self.condition * np.max(np.abs(scale - 1.0), axis=0) > _SAFE_RESCALING
+        misleading |= np.max(np.abs(moved), axis=0) > _FAR_MOVED
         scale[:, misleading] = 1.0
         return scale
 

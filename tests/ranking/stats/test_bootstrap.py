@@ -351,3 +351,7 @@ def test_no_round_is_rescaled_where_the_rescaling_could_mislead():
     # chord iteration ran away there to beyond float32's exponentials; H stays as it is.
     scale, _ = curvature_scales(synthetic_arena(6, 40, seed=3).counts, 0.03)
     assert np.all(scale == 1.0)
+    # Nor where the first step moved a strength beyond the estimate's first order.
+    sparse = synthetic_arena(200, 100_000, seed=201, keep_votes=False).counts
+    scale, _ = curvature_scales(sparse, 0.3)
+    assert np.all(scale == 1.0)
