@@ -91,9 +91,12 @@ _SLOW = 0.1
 #: LMSYS's K = 129 board 155 x 0.01-0.04), and its first step moved no strength by more than
 #: ``_FAR_MOVED`` (natural-log units), where the estimate, first-order in that move, holds.
 #: Without either, rounds of tiny boards (K = 6-80, 5-100 votes a model) ran away to beyond
-#: float32's exponentials; with both, none of 60 such boards did.
+#: float32's exponentials; with both, none of 60 such boards did. Nor is a round rescaled
+#: where a model's scale is off 1 by more than ``_LARGEST_RESCALING`` (its curvature more than
+#: halved or doubled: no first-order change, and a zero estimate would divide by zero).
 _SAFE_RESCALING = 5.0
 _FAR_MOVED = 0.5
+_LARGEST_RESCALING = 0.5
 #: A mixed iterate moving a round more than this many times its plain step is not used.
 _WILD = 4.0
 _BLOCK_ELEMENTS = 1 << 20
@@ -269,14 +272,16 @@ class _ChordSolve:
         1 for a model without votes; all 1 in a round where the rescaling could mislead:
         rescaling ``H`` by ``1 + e`` moves ``H^{-1} H_r`` by up to about ``condition`` times
         ``max |e|`` (a bound rarely reached: ``_SAFE_RESCALING``), and a first step that
-        moved a strength far leaves the first-order estimate behind (``_FAR_MOVED``)."""
+        moved a strength far, or a curvature that changed much, leaves the first-order
+        estimate behind (``_FAR_MOVED``, ``_LARGEST_RESCALING``)."""
         full = self.curvature[:, None]
         moved32 = moved.astype(np.float32)
         change = self.skew.sum(axis=1)[:, None] * moved32 - self.skew @ moved32
         estimate = full * votes / np.maximum(self.votes[:, None], 1e-300) + change
         ratio = np.where((full > 0) & (votes > 0), estimate / np.maximum(full, 1e-300), 1.0)
         scale = np.sqrt(np.maximum(ratio, 0.0))
-        misleading = self.condition * np.max(np.abs(scale - 1.0), axis=0) > _SAFE_RESCALING
+        off = np.max(np.abs(scale - 1.0), axis=0)
+        misleading = (self.condition * off > _SAFE_RESCALING) | (off > _LARGEST_RESCALING)
         misleading |= np.max(np.abs(moved), axis=0) > _FAR_MOVED
         scale[:, misleading] = 1.0
         return scale

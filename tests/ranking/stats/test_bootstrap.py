@@ -355,3 +355,15 @@ def test_no_round_is_rescaled_where_the_rescaling_could_mislead():
     sparse = synthetic_arena(200, 100_000, seed=201, keep_votes=False).counts
     scale, _ = curvature_scales(sparse, 0.3)
     assert np.all(scale == 1.0)
+
+
+def test_no_round_is_rescaled_where_a_curvature_left_the_first_order():
+    # Round 1 leaves model 0 a hundredth of its votes: its curvature would fall to about a
+    # hundredth (a scale of 0.1), beyond what the estimate is trusted for; round 0 keeps all.
+    fit = fit_bradley_terry(synthetic_arena(200, 100_000, seed=201, keep_votes=False).counts)
+    solver = _ChordSolve.of(fit)
+    votes = np.repeat(solver.votes[:, None], 2, axis=1)
+    votes[0, 1] *= 0.01
+    scale = solver.scale(votes, np.zeros(votes.shape))
+    np.testing.assert_allclose(scale[:, 0], 1.0, rtol=0, atol=1e-6)
+    assert np.all(scale[:, 1] == 1.0)
