@@ -116,6 +116,17 @@ class PairRows:
         out -= self._second_groups.sums(values, k)
         return out
 
+    def model_totals(self, values: np.ndarray) -> np.ndarray:
+        """(K,) or (K, r): per model, the sum over its rows, first or second, of ``values``
+        (rows,) or (rows, r) (``|X|^T values`` on the strengths: with the rows' binomial
+        weights, the diagonal of ``X^T diag(weights) X``)."""
+        k = self.n_models
+        if values.ndim == 1:
+            return np.bincount(self.first, values, k) + np.bincount(self.second, values, k)
+        out = self._first_groups.sums(values, k)
+        out += self._second_groups.sums(values, k)
+        return out
+
     def models_with(self, mask: np.ndarray) -> np.ndarray:
         """(K, r) bool: whether some row of each model, first or second, is True in the
         (rows, r) bool ``mask`` (the bootstrap's models with votes in each round). Reduced

@@ -37,7 +37,6 @@ from ranking.stats.graphs import (
     component_labels,
     max_spanning_forest,
     reached,
-    reached_in_table,
 )
 
 if TYPE_CHECKING:
@@ -48,6 +47,9 @@ if TYPE_CHECKING:
 #: as edge lists: on sparse K = 200 data (every pair compared) the table's sweeps took a
 #: third of the lists' time.
 _TABLE_PER_EDGE = 8
+#: Rounds whose sweeps over a (K, K) table run together, a bit each of a 16-bit word
+#: (:meth:`ReplicateCheck._swept_in_tables`; packed by a float32 product, exact to 24 bits).
+_SWEPT_TOGETHER = 16
 #: Codes of :func:`replicate_openness`: bounded, open above, open below, unknown (both open or
 #: absent from the replicate).
 BOUNDED, OPEN_ABOVE, OPEN_BELOW, UNKNOWN = 0, 1, -1, 2
@@ -257,7 +259,8 @@ class ReplicateCheck:
     when they all keep credit both ways in a round, the reference groups are unchanged and
     strongly connected there; on a board whose reference groups hold every model, nothing is
     left to settle. Every other round first tries two reachability sweeps over its credit
-    edges from one present model of each reference group (:meth:`_held`): when they show each
+    edges from one present model of each reference group (:meth:`_held`; on a (K, K) table,
+    up to 16 rounds at once, a bit of each word per round): when they show each
     group's present models strongly connected (the usual round of sparse data, whose forest
     pairs have few votes and break in about half the rounds), the sweeps are the bounds, and
     the round's reference groups are those present models. Only the remaining rounds need the
@@ -318,17 +321,20 @@ class ReplicateCheck:
             intact = np.zeros(rounds, dtype=bool)
         unsettled = np.flatnonzero(~(intact & self.whole))
         if unsettled.size:
-            # Each round's (2P,) edge liveness, contiguous (a column of (P, r) is strided).
-            alive = np.ascontiguousarray(np.concatenate([first, second])[:, unsettled].T)
-            for r, round_alive in zip(unsettled, alive, strict=True):
-                held = self._held(round_alive)
-                codes[r], reference[r] = held if held is not None else self.one(draws[r])
+            held, held_codes, held_reference = self._held(first, second, unsettled)
+            settled = unsettled[held]
+            codes[settled], reference[settled] = held_codes[held], held_reference[held]
+            for r in unsettled[~held]:
+                codes[r], reference[r] = self.one(draws[r])
         return codes, reference
 
-    def _held(self, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        """:meth:`one`'s (K,) codes and (K,) reference group for a round in which each
-        reference group's present models are strongly connected, from the (2P,) liveness of
-        the credit edges (``source`` -> ``target``); ``None`` for any other round.
+    def _held(
+        self, first: np.ndarray, second: np.ndarray, rounds: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Which of u ``rounds`` (indices into the columns of the (P, r) :meth:`credited`
+        ``first`` and ``second``) have each reference group's present models strongly
+        connected: (u,) bool, and for those rounds :meth:`one`'s (u, K) codes and (u, K)
+        reference groups (the other rows mean nothing).
 
         Two sweeps, forward and backward from one present model of each group, decide it:
         the group is strongly connected when both reach all its present models. Its strongly
@@ -336,33 +342,66 @@ class ReplicateCheck:
         reaches and is reached from are :meth:`one`'s bounded sides. A sweep stays within its
         component (the round's edges are some of the full data's), so one sweep serves all
         groups."""
-        k = self.cells.n_models
-        if self.edge_key is not None:
-            table = np.zeros(k * k, dtype=bool)
-            table[self.edge_key] = alive
-            table = table.reshape(k, k)
-            present = table.any(axis=0) | table.any(axis=1)
-            start = self._starts(present)
-            above, below = reached_in_table(table, start), reached_in_table(table.T, start)
-        else:
-            source, target = self.source[alive], self.target[alive]
-            present = np.zeros(k, dtype=bool)
-            present[source] = True
-            present[target] = True
-            start = self._starts(present)
-            above, below = reached(source, target, start), reached(target, source, start)
+        sweep = self._swept_in_tables if self.edge_key is not None else self._swept_in_lists
+        above, below, present = sweep(first, second, rounds)
         reference = self.ident.reference & present
-        if not (above[reference].all() and below[reference].all()):
-            return None
-        return _codes(above, below, present), reference
+        held = np.all((above & below) | ~reference, axis=1)
+        return held, _codes(above, below, present), reference
+
+    def _swept_in_tables(
+        self, first: np.ndarray, second: np.ndarray, rounds: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What the sweeps reach forward and backward, and the present models, each (u, K)
+        bool, for u ``rounds`` of the credited ``first`` and ``second``, up to
+        ``_SWEPT_TOGETHER`` at once: a (K, K) table of words whose bit j is an edge of round
+        j (:func:`_packed`), each sweep step OR-ing the table rows of the models the last
+        step reached (a table and sweeps per round, in Python, cost sparse data half its
+        check)."""
+        k = self.cells.n_models
+        above, below, present = (np.zeros((rounds.size, k), dtype=bool) for _ in range(3))
+        words = _packed(first, second, rounds)
+        for group in range(words.shape[1]):
+            chunk = slice(group * _SWEPT_TOGETHER, (group + 1) * _SWEPT_TOGETHER)
+            forward = np.zeros(k * k, dtype=words.dtype)
+            forward[self.edge_key] = words[:, group]
+            forward = forward.reshape(k, k)
+            backward = np.ascontiguousarray(forward.T)
+            width = present[chunk].shape[0]
+            present[chunk] = _unpacked(
+                np.bitwise_or.reduce(forward, axis=0) | np.bitwise_or.reduce(backward, axis=0),
+                width,
+            )
+            start = _bits(self._starts(present[chunk]))
+            above[chunk] = _unpacked(_reached_in_words(forward, start), width)
+            below[chunk] = _unpacked(_reached_in_words(backward, start), width)
+        return above, below, present
+
+    def _swept_in_lists(
+        self, first: np.ndarray, second: np.ndarray, rounds: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`_swept_in_tables` along each round's list of live edges, round by round
+        (boards too sparse for a (K, K) table)."""
+        k = self.cells.n_models
+        above, below, present = (np.zeros((rounds.size, k), dtype=bool) for _ in range(3))
+        # Each round's (2P,) liveness of the edges, contiguous.
+        alive = np.ascontiguousarray(np.concatenate([first, second])[:, rounds].T)
+        for r, round_alive in enumerate(alive):
+            source, target = self.source[round_alive], self.target[round_alive]
+            present[r, source] = True
+            present[r, target] = True
+            start = self._starts(present[r : r + 1])[0]
+            above[r], below[r] = reached(source, target, start), reached(target, source, start)
+        return above, below, present
 
     def _starts(self, present: np.ndarray) -> np.ndarray:
-        """(K,) bool: the first present model of each reference group."""
-        start = np.zeros(self.cells.n_models, dtype=bool)
+        """(u, K) bool: the first present model of each reference group in each of u rounds,
+        from their (u, K) bool present models."""
+        start = np.zeros_like(present)
+        rounds = np.arange(present.shape[0])
         for group in self.groups:
-            members = group[present[group]]
-            if members.size:
-                start[members[0]] = True
+            inside = present[:, group]
+            has = inside.any(axis=1)
+            start[rounds[has], group[np.argmax(inside, axis=1)[has]]] = True
         return start
 
     def one(self, cell_count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -384,12 +423,53 @@ class ReplicateCheck:
 
 
 def _codes(above: np.ndarray, below: np.ndarray, present: np.ndarray) -> np.ndarray:
-    """(K,) int8 codes from bounded-above, bounded-below and present masks."""
+    """int8 codes from bounded-above, bounded-below and present masks, (K,) or (u, K)."""
     codes = np.where(above, BOUNDED, OPEN_ABOVE).astype(np.int8)
     codes[~below] = OPEN_BELOW
     codes[~above & ~below] = UNKNOWN
     codes[~present] = UNKNOWN
     return codes
+
+
+def _packed(first: np.ndarray, second: np.ndarray, rounds: np.ndarray) -> np.ndarray:
+    """(2P, groups) uint16 words of the credit edges (``source`` -> ``target``: the pairs'
+    ``first`` then their ``second`` credit, (P, r) bool each), bit j of group g set where
+    edge is live in round ``rounds[g * _SWEPT_TOGETHER + j]``: one float32 product with
+    powers of two (exact below 2**24) packs them, where selecting the rounds' columns and
+    packing them bytewise cost the sparse check more than its sweeps."""
+    index = np.arange(rounds.size)
+    weights = np.zeros((first.shape[1], -(-rounds.size // _SWEPT_TOGETHER)), dtype=np.float32)
+    weights[rounds, index // _SWEPT_TOGETHER] = 2.0 ** (index % _SWEPT_TOGETHER)
+    packed = [flags.astype(np.float32) @ weights for flags in (first, second)]
+    return np.concatenate(packed).astype(np.uint16)
+
+
+def _bits(flags: np.ndarray) -> np.ndarray:
+    """(m,) uint16 words, bit j ``flags[j]``, of (u, m) bool flags, u <= 16."""
+    weights = 2.0 ** np.arange(flags.shape[0], dtype=np.float32)
+    return (weights @ flags.astype(np.float32)).astype(np.uint16)
+
+
+def _unpacked(bits: np.ndarray, rounds: int) -> np.ndarray:
+    """(rounds, m) bool from (m,) words, bit j to row j."""
+    shifts = np.arange(rounds, dtype=bits.dtype)[:, None]
+    return ((bits[None, :] >> shifts) & bits.dtype.type(1)).astype(bool)
+
+
+def _reached_in_words(table: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """:func:`ranking.stats.graphs.reached_in_table` of several rounds at once, each a bit of
+    the words: (K,) words, bit j set where round j reaches the model from its ``start`` bits
+    (K,) along its edges (bit j of ``table[a, b]``: an edge a -> b in round j)."""
+    reached = start.copy()
+    frontier = start
+    while True:
+        rows = np.flatnonzero(frontier)
+        grown = np.bitwise_or.reduce(table[rows] & frontier[rows, None], axis=0)
+        grown &= ~reached
+        if not grown.any():
+            return reached
+        reached |= grown
+        frontier = grown
 
 
 def align_rounds(

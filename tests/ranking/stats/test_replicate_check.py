@@ -75,10 +75,7 @@ def test_sparse_rounds_whose_forest_breaks_are_settled_by_two_sweeps():
     credited = check.credited(np.ascontiguousarray(draws.T))
     first, second = credited
     broken = ~np.all(first[check.tree] & second[check.tree], axis=0)
-    held = [
-        check._held(np.concatenate([first[:, r], second[:, r]])) is not None
-        for r in np.flatnonzero(broken)
-    ]
+    held, _, _ = check._held(first, second, np.flatnonzero(broken))
     assert broken.sum() >= ROUNDS // 4
     assert np.mean(held) > 0.9
 
@@ -96,7 +93,8 @@ def test_a_round_whose_reference_group_falls_apart_is_left_to_the_full_search():
     kept = {(0, 1), (0, 2), (1, 2)}
     round_counts = np.array([float((w, v) in kept) for w, v in zip(winner, loser, strict=True)])
     credit_first, credit_second = check.credited(round_counts[:, None])
-    assert check._held(np.concatenate([credit_first[:, 0], credit_second[:, 0]])) is None
+    held, _, _ = check._held(credit_first, credit_second, np.array([0]))
+    assert not held[0]
     codes, _ = check.openness(round_counts[None, :])
     assert np.array_equal(codes[0], check.one(round_counts)[0])
     assert codes[0][0] == OPEN_ABOVE and codes[0][2] == OPEN_BELOW
@@ -109,4 +107,17 @@ def test_the_sweeps_over_tables_and_over_edge_lists_settle_the_same_rounds(
     monkeypatch.setattr(separation, "_TABLE_PER_EDGE", table_per_edge)
     check, draws = check_and_draws(synthetic_arena(40, 600, seed=3, keep_votes=False).counts, None)
     assert (check.edge_key is not None) == (table_per_edge > 0)
+    assert_every_round_as_its_full_search(check, draws)
+
+
+@pytest.mark.parametrize("together", [1, 7, 16])
+def test_rounds_swept_together_each_get_the_codes_of_their_full_search(together, monkeypatch):
+    """The sweeps of up to ``_SWEPT_TOGETHER`` rounds run at once, one bit of each word per
+    round; 150 rounds make several such runs, the last one partly filled."""
+    monkeypatch.setattr(separation, "_SWEPT_TOGETHER", together)
+    counts = synthetic_arena(200, 100_000, seed=201, keep_votes=False).counts
+    check, _ = check_and_draws(counts, None)
+    draws = multinomial_counts(
+        fit_bradley_terry(counts).credit_count, 150, np.random.default_rng(1)
+    )
     assert_every_round_as_its_full_search(check, draws)
