@@ -25,14 +25,18 @@ def reached(source: np.ndarray, target: np.ndarray, start: np.ndarray) -> np.nda
         reached[grown] = True
 
 
-def reached_in_table(table: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """:func:`reached` along the edges of a (K, K) bool table (``table[i, j]``: an edge
-    i -> j; its transpose gives what reaches ``start``): each step looks at the rows of the
-    models the last step reached, where an edge list is gathered whole at every step."""
+def reached_in_words(table: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """:func:`reached` in several graphs over the same K models at once, a bit of each word
+    per graph: (K,) unsigned words, bit j set where graph j reaches the model from its own
+    ``start`` bits (K,), along a (K, K) table of words (bit j of ``table[a, b]``: an edge
+    a -> b in graph j; its transpose gives what reaches ``start``). Each step ORs the table
+    rows of the models the last step reached, where an edge list is gathered whole at every
+    step, for every graph at once."""
     reached = start.copy()
     frontier = start
     while True:
-        grown = table[frontier].any(axis=0)
+        rows = np.flatnonzero(frontier)
+        grown = np.bitwise_or.reduce(table[rows] & frontier[rows, None], axis=0)
         grown &= ~reached
         if not grown.any():
             return reached

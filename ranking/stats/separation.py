@@ -37,6 +37,7 @@ from ranking.stats.graphs import (
     component_labels,
     max_spanning_forest,
     reached,
+    reached_in_words,
 )
 
 if TYPE_CHECKING:
@@ -372,8 +373,8 @@ class ReplicateCheck:
                 width,
             )
             start = _bits(self._starts(present[chunk]))
-            above[chunk] = _unpacked(_reached_in_words(forward, start), width)
-            below[chunk] = _unpacked(_reached_in_words(backward, start), width)
+            above[chunk] = _unpacked(reached_in_words(forward, start), width)
+            below[chunk] = _unpacked(reached_in_words(backward, start), width)
         return above, below, present
 
     def _swept_in_lists(
@@ -454,22 +455,6 @@ def _unpacked(bits: np.ndarray, rounds: int) -> np.ndarray:
     """(rounds, m) bool from (m,) words, bit j to row j."""
     shifts = np.arange(rounds, dtype=bits.dtype)[:, None]
     return ((bits[None, :] >> shifts) & bits.dtype.type(1)).astype(bool)
-
-
-def _reached_in_words(table: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """:func:`ranking.stats.graphs.reached_in_table` of several rounds at once, each a bit of
-    the words: (K,) words, bit j set where round j reaches the model from its ``start`` bits
-    (K,) along its edges (bit j of ``table[a, b]``: an edge a -> b in round j)."""
-    reached = start.copy()
-    frontier = start
-    while True:
-        rows = np.flatnonzero(frontier)
-        grown = np.bitwise_or.reduce(table[rows] & frontier[rows, None], axis=0)
-        grown &= ~reached
-        if not grown.any():
-            return reached
-        reached |= grown
-        frontier = grown
 
 
 def align_rounds(

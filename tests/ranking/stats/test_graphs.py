@@ -5,7 +5,12 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
-from ranking.stats.graphs import component_labels, max_spanning_forest, reached, reached_in_table
+from ranking.stats.graphs import (
+    component_labels,
+    max_spanning_forest,
+    reached,
+    reached_in_words,
+)
 
 
 def scipy_labels(k, source, target, strong):
@@ -33,20 +38,22 @@ def test_component_labels_are_scipys(name, strong):
     np.testing.assert_array_equal(labels, scipy_labels(k, source, target, strong))
 
 
-@pytest.mark.parametrize("name", GRAPHS)
-def test_sweeps_over_a_table_reach_what_sweeps_over_the_edge_list_reach(name):
-    k, source, target = GRAPHS[name]
-    source, target = np.array(source, dtype=np.int64), np.array(target, dtype=np.int64)
-    table = np.zeros((k, k), dtype=bool)
-    table[source, target] = True
-    for model in range(k):
-        start = np.arange(k) == model
-        np.testing.assert_array_equal(
-            reached_in_table(table, start), reached(source, target, start)
-        )
-        np.testing.assert_array_equal(
-            reached_in_table(table.T, start), reached(target, source, start)
-        )
+def test_sweeps_over_words_reach_in_each_graph_what_its_edge_list_reaches():
+    # Sixteen graphs over the same 12 models, a bit of each word per graph, each with its
+    # own edges and its own start.
+    rng = np.random.default_rng(8)
+    k, graphs = 12, 16
+    edges = rng.random((graphs, k, k)) < 0.12
+    starts = rng.random((graphs, k)) < 0.1
+    bit = (1 << np.arange(graphs, dtype=np.uint16))[:, None]
+    table = np.bitwise_or.reduce(edges.astype(np.uint16) * bit[:, :, None], axis=0)
+    start = np.bitwise_or.reduce(starts.astype(np.uint16) * bit, axis=0)
+    forward = reached_in_words(table, start)
+    backward = reached_in_words(np.ascontiguousarray(table.T), start)
+    for j in range(graphs):
+        source, target = np.nonzero(edges[j])
+        np.testing.assert_array_equal(forward >> j & 1, reached(source, target, starts[j]))
+        np.testing.assert_array_equal(backward >> j & 1, reached(target, source, starts[j]))
 
 
 def test_the_spanning_forest_has_the_maximum_weight():

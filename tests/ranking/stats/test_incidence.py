@@ -42,12 +42,11 @@ def test_products_are_those_of_the_dense_matrix(design, with_features):
     np.testing.assert_allclose(rows.gram(weight), matrix.T @ (weight[:, None] * matrix))
 
 
-def test_models_with_a_true_row_count_both_models_of_a_row(design):
+def test_model_totals_add_each_rows_values_to_both_its_models(design):
     involved = np.abs(dense(design)[:, :7])
-    mask = np.random.default_rng(6).random((30, 3)) < 0.1
-    expected = involved.T @ mask > 0
-    assert expected.any() and not expected.all()
-    np.testing.assert_array_equal(design.models_with(mask), expected)
+    values = np.random.default_rng(6).random((30, 3))
+    np.testing.assert_allclose(design.model_totals(values), involved.T @ values)
+    np.testing.assert_allclose(design.model_totals(values[:, 0]), involved.T @ values[:, 0])
 
 
 def test_float32_products_stay_float32(design):
