@@ -41,18 +41,23 @@ def forked_map(function: Callable[[int], T], count: int, processes: int) -> list
     Item 0 runs here first, before any fork, so that what it computes and caches on first use
     (the plan's shared tables) is inherited by the children rather than computed by each.
     An exception in a child is raised here (with the child's traceback as a note); a child
-    that dies without its results raises :class:`WorkerDied`. However this call ends, every
+    that dies without its results raises :class:`WorkerDied`. A share whose process cannot be
+    forked (a limit on processes or memory) is computed here. However this call ends, every
     child has ended and been waited for.
     """
     if count == 0:
         return []
     results: list = [function(0), *[None] * (count - 1)]
     processes = max(1, min(processes, count - 1))
-    children: list[_Child] = []
+    shares = [range(1 + share, count, processes) for share in range(processes)]
+    here, children = [shares[0]], []
     try:
-        for share in range(1, processes):
-            children.append(_Child.fork(function, range(1 + share, count, processes)))
-        for index in range(1, count, processes):
+        for share in shares[1:]:
+            try:
+                children.append(_Child.fork(function, share))
+            except OSError:
+                here.append(share)
+        for index in (index for share in here for index in share):
             results[index] = function(index)
         for child in children:
             for index, result in zip(child.indices, child.results(), strict=True):
@@ -76,7 +81,12 @@ class _Child:
     def fork(cls, function: Callable[[int], T], indices: range) -> _Child:
         read_end, write_end = os.pipe()
         parent = os.getpid()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_end)
+            os.close(write_end)
+            raise
         if pid == 0:
             _end_with(parent)
             os.close(read_end)
@@ -91,7 +101,7 @@ class _Child:
         self.pipe.close()
         _, status = os.waitpid(self.pid, 0)
         pid, self.pid = self.pid, None
-        if not data:
+        if status != 0 or not data:  # killed, possibly in the middle of its results
             raise WorkerDied(
                 f"bootstrap worker process {pid} ended without its results ({_how(status)})"
             )

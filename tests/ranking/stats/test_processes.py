@@ -89,6 +89,50 @@ def test_a_child_that_dies_is_named_with_its_signal(no_child_left):
         forked_map(killed_at_item_4, 10, 2)
 
 
+def test_a_share_whose_process_cannot_be_forked_is_computed_here(monkeypatch, no_child_left):
+    forks = iter([os.fork])
+
+    def fork_once() -> int:
+        fork = next(forks, None)
+        if fork is None:
+            raise BlockingIOError("Resource temporarily unavailable")
+        return fork()
+
+    monkeypatch.setattr(os, "fork", fork_once)
+    results = forked_map(squared_with_pid, 20, 3)
+    assert [square for square, _ in results] == [i * i for i in range(20)]
+    assert len({pid for _, pid in results}) == 2  # this process and the one child forked
+
+
+class HalfWriter:
+    """In a child: its pipe, which writes half of the results, then the child is killed."""
+
+    def __init__(self, descriptor: int, mode: str) -> None:
+        self.pipe = open(descriptor, mode)  # noqa: SIM115 - closed by the kill
+
+    def __enter__(self) -> "HalfWriter":
+        return self
+
+    def __exit__(self, *_) -> None:
+        pass
+
+    def write(self, data: bytes) -> None:
+        self.pipe.write(data[: len(data) // 2])
+        self.pipe.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def killed_writing_its_results(index: int) -> int:
+    if os.getpid() != PARENT:
+        os.fdopen = HalfWriter  # this child only: it ends with its results
+    return index
+
+
+def test_a_child_killed_in_the_middle_of_its_results_is_named_with_its_signal(no_child_left):
+    with pytest.raises(WorkerDied, match="killed by SIGKILL"):
+        forked_map(killed_writing_its_results, 6, 2)
+
+
 def fails_here(index: int) -> int:
     if index == 4 and os.getpid() == PARENT:
         raise KeyError("the parent's own item")
