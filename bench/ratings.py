@@ -435,14 +435,13 @@ def cli_runs(k: int, n_votes: int, runs: int, before: str | None = None) -> None
         load_before = os.getloadavg()[0]
         for _ in range(runs):
             for label, (extra, cwd) in variants.items():
-                used = resource.getrusage(resource.RUSAGE_CHILDREN)
+                used = _seconds(resource.getrusage(resource.RUSAGE_CHILDREN))
                 started = time.perf_counter()
                 done = subprocess.run(
                     [*command, *extra], check=True, capture_output=True, cwd=cwd, env=env
                 )
                 wall[label].append(time.perf_counter() - started)
-                after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                cpu[label].append(after.ru_utime - used.ru_utime + after.ru_stime - used.ru_stime)
+                cpu[label].append(_seconds(resource.getrusage(resource.RUSAGE_CHILDREN)) - used)
                 outputs[label] = done.stdout
     labels = list(variants)
     reference_wall = float(np.median(wall[labels[-1]]))
@@ -469,9 +468,14 @@ def cli_runs(k: int, n_votes: int, runs: int, before: str | None = None) -> None
 def processor_seconds() -> float:
     """User and system seconds of this process and of its ended children (the engine's
     forked bootstrap workers)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    return _seconds(resource.getrusage(resource.RUSAGE_SELF)) + _seconds(
+        resource.getrusage(resource.RUSAGE_CHILDREN)
+    )
+
+
+def _seconds(usage: resource.struct_rusage) -> float:
+    """User and system seconds of a ``getrusage`` reading."""
+    return usage.ru_utime + usage.ru_stime
 
 
 def bootstrap_cpu(counts: PairCounts, ties: str, rounds: int, *, checked: bool = False) -> float:

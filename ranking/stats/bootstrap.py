@@ -252,10 +252,8 @@ class _ChordSolve:
         p = expit(x @ fit.beta)
         weight = n * p * (1.0 - p)
         # d weight / d (beta_first - beta_second), summed per pair in a (K, K) antisymmetric
-        # table (style control has several rows a pair).
-        slope = weight * (1.0 - 2.0 * p)
-        pairs = np.bincount(x.first * k + x.second, slope, k * k).astype(np.float32)
-        pairs = pairs.reshape(k, k)
+        # table.
+        pairs = x.pair_sums(weight * (1.0 - 2.0 * p)).astype(np.float32)
         skew = pairs - pairs.T
         curvature = x.model_totals(weight)
         rest32 = rest.astype(np.float32)

@@ -83,14 +83,13 @@ class PairRows:
 
     def gram(self, weight: np.ndarray) -> np.ndarray:
         """(K + F, K + F) dense ``X^T diag(weight) X`` for (rows,) weights."""
-        k, rows_first, rows_second = self.n_models, self.first, self.second
+        k = self.n_models
         size = self.shape[1]
         out = np.zeros((size, size))
-        pair = np.bincount(rows_first * k + rows_second, weight, k * k).reshape(k, k)
+        pair = self.pair_sums(weight)
         strengths = out[:k, :k]
         strengths -= pair + pair.T
-        strengths[np.diag_indices(k)] += np.bincount(rows_first, weight, k)
-        strengths[np.diag_indices(k)] += np.bincount(rows_second, weight, k)
+        strengths[np.diag_indices(k)] += self.model_totals(weight)
         if self.features.shape[1]:
             # The feature columns of X^T diag(weight) X, and by symmetry its feature rows.
             columns = self.T @ (self.features * weight[:, None])
@@ -115,6 +114,12 @@ class PairRows:
         out = self._first_groups.sums(values, k)
         out -= self._second_groups.sums(values, k)
         return out
+
+    def pair_sums(self, weight: np.ndarray) -> np.ndarray:
+        """(K, K) float64: per ordered pair (first, second), the sum of its rows' (rows,)
+        ``weight`` (style control has several rows a pair)."""
+        k = self.n_models
+        return np.bincount(self.first * k + self.second, weight, k * k).reshape(k, k)
 
     def model_totals(self, values: np.ndarray) -> np.ndarray:
         """(K,) or (K, r): per model, the sum over its rows, first or second, of ``values``
