@@ -53,6 +53,8 @@ Interval = Literal["bootstrap", "analytic"]
 #: under 3 million in 2024); beyond it the float64 curvature of the fit loses the prior's
 #: 1e-5 next to the counts and the resampling tables grow with the square root of a count.
 MAX_VOTES = 1e9
+#: The name of the thread that tallies the votes during the fit (ended before any fork).
+TALLY_THREAD = "vote-tally"
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,15 +172,17 @@ def rate(
     _check_request(counts, rounds=rounds, interval=interval, level=level, ties=ties)
     pair_counts = counts.pair_counts() if isinstance(counts, StyleCounts) else counts
     # The votes' own summaries feed only the result: a second thread computes them while the
-    # fit, which the bootstrap's workers wait for, keeps the first core.
-    tallies = ThreadPoolExecutor(max_workers=1)
-    vote_summary = tallies.submit(_vote_summary, pair_counts)
-    tallies.shutdown(wait=False)
-    # BLAS on one thread: the fit's dense solves are small (K x K), and OpenBLAS's threads
-    # only spin when other threads or processes hold the cores (a K = 200 Cholesky factor
-    # took 50-150 ms that way on a loaded machine, 0.5 ms on one thread).
-    with threadpool_limits(limits=1, user_api="blas"):
-        fit = fit_bradley_terry(counts, ties=ties, prior=prior, tol=tol, max_iter=max_iter)
+    # fit, which the bootstrap's workers wait for, keeps the first core. The thread has
+    # ended before the bootstrap forks them (leaving the executor waits for it; the tallies
+    # take a third of the fit's time or less): a child forked beside a running thread may
+    # inherit a lock that thread held, never to be released (Python 3.12 warns of it).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=TALLY_THREAD) as tallies:
+        vote_summary = tallies.submit(_vote_summary, pair_counts)
+        # BLAS on one thread: the fit's dense solves are small (K x K), and OpenBLAS's
+        # threads only spin when other threads or processes hold the cores (a K = 200
+        # Cholesky factor took 50-150 ms that way on a loaded machine, 0.5 ms on one thread).
+        with threadpool_limits(limits=1, user_api="blas"):
+            fit = fit_bradley_terry(counts, ties=ties, prior=prior, tol=tol, max_iter=max_iter)
     assert fit.credit is not None and fit.credit_count is not None
     ident = identify(fit.credit, fit.credit_count, anchor=None if anchor is None else anchor[0])
     _check_rated(ident, anchor, ties)

@@ -1,11 +1,17 @@
 import dataclasses
 import functools
+import os
+import threading
+import time
 
 import numpy as np
 import pytest
 
 from bench.synthetic import synthetic_arena
 from ranking.stats import ENGINE_VERSION, rate
+from ranking.stats import ratings as ratings_module
+from ranking.stats.processes import FORK_AVAILABLE
+from ranking.stats.ratings import TALLY_THREAD
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +87,26 @@ def test_bootstrap_refits_that_did_not_converge_are_a_warning_of_the_ratings(are
     monkeypatch.setattr(ratings_module, "bootstrap_intervals", no_chord)
     ratings = rate(arena.counts, rounds=100)
     assert "100 of 100 bootstrap refits did not converge" in str(ratings.warnings[-1])
+
+
+@pytest.mark.skipif(not FORK_AVAILABLE, reason="forked workers run on Linux only")
+def test_the_vote_tally_thread_has_ended_before_the_bootstrap_forks(arena, monkeypatch):
+    """A child forked beside a running thread may inherit a lock it held; the tallies run
+    beside the fit, and here take longer than it, so only waiting for them ends them."""
+    threads_at_fork: list[list[str]] = []
+    fork = os.fork
+
+    def recording_fork() -> int:
+        threads_at_fork.append([thread.name for thread in threading.enumerate()])
+        return fork()
+
+    def slow_summary(counts):
+        time.sleep(0.5)
+        return tally(counts)
+
+    tally = ratings_module._vote_summary
+    monkeypatch.setattr(ratings_module, "_vote_summary", slow_summary)
+    monkeypatch.setattr(os, "fork", recording_fork)
+    rate(arena.counts, rounds=200, workers=2)
+    assert threads_at_fork, "the bootstrap forked no worker"
+    assert not any(name.startswith(TALLY_THREAD) for names in threads_at_fork for name in names)
