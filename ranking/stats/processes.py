@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import os
 import pickle
 import signal
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 from typing import BinaryIO, NoReturn, TypeVar
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 #: Whether :func:`forked_map` can run here.
 FORK_AVAILABLE = sys.platform.startswith("linux")
@@ -57,6 +60,7 @@ def forked_map(function: Callable[[int], T], count: int, processes: int) -> list
                 children.append(_Child.fork(function, share))
             except OSError:
                 here.append(share)
+        logger.info("%d bootstrap blocks over this process and %d forked", count, len(children))
         for index in (index for share in here for index in share):
             results[index] = function(index)
         for child in children:

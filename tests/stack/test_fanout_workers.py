@@ -56,7 +56,7 @@ def test_a_worker_with_two_engine_cores_forks_its_blocks_and_gets_the_same_repli
 ):
     # Chunks of four blocks (two chunks), each run by the Celery process and one bootstrap
     # worker forked from it (RANKING_ENGINE_THREADS = 2).
-    fanned_out(
+    stack = fanned_out(
         tmp_path,
         throwaway_database,
         isolated_redis,
@@ -66,6 +66,7 @@ def test_a_worker_with_two_engine_cores_forks_its_blocks_and_gets_the_same_repli
         RANKING_ENGINE_THREADS="2",
         RANKING_FANOUT_CHUNK_BLOCKS="4",
     )
+    assert "4 bootstrap blocks over this process and 1 forked" in stack.log("worker0")
 
 
 def fanned_out(
@@ -76,10 +77,11 @@ def fanned_out(
     ties: str,
     rounds: int,
     **settings: str,
-) -> None:
+) -> Stack:
     """A snapshot of ``rounds`` rounds computed in chunks by ``processes`` worker processes
     (with the ``settings``; a block a chunk by default) has the replicates of the engine in
-    one process, and every chunk was computed once, by the workers."""
+    one process, and every chunk was computed once, by the workers; returns the stack, for
+    its logs."""
     redis_url, queue = redis
     env = production_env(
         tmp_path,
@@ -123,3 +125,4 @@ def fanned_out(
     assert len(chunks) > 1 and sorted(chunks) == list(range(len(chunks)))
     # The coordinator removed its files and its folders.
     assert not (Path(env["MEDIA_ROOT"]) / "snapshots" / "fanout" / key).exists()
+    return stack
