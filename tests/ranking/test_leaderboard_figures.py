@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -22,6 +26,7 @@ from tests.ranking.test_frontier_groups import svg_texts
 
 pytestmark = pytest.mark.django_db
 LICENCE = "Data: Arena votes and ratings, licensed CC BY 4.0"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_scores_figure_is_the_ratings_csv_drawn(client, voted_models):
@@ -115,3 +120,29 @@ def test_a_figure_is_drawn_once_for_the_same_rows_and_words():
     assert len(drawn) == 1
     cached_figure(("test-only", [{"month": "2024-01", "a_score": 1.6}]), draw)
     assert len(drawn) == 2
+
+
+# A model named in a script the figures' font lacks: matplotlib warns once per character.
+# pytest resets warning filters around each test, so the module's own filter is seen in a
+# fresh interpreter that turns any other UserWarning into an error.
+DRAWN_IN_A_FRESH_PROCESS = """
+import django
+django.setup()
+from ranking.figures import FigureText, render_figure, scores_figure
+text = FigureText("Scores", "Score", "Model", ("caption",))
+rows = [{"display_name": "通义千问 Qwen", "score": "1200", "ci_low": "1190", "ci_high": "1210"}]
+print(len(render_figure(scores_figure(rows, text), "png", text)))
+"""
+
+
+def test_characters_the_font_lacks_draw_without_a_warning_per_character():
+    drawn = subprocess.run(
+        [sys.executable, "-W", "error::UserWarning", "-c", DRAWN_IN_A_FRESH_PROCESS],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+        timeout=300,
+    )
+    assert drawn.returncode == 0, drawn.stderr
+    assert int(drawn.stdout) > 1000  # a PNG was drawn
