@@ -181,6 +181,21 @@ def isolated_redis():
     client = redis.Redis.from_url(f"{base}/{number}")
     for key in client.scan_iter(f"*{queue}*"):
         client.delete(key)
+    drop_stale_binding_deadlines(client)
+
+
+#: kombu's sorted set of its binding tables' deadlines (by exchange name). It outlives the
+#: tables of our workers' broadcast exchanges (``celery.pidbox``, ``celeryev``), which go
+#: with them, and kombu sweeps it only from a later consumer of the same database.
+BINDING_DEADLINES = "_kombu.binding_deadlines"
+
+
+def drop_stale_binding_deadlines(client: redis.Redis) -> None:
+    """The deadlines of binding tables that no longer exist; a running consumer's table
+    exists (kombu writes both in one script), so its deadline stays."""
+    for exchange in client.zrange(BINDING_DEADLINES, 0, -1):
+        if not client.exists(b"_kombu.binding." + exchange):
+            client.zrem(BINDING_DEADLINES, exchange)
 
 
 # --- Processes of the stack, started and faulted by the tests ------------------------------
