@@ -94,7 +94,7 @@ def test_the_vote_tally_thread_has_ended_before_the_bootstrap_forks(arena, monke
     """A child forked beside a running thread may inherit a lock it held; the tallies run
     beside the fit, and here take longer than it, so only waiting for them ends them."""
     threads_at_fork: list[list[str]] = []
-    fork = os.fork
+    fork, tally = os.fork, ratings_module._vote_summary
 
     def recording_fork() -> int:
         threads_at_fork.append([thread.name for thread in threading.enumerate()])
@@ -104,7 +104,6 @@ def test_the_vote_tally_thread_has_ended_before_the_bootstrap_forks(arena, monke
         time.sleep(0.5)
         return tally(counts)
 
-    tally = ratings_module._vote_summary
     monkeypatch.setattr(ratings_module, "_vote_summary", slow_summary)
     monkeypatch.setattr(os, "fork", recording_fork)
     rate(arena.counts, rounds=200, workers=2)
