@@ -144,13 +144,16 @@ def test_children_are_ended_and_waited_for_when_this_process_fails(no_child_left
         forked_map(fails_here, 40, 3)
 
 
+#: Each worker writes its pid line in one call: two workers' lines written by ``print``,
+#: text then newline, interleave on a shared pipe where output is unbuffered
+#: (``PYTHONUNBUFFERED``, set on these machines).
 ORPHANED = """
 import os, sys, time
 from ranking.stats.processes import forked_map
 
 def wait(index):
     if os.getpid() != PARENT:
-        print(os.getpid(), flush=True)
+        os.write(sys.stdout.fileno(), b"%d\\n" % os.getpid())
         time.sleep(120)
     return index
 
