@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import functools
 import math
 import os
 import platform
@@ -37,7 +38,7 @@ import resource
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from unittest import mock
 
@@ -478,9 +479,61 @@ def _seconds(usage: resource.struct_rusage) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def bootstrap_cpu(counts: PairCounts, ties: str, rounds: int, *, checked: bool = False) -> float:
+#: The parts of a ties-as-half bootstrap block (``BlockPlan.run``), in its order.
+PARTS = ("draws", "row totals", "chord refits", "replicate check")
+
+
+@dataclass
+class Parts:
+    """Processor seconds of each part of ties-as-half bootstrap blocks run in this process,
+    and the chord steps their rounds took (a step of one round counts one), summed over
+    every bootstrap run while :meth:`timing` is on."""
+
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PARTS, 0.0))
+    round_steps: int = 0
+
+    @contextlib.contextmanager
+    def timing(self) -> Iterator[None]:
+        """The engine's functions of each part wrapped to add their time to ``seconds``, and
+        the chord solver to count each round's steps."""
+
+        def timed(part: str, function: Callable) -> Callable:
+            @functools.wraps(function)
+            def wrapper(*args, **kwargs):
+                started = time.process_time()
+                try:
+                    return function(*args, **kwargs)
+                finally:
+                    self.seconds[part] += time.process_time() - started
+
+            return wrapper
+
+        solve = bootstrap._ChordSolve.solve
+
+        def counted(solver, gradient: np.ndarray, scale: np.ndarray | None = None) -> np.ndarray:
+            self.round_steps += gradient.shape[1]
+            return solve(solver, gradient, scale)
+
+        plan, totals, check = bootstrap.BlockPlan, bootstrap._RowTotals, ReplicateCheck
+        refits = bootstrap._chord_block
+        with (
+            mock.patch.object(plan, "draws", timed("draws", plan.draws)),
+            mock.patch.object(totals, "of", timed("row totals", totals.of)),
+            mock.patch.object(bootstrap, "_chord_block", timed("chord refits", refits)),
+            mock.patch.object(totals, "credited", timed("replicate check", totals.credited)),
+            mock.patch.object(check, "credited", timed("replicate check", check.credited)),
+            mock.patch.object(check, "openness", timed("replicate check", check.openness)),
+            mock.patch.object(bootstrap._ChordSolve, "solve", counted),
+        ):
+            yield
+
+
+def bootstrap_cpu(
+    counts: PairCounts, ties: str, rounds: int, *, checked: bool = False, parts: Parts | None = None
+) -> float:
     """Processor seconds of one single-threaded bootstrap of ``rounds`` rounds (fit excluded);
-    ``checked``: with the replicate check, as ``rate()`` runs it (its set-up excluded).
+    ``checked``: with the replicate check, as ``rate()`` runs it (its set-up excluded);
+    ``parts``: where to add up its parts' time (the ties-as-half bootstrap).
 
     The fit runs with BLAS on one thread, as in ``rate()``: otherwise an idle OpenBLAS thread
     spins for about 0.1 s after it, which the process's clock counts in the bootstrap (a
@@ -491,11 +544,12 @@ def bootstrap_cpu(counts: PairCounts, ties: str, rounds: int, *, checked: bool =
     if checked:
         ident = identify(fit.credit, fit.credit_count)
         check = ReplicateCheck(fit.credit, ident, fit.credit_count)
-    started = time.process_time()
-    bootstrap.bootstrap_intervals(
-        counts, fit, rounds=rounds, rng=np.random.default_rng(0), workers=1, check=check
-    )
-    return time.process_time() - started
+    with parts.timing() if parts else contextlib.nullcontext():
+        started = time.process_time()
+        bootstrap.bootstrap_intervals(
+            counts, fit, rounds=rounds, rng=np.random.default_rng(0), workers=1, check=check
+        )
+        return time.process_time() - started
 
 
 def resampled_cells(counts: PairCounts) -> int:
@@ -504,6 +558,44 @@ def resampled_cells(counts: PairCounts) -> int:
     design = fit_bradley_terry(counts).design
     assert design is not None
     return int(design.cell_row.size)
+
+
+def parts_report(parts: dict[str, Parts], boards: dict[str, PairCounts], rounds: int) -> None:
+    """Where the checked bootstrap of each board spends its time, per cell and round, over
+    ``rounds`` rounds in all, and how much faster the refits (the only part whose work per
+    cell the data's sparsity multiplies: rows a cell times steps a round) would have to be,
+    on both boards alike, for sparse data to cost no more per cell than dense data."""
+    per_cell, steps, rows = {}, {}, {}
+    for name, counts in boards.items():
+        design = fit_bradley_terry(counts).design
+        assert design is not None
+        cells = design.cell_row.size
+        per_cell[name] = {p: s / (cells * rounds) * 1e9 for p, s in parts[name].seconds.items()}
+        steps[name] = parts[name].round_steps / rounds
+        rows[name] = design.n_rows / cells
+    print("\nparts of the bootstrap with the replicate check, ns per cell and round\n")
+    print("| part | dense | sparse | sparse / dense |")
+    print("|---|---|---|---|")
+    for part in (*PARTS, "total"):
+        d, s = (sum(per_cell[n].values()) if part == "total" else per_cell[n][part] for n in boards)
+        print(f"| {part} | {d:.2f} | {s:.2f} | {s / d:.2f} |")
+    print(f"| chord steps a round | {steps['dense']:.2f} | {steps['sparse']:.2f} | |")
+    print(f"| design rows a cell | {rows['dense']:.3f} | {rows['sparse']:.3f} | |")
+    refit = {n: per_cell[n]["chord refits"] for n in boards}
+    rest = {n: sum(per_cell[n].values()) - refit[n] for n in boards}
+    for name in boards:
+        print(
+            f"| refits, ns per row and step ({name}) | "
+            f"{refit[name] / (rows[name] * steps[name]):.2f} | | |"
+        )
+    if rest["sparse"] >= rest["dense"]:
+        print("\nsparse / dense per cell stays above 1 however fast the refits are")
+    else:
+        faster = (refit["sparse"] - refit["dense"]) / (rest["dense"] - rest["sparse"])
+        print(
+            f"\nsparse / dense per cell reaches 1 with refits {faster:.1f} times as fast on both "
+            f"boards (sparse refits at most {refit['sparse'] / faster:.2f} ns a cell)"
+        )
 
 
 def engine_runs(rounds: int, runs: int, with_k1000: bool) -> None:
@@ -521,10 +613,17 @@ def engine_runs(rounds: int, runs: int, with_k1000: bool) -> None:
         "half, sparse, with the replicate check": (sparse, "half", True),
     }
     cpu: dict[str, list[float]] = {label: [] for label in cases}
+    parts = {"dense": Parts(), "sparse": Parts()}
+    parts_of = {
+        "half, dense, with the replicate check": parts["dense"],
+        "half, sparse, with the replicate check": parts["sparse"],
+    }
     load_before = os.getloadavg()[0]
     for _ in range(runs):
         for label, (counts, ties, checked) in cases.items():
-            cpu[label].append(bootstrap_cpu(counts, ties, rounds, checked=checked))
+            cpu[label].append(
+                bootstrap_cpu(counts, ties, rounds, checked=checked, parts=parts_of.get(label))
+            )
     print(
         f"\nbootstrap, {rounds} rounds, one thread, processor time, median of {runs}; load "
         f"average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after\n"
@@ -546,6 +645,7 @@ def engine_runs(rounds: int, runs: int, with_k1000: bool) -> None:
     )
     davidson_ratio = np.median(cpu[davidson]) / np.median(cpu[half])
     print(f"davidson / half: {davidson_ratio:.2f}")
+    parts_report(parts, {"dense": dense, "sparse": sparse}, rounds * runs)
     if with_k1000:
         counts = synthetic_arena(1000, 5_000_000, seed=1000, keep_votes=False).counts
         load_before = os.getloadavg()[0]
@@ -575,7 +675,7 @@ def main() -> None:
     parser.add_argument(
         "--engine",
         action="store_true",
-        help="sparse vs dense per cell and Davidson vs ties-as-half (one thread) instead",
+        help="sparse vs dense per cell, by part, and Davidson vs ties-as-half (one thread) instead",
     )
     parser.add_argument("--rounds", type=int, default=300, help="bootstrap rounds (--engine)")
     parser.add_argument("--k1000", action="store_true", help="with --engine: also K = 1,000")
