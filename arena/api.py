@@ -65,8 +65,11 @@ Errors = OpenApiResponse(
 )
 
 
-#: DRF refuses a NUL character in any text field; the schema says so (a ``pattern``).
-NO_NUL = RegexValidator(r"^[^\x00]*$", "Null characters are not allowed.")
+#: DRF refuses a NUL character in any text field; the schema says so (a ``pattern``). The
+#: pattern does not match "" (DRF never validates a blank value): drf-spectacular documents
+#: a field that allows blank as ``oneOf`` the pattern or ``maxLength: 0``, and "" must match
+#: exactly one of them.
+NO_NUL = RegexValidator(r"^[^\x00]+$", "Null characters are not allowed.")
 
 
 class QueryParams(serializers.Serializer):

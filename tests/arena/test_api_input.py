@@ -3,6 +3,7 @@ accepts must be exactly what the serializers make of it, and everything else mus
 
 from __future__ import annotations
 
+import jsonschema
 import pytest
 from django.http import QueryDict
 from rest_framework.exceptions import ValidationError
@@ -96,3 +97,23 @@ def test_a_battle_body_is_the_serializers(alice, text_arena):
         token=serve(alice).json()["token"]
     )
     assert battle_body(battle) == BattleOut(battle).data
+
+
+def test_a_blank_filter_matches_exactly_one_of_its_documented_forms(client):
+    """``?language=`` (no filter) is valid: drf-spectacular documents a text parameter that
+    allows blank as ``oneOf`` its pattern or an empty string, and "" must match exactly one,
+    or clients (and schemathesis, tests/test_api_conformance.py) take it for invalid."""
+    document = client.get("/api/schema/?format=json").json()
+    blank_allowed = {
+        (path, parameter["name"]): parameter["schema"]
+        for path, operations in document["paths"].items()
+        for operation in operations.values()
+        for parameter in operation.get("parameters", [])
+        if {"type": "string", "maxLength": 0} in parameter["schema"].get("oneOf", [])
+    }
+    assert {"category", "language"} <= {name for path, name in blank_allowed}
+    for (path, name), schema in blank_allowed.items():
+        validator = jsonschema.Draft4Validator(schema)
+        assert validator.is_valid(""), f"{path} {name}: blank is invalid by its schema"
+        assert validator.is_valid("en")
+        assert not validator.is_valid("nul\x00"), f"{path} {name}: the schema allows NUL"
