@@ -55,6 +55,7 @@ from ranking.stats import (
     resample,
     to_elo_scale,
 )
+from ranking.stats.bradley_terry import Design
 from ranking.stats.io import read_pair_counts_csv
 from ranking.stats.separation import ReplicateCheck, identify
 
@@ -552,12 +553,13 @@ def bootstrap_cpu(
         return time.process_time() - started
 
 
-def resampled_cells(counts: PairCounts) -> int:
-    """The cells a ties-as-half bootstrap draws counts for (votes of the same pair, side and
-    outcome share one)."""
+def resampled_design(counts: PairCounts) -> Design:
+    """The design of a ties-as-half fit: its ``cell_row`` has one entry per cell the bootstrap
+    draws counts for (votes of the same pair, side and outcome share one), its ``n_rows``
+    the rows its refits iterate over."""
     design = fit_bradley_terry(counts).design
     assert design is not None
-    return int(design.cell_row.size)
+    return design
 
 
 def parts_report(parts: dict[str, Parts], boards: dict[str, PairCounts], rounds: int) -> None:
@@ -567,8 +569,7 @@ def parts_report(parts: dict[str, Parts], boards: dict[str, PairCounts], rounds:
     on both boards alike, for sparse data to cost no more per cell than dense data."""
     per_cell, steps, rows = {}, {}, {}
     for name, counts in boards.items():
-        design = fit_bradley_terry(counts).design
-        assert design is not None
+        design = resampled_design(counts)
         cells = design.cell_row.size
         per_cell[name] = {p: s / (cells * rounds) * 1e9 for p, s in parts[name].seconds.items()}
         steps[name] = parts[name].round_steps / rounds
@@ -582,13 +583,12 @@ def parts_report(parts: dict[str, Parts], boards: dict[str, PairCounts], rounds:
     print(f"| chord steps a round | {steps['dense']:.2f} | {steps['sparse']:.2f} | |")
     print(f"| design rows a cell | {rows['dense']:.3f} | {rows['sparse']:.3f} | |")
     refit = {n: per_cell[n]["chord refits"] for n in boards}
+    per_step = [refit[n] / (rows[n] * steps[n]) for n in boards]
+    print(f"| refits, ns per row and step | {per_step[0]:.2f} | {per_step[1]:.2f} | |")
     rest = {n: sum(per_cell[n].values()) - refit[n] for n in boards}
-    for name in boards:
-        print(
-            f"| refits, ns per row and step ({name}) | "
-            f"{refit[name] / (rows[name] * steps[name]):.2f} | | |"
-        )
-    if rest["sparse"] >= rest["dense"]:
+    if refit["sparse"] + rest["sparse"] <= refit["dense"] + rest["dense"]:
+        print("\nsparse data cost no more per cell than dense data")
+    elif rest["sparse"] >= rest["dense"]:
         print("\nsparse / dense per cell stays above 1 however fast the refits are")
     else:
         faster = (refit["sparse"] - refit["dense"]) / (rest["dense"] - rest["sparse"])
@@ -633,7 +633,7 @@ def engine_runs(rounds: int, runs: int, with_k1000: bool) -> None:
     per_cell = {}
     for label, (counts, *_) in cases.items():
         seconds = float(np.median(cpu[label]))
-        cells = resampled_cells(counts)
+        cells = resampled_design(counts).cell_row.size
         per_cell[label] = seconds / (cells * rounds) * 1e9
         print(f"| {label} | {cells:,} | {seconds:.2f} | {per_cell[label]:.1f} |")
     half, sparse_label, davidson, half_checked, sparse_checked = list(cases)
